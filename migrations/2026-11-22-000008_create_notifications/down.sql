@@ -1,0 +1,3 @@
+-- Reverts 2026-11-22-000008_create_notifications.
+-- Dropping the parent drops all of its partitions.
+DROP TABLE notifications;

@@ -1,0 +1,277 @@
+//! Account rows. Secrets (password and token hashes, the MFA secret, OAuth tokens)
+//! are never GraphQL fields.
+
+use async_graphql::{ComplexObject, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::db::schema::{
+    api_clients, sessions, social_media_connections, user_data_exports, users,
+};
+use crate::db::string_enum;
+use crate::graphql::id::{GlobalId, NodeType};
+
+string_enum! {
+    /// The plan a user is on.
+    pub enum SubscriptionTier {
+        /// No paid plan.
+        Free => "Free",
+        /// Individual paid plan.
+        Pro => "Pro",
+        /// Team plan.
+        Team => "Team",
+        /// Enterprise agreement.
+        Enterprise => "Enterprise",
+    }
+}
+
+string_enum! {
+    /// The identity provider a user signed up with.
+    pub enum SocialProvider {
+        /// Google.
+        Google => "google",
+        /// Facebook.
+        Facebook => "facebook",
+        /// Apple.
+        Apple => "apple",
+    }
+}
+
+string_enum! {
+    /// A social network a user can publish to.
+    pub enum SocialPlatform {
+        /// Instagram.
+        Instagram => "Instagram",
+        /// Facebook.
+        Facebook => "Facebook",
+        /// LinkedIn.
+        #[graphql(name = "LINKEDIN")]
+        LinkedIn => "LinkedIn",
+        /// Twitter / X.
+        Twitter => "Twitter",
+        /// Pinterest.
+        Pinterest => "Pinterest",
+        /// TikTok.
+        #[graphql(name = "TIKTOK")]
+        TikTok => "TikTok",
+    }
+}
+
+string_enum! {
+    /// Progress of a data export.
+    pub enum DataExportStatus {
+        /// Waiting to be produced.
+        Pending => "pending",
+        /// The file is ready.
+        Completed => "completed",
+        /// The export could not be produced.
+        Failed => "failed",
+    }
+}
+
+/// A registered account.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+#[graphql(complex)]
+pub struct User {
+    #[graphql(skip)]
+    pub id: Uuid,
+    /// Sign-in email address.
+    pub email: String,
+    #[graphql(skip)]
+    pub password_hash: Option<String>,
+    /// Identity provider used to sign up, if any.
+    pub social_provider: Option<SocialProvider>,
+    #[graphql(skip)]
+    pub social_provider_id: Option<String>,
+    /// Whether the email address was confirmed.
+    pub is_email_verified: bool,
+    #[graphql(skip)]
+    pub email_verification_token: Option<String>,
+    #[graphql(skip)]
+    pub password_reset_token: Option<String>,
+    #[graphql(skip)]
+    pub password_reset_expires: Option<DateTime<Utc>>,
+    /// Display name.
+    pub full_name: Option<String>,
+    /// Unique handle.
+    pub username: Option<String>,
+    /// Avatar URL.
+    pub profile_picture_url: Option<String>,
+    /// BCP-47 language tag, e.g. `en-US`.
+    pub language_preference: String,
+    /// IANA time zone, e.g. `Europe/Paris`.
+    pub timezone: String,
+    /// Whether sign-in needs a TOTP code.
+    pub mfa_enabled: bool,
+    #[graphql(skip)]
+    pub mfa_secret: Option<String>,
+    /// Current plan.
+    pub subscription_tier: SubscriptionTier,
+    /// Personal credit balance.
+    pub credit_balance: Decimal,
+    /// Last successful sign-in.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+    /// When the account last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Set when the account was deleted.
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// ISO-4217 currency code for prices.
+    pub currency_preference: String,
+    /// How numbers are written (`standard`, `compact`, ...).
+    pub number_notation: String,
+    /// Platform administrator (granted from the command line only).
+    pub is_platform_admin: bool,
+}
+
+#[ComplexObject]
+impl User {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        GlobalId::uuid(NodeType::User, self.id)
+    }
+}
+
+/// A signed-in device.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
+#[graphql(complex)]
+pub struct Session {
+    #[graphql(skip)]
+    pub id: Uuid,
+    #[graphql(skip)]
+    pub user_id: Uuid,
+    /// Device description.
+    pub device_info: String,
+    /// IP address the session was opened from.
+    pub ip_address: String,
+    /// Full user agent string.
+    pub user_agent: Option<String>,
+    /// Last request made with this session.
+    pub last_activity: DateTime<Utc>,
+    /// When the session stops being valid.
+    pub expires_at: DateTime<Utc>,
+    /// When the session was opened.
+    pub created_at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl Session {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        GlobalId::uuid(NodeType::Session, self.id)
+    }
+}
+
+/// A connected social network account.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = social_media_connections, check_for_backend(diesel::pg::Pg))]
+#[graphql(complex)]
+pub struct SocialMediaConnection {
+    #[graphql(skip)]
+    pub id: Uuid,
+    #[graphql(skip)]
+    pub user_id: Uuid,
+    /// The network.
+    pub platform: SocialPlatform,
+    /// The account's ID on that network.
+    pub external_user_id: String,
+    #[graphql(skip)]
+    pub access_token: String,
+    #[graphql(skip)]
+    pub refresh_token: Option<String>,
+    /// When the access token expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When the connection was made.
+    pub created_at: DateTime<Utc>,
+    /// When the connection last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl SocialMediaConnection {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        GlobalId::uuid(NodeType::SocialMediaConnection, self.id)
+    }
+}
+
+/// Credentials for programmatic access.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = api_clients, check_for_backend(diesel::pg::Pg))]
+#[graphql(name = "APIClient", complex)]
+pub struct ApiClient {
+    #[graphql(skip)]
+    pub id: Uuid,
+    #[graphql(skip)]
+    pub user_id: Uuid,
+    /// Name given by its owner.
+    pub name: String,
+    /// Public key identifier (the part before `:` in `ApiKey <apiKey>:<secret>`).
+    pub api_key: String,
+    #[graphql(skip)]
+    pub secret_hash: String,
+    /// Granular permissions.
+    pub permissions: Option<serde_json::Value>,
+    /// Inactive clients are refused.
+    pub is_active: bool,
+    /// When the client was created.
+    pub created_at: DateTime<Utc>,
+    /// When the client last changed.
+    pub updated_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub team_id: Option<Uuid>,
+    /// After this instant the client is refused.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Last authenticated request (updated at most once a minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Origins allowed to use the client; empty means any.
+    pub allowed_origins: serde_json::Value,
+    /// IP addresses or CIDR ranges allowed to use the client; empty means any.
+    pub allowed_ips: serde_json::Value,
+    /// Requests per minute allowed.
+    pub rate_limit_per_min: Option<i32>,
+    /// Scopes granted, e.g. `generation:write`.
+    pub scopes: serde_json::Value,
+}
+
+#[ComplexObject]
+impl ApiClient {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        GlobalId::uuid(NodeType::ApiClient, self.id)
+    }
+}
+
+/// A requested export of a user's data.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = user_data_exports, check_for_backend(diesel::pg::Pg))]
+#[graphql(complex)]
+pub struct UserDataExport {
+    #[graphql(skip)]
+    pub id: Uuid,
+    #[graphql(skip)]
+    pub user_id: Uuid,
+    /// What is exported (e.g. `assets`, `projects`, `account`).
+    pub kind: String,
+    /// Progress.
+    pub status: DataExportStatus,
+    #[graphql(skip)]
+    pub file_path: Option<String>,
+    /// When the export was asked for.
+    pub requested_at: DateTime<Utc>,
+    /// When the file was ready.
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+#[ComplexObject]
+impl UserDataExport {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        GlobalId::uuid(NodeType::UserDataExport, self.id)
+    }
+}

@@ -1,0 +1,110 @@
+//! The application state shared by every request: configuration, database pool,
+//! cache and event bus.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+
+use crate::cache::Cache;
+use crate::config::{Config, ConfigError};
+use crate::db::embedded::PrivatePostgres;
+use crate::db::{self, Db};
+use crate::notifications::events::EventBus;
+
+/// Everything a request may need; built once at start-up.
+#[derive(Debug)]
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub cache: Cache,
+    pub events: EventBus,
+    redis: Option<redis::aio::ConnectionManager>,
+    private_postgres: Option<PrivatePostgres>,
+}
+
+/// How long start-up waits for a configured service before naming it as unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl App {
+    /// Connects to (or provisions) PostgreSQL, applies migrations, and connects to
+    /// Redis when configured. Errors name the setting at fault.
+    pub async fn start(config: Config) -> Result<Self, ConfigError> {
+        let (database_url, private_postgres, setting) = match &config.database.url {
+            Some(url) => (url.expose_secret().to_string(), None, "DATABASE_URL"),
+            None => {
+                let cluster = PrivatePostgres::start(&config.data_dir)
+                    .await
+                    .map_err(|e| ConfigError::new("DATA_DIR", format!("{e:#}")))?;
+                tracing::info!(url = %cluster.url(), "using the private PostgreSQL");
+                (cluster.url(), Some(cluster), "DATA_DIR")
+            }
+        };
+
+        let applied = tokio::time::timeout(CONNECT_TIMEOUT * 6, db::run_migrations(&database_url))
+            .await
+            .map_err(|_| ConfigError::new(setting, "timed out connecting to PostgreSQL"))?
+            .map_err(|e| ConfigError::new(setting, format!("{e:#}")))?;
+        if applied > 0 {
+            tracing::info!(applied, "applied database migrations");
+        }
+
+        let db = Db::new(
+            &database_url,
+            config.database.pool_size,
+            config.database.statement_timeout,
+        )
+        .map_err(|e| ConfigError::new(setting, format!("{e:#}")))?;
+        db.ping()
+            .await
+            .map_err(|e| ConfigError::new(setting, format!("{e:#}")))?;
+
+        let (cache, events, redis) = match &config.redis_url {
+            None => (Cache::in_memory(), EventBus::in_process(), None),
+            Some(url) => {
+                let client = redis::Client::open(url.expose_secret())
+                    .map_err(|e| ConfigError::new("REDIS_URL", e.to_string()))?;
+                let conn = tokio::time::timeout(CONNECT_TIMEOUT, client.get_connection_manager())
+                    .await
+                    .map_err(|_| ConfigError::new("REDIS_URL", "timed out connecting to Redis"))?
+                    .map_err(|e| ConfigError::new("REDIS_URL", format!("cannot connect: {e}")))?;
+                let events = EventBus::redis(client, conn.clone());
+                (Cache::Redis(conn.clone()), events, Some(conn))
+            }
+        };
+
+        Ok(Self {
+            config,
+            db,
+            cache,
+            events,
+            redis,
+            private_postgres,
+        })
+    }
+
+    /// Whether the services this instance depends on answer (for `/readyz`).
+    pub async fn check_ready(&self) -> Result<(), String> {
+        self.db.ping().await.map_err(|e| format!("database: {e}"))?;
+        if let Some(redis) = &self.redis {
+            let mut conn = redis.clone();
+            redis::cmd("PING")
+                .query_async::<String>(&mut conn)
+                .await
+                .map_err(|e| format!("redis: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Stops the private PostgreSQL, if this process started one.
+    pub fn shutdown(&self) {
+        if let Some(cluster) = &self.private_postgres {
+            if let Err(e) = cluster.stop() {
+                tracing::error!(error = %e, "could not stop the private PostgreSQL");
+            }
+        }
+    }
+}
+
+/// The state handed to axum handlers and GraphQL resolvers.
+pub type AppState = Arc<App>;

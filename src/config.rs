@@ -1,0 +1,255 @@
+//! Configuration, read once from the environment at start-up.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DATABASE_URL` | unset: a private PostgreSQL under `DATA_DIR` | PostgreSQL connection URL |
+//! | `DATABASE_POOL_SIZE` | `16` | connections in the pool |
+//! | `DATABASE_STATEMENT_TIMEOUT_MS` | `30000` | `statement_timeout` of every pooled connection |
+//! | `REDIS_URL` | unset: in-process cache and event bus | Redis URL (`redis://...`) |
+//! | `HOST` | `0.0.0.0` | address the HTTP server binds |
+//! | `PORT` | `8080` | port the HTTP server binds |
+//! | `DATA_DIR` | `./.atelier` | where the private PostgreSQL and local files live |
+//! | `LOG_LEVEL` | `info` | tracing filter (`RUST_LOG` syntax) |
+//! | `LOG_FORMAT` | `text` | `text` or `json` |
+//! | `ATELIER_ENV` | `development` | `development` or `production` |
+//!
+//! Every error names the variable and what is wrong with it, on one line.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// A configuration value that cannot be used; its `Display` is the one line printed at start-up.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {problem}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub problem: String,
+}
+
+impl ConfigError {
+    pub fn new(setting: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            setting,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Whether the server runs for development (GraphiQL, introspection, detailed errors) or production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `None` means: provision a private PostgreSQL under `DATA_DIR`.
+    pub url: Option<SecretString>,
+    pub pool_size: usize,
+    pub statement_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub host: IpAddr,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+/// The whole configuration of one Atelier process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub database: DatabaseConfig,
+    /// `None` means in-process cache and events.
+    pub redis_url: Option<SecretString>,
+    pub server: ServerConfig,
+    pub data_dir: PathBuf,
+    pub log: LogConfig,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Reads the given variables; tests use this to avoid touching the process environment.
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            vars.get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let environment = match get("ATELIER_ENV").as_deref() {
+            None | Some("development") | Some("dev") => Environment::Development,
+            Some("production") | Some("prod") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "ATELIER_ENV",
+                    format!("expected 'development' or 'production', got '{other}'"),
+                ))
+            }
+        };
+
+        let database_url = get("DATABASE_URL")
+            .map(|url| {
+                if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                    Ok(SecretString::from(url))
+                } else {
+                    Err(ConfigError::new(
+                        "DATABASE_URL",
+                        "expected a URL starting with postgres:// or postgresql://",
+                    ))
+                }
+            })
+            .transpose()?;
+
+        let redis_url = get("REDIS_URL")
+            .map(|url| {
+                if url.starts_with("redis://")
+                    || url.starts_with("rediss://")
+                    || url.starts_with("redis+unix://")
+                    || url.starts_with("unix://")
+                {
+                    Ok(SecretString::from(url))
+                } else {
+                    Err(ConfigError::new(
+                        "REDIS_URL",
+                        "expected a URL starting with redis://, rediss:// or unix://",
+                    ))
+                }
+            })
+            .transpose()?;
+
+        let pool_size = parse_number(get("DATABASE_POOL_SIZE"), "DATABASE_POOL_SIZE", 16, 1, 1000)?;
+        let statement_timeout_ms = parse_number(
+            get("DATABASE_STATEMENT_TIMEOUT_MS"),
+            "DATABASE_STATEMENT_TIMEOUT_MS",
+            30_000,
+            1,
+            24 * 3_600_000,
+        )?;
+
+        let host = match get("HOST") {
+            None => IpAddr::from([0, 0, 0, 0]),
+            Some(h) if h == "localhost" => IpAddr::from([127, 0, 0, 1]),
+            Some(h) => h.parse().map_err(|_| {
+                ConfigError::new("HOST", format!("expected an IP address, got '{h}'"))
+            })?,
+        };
+        let port = parse_number(get("PORT"), "PORT", 8080, 0, u16::MAX as u64)? as u16;
+
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "./.atelier".into()));
+
+        let level = get("LOG_LEVEL")
+            .or_else(|| get("RUST_LOG"))
+            .unwrap_or_else(|| "info".into());
+        if tracing_subscriber::EnvFilter::try_new(&level).is_err() {
+            return Err(ConfigError::new(
+                "LOG_LEVEL",
+                format!("not a valid filter: '{level}' (try info, debug or atelier=debug,info)"),
+            ));
+        }
+        let format = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "LOG_FORMAT",
+                    format!("expected 'text' or 'json', got '{other}'"),
+                ))
+            }
+        };
+
+        Ok(Self {
+            environment,
+            database: DatabaseConfig {
+                url: database_url,
+                pool_size: pool_size as usize,
+                statement_timeout: Duration::from_millis(statement_timeout_ms),
+            },
+            redis_url,
+            server: ServerConfig { host, port },
+            data_dir,
+            log: LogConfig { level, format },
+        })
+    }
+}
+
+fn parse_number(
+    value: Option<String>,
+    setting: &'static str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ConfigError> {
+    let Some(raw) = value else {
+        return Ok(default);
+    };
+    match raw.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(ConfigError::new(
+            setting,
+            format!("expected a whole number from {min} to {max}, got '{raw}'"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_need_no_variables() {
+        let config = Config::from_vars(&HashMap::new()).expect("defaults are valid");
+        assert_eq!(config.server.port, 8080);
+        assert!(config.database.url.is_none());
+        assert!(config.redis_url.is_none());
+        assert_eq!(config.environment, Environment::Development);
+    }
+
+    #[test]
+    fn a_bad_port_names_the_setting() {
+        let err = Config::from_vars(&vars(&[("PORT", "eighty")])).expect_err("invalid");
+        assert_eq!(err.setting, "PORT");
+        assert!(err.to_string().starts_with("PORT: "));
+    }
+
+    #[test]
+    fn a_database_url_of_another_scheme_is_refused() {
+        let err = Config::from_vars(&vars(&[("DATABASE_URL", "mysql://x")])).expect_err("bad");
+        assert_eq!(err.setting, "DATABASE_URL");
+    }
+
+    #[test]
+    fn a_redis_url_of_another_scheme_is_refused() {
+        let err = Config::from_vars(&vars(&[("REDIS_URL", "http://x")])).expect_err("bad");
+        assert_eq!(err.setting, "REDIS_URL");
+    }
+}

@@ -1,0 +1,3 @@
+//! The credit ledger, usage log and billing subscriptions.
+
+pub mod model;

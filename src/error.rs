@@ -1,0 +1,261 @@
+//! The one error type at the boundary, and how it reaches a GraphQL client.
+//!
+//! Every error carries `extensions.code` (see `shared/API.md`). Internal errors are
+//! logged with an `errorId` and reach the client as `INTERNAL_SERVER_ERROR` with
+//! that id and no detail.
+
+use async_graphql::ErrorExtensions;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// What went wrong, in terms a client can act on.
+///
+/// Deliberately not `Display`: async-graphql converts every `Display` type into an
+/// error without extensions, and this type must always go through
+/// [`ErrorExtensions::extend`] so that `extensions.code` is never missing.
+#[derive(Debug)]
+pub enum AppError {
+    Unauthenticated,
+    Forbidden,
+    NotFound(&'static str),
+    BadUserInput {
+        message: String,
+        field: Option<String>,
+    },
+    Conflict(String),
+    InsufficientCredits,
+    RateLimited {
+        retry_after_secs: u64,
+    },
+    Internal(anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// A bad argument, naming the offending field.
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadUserInput {
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(err.into())
+    }
+
+    /// The message a client sees.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated => "authentication required".into(),
+            Self::Forbidden => "you are not allowed to do this".into(),
+            Self::NotFound(what) => format!("{what} not found"),
+            Self::BadUserInput { message, .. } => message.clone(),
+            Self::Conflict(message) => message.clone(),
+            Self::InsufficientCredits => "not enough credits".into(),
+            Self::RateLimited { retry_after_secs } => {
+                format!("too many requests, retry in {retry_after_secs} s")
+            }
+            Self::Internal(_) => "Internal server error".into(),
+        }
+    }
+
+    /// The `extensions.code` of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+/// A constraint whose violation is the caller's mistake, not ours.
+struct KnownConstraint {
+    name: &'static str,
+    field: &'static str,
+    message: &'static str,
+    conflict: bool,
+}
+
+/// Named constraints translated into user errors, so resolvers never match on error strings.
+const KNOWN_CONSTRAINTS: &[KnownConstraint] = &[
+    KnownConstraint {
+        name: "uq_user_email",
+        field: "email",
+        message: "this email is already registered",
+        conflict: true,
+    },
+    KnownConstraint {
+        name: "idx_user_email_unique",
+        field: "email",
+        message: "this email is already registered",
+        conflict: true,
+    },
+    KnownConstraint {
+        name: "uq_user_username",
+        field: "username",
+        message: "this username is taken",
+        conflict: true,
+    },
+    KnownConstraint {
+        name: "idx_user_username_unique",
+        field: "username",
+        message: "this username is taken",
+        conflict: true,
+    },
+    KnownConstraint {
+        name: "uq_teammember_team_user",
+        field: "userId",
+        message: "this user is already a member of the team",
+        conflict: true,
+    },
+    KnownConstraint {
+        name: "uq_aimodel_name",
+        field: "name",
+        message: "an AI model with this name exists",
+        conflict: true,
+    },
+    KnownConstraint {
+        name: "ck_users_credit_balance",
+        field: "creditBalance",
+        message: "not enough credits",
+        conflict: false,
+    },
+];
+
+impl From<DieselError> for AppError {
+    fn from(err: DieselError) -> Self {
+        match &err {
+            DieselError::NotFound => Self::NotFound("record"),
+            DieselError::DatabaseError(kind, info) => {
+                let known = info
+                    .constraint_name()
+                    .and_then(|name| KNOWN_CONSTRAINTS.iter().find(|c| c.name == name));
+                match (kind, known) {
+                    (_, Some(c)) if c.name == "ck_users_credit_balance" => {
+                        Self::InsufficientCredits
+                    }
+                    (_, Some(c)) if c.conflict => Self::Conflict(c.message.to_string()),
+                    (_, Some(c)) => Self::bad_input(c.field, c.message),
+                    (DatabaseErrorKind::UniqueViolation, None) => {
+                        Self::Conflict("this already exists".into())
+                    }
+                    _ => Self::Internal(err.into()),
+                }
+            }
+            _ => Self::Internal(err.into()),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
+    fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        Self::Internal(anyhow::Error::new(err).context("database pool"))
+    }
+}
+
+impl From<AppError> for anyhow::Error {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Internal(cause) => cause,
+            other => anyhow::anyhow!("{}: {}", other.code(), other.message()),
+        }
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        err.extend()
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        match self {
+            Self::Internal(cause) => {
+                let error_id = uuid::Uuid::new_v4();
+                tracing::error!(error_id = %error_id, error = ?cause, "internal error");
+                async_graphql::Error::new("Internal server error").extend_with(|_, e| {
+                    e.set("code", "INTERNAL_SERVER_ERROR");
+                    e.set("errorId", error_id.to_string());
+                })
+            }
+            other => async_graphql::Error::new(other.message()).extend_with(|_, e| {
+                e.set("code", other.code());
+                match other {
+                    Self::BadUserInput {
+                        field: Some(field), ..
+                    } => e.set("field", field.as_str()),
+                    Self::RateLimited { retry_after_secs } => {
+                        e.set("retryAfter", *retry_after_secs)
+                    }
+                    _ => {}
+                }
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_of(err: AppError) -> String {
+        let gql: async_graphql::Error = err.into();
+        let ext = gql.extensions.expect("extensions are set");
+        match ext.get("code") {
+            Some(async_graphql::Value::String(s)) => s.clone(),
+            other => panic!("no code: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_variant_maps_to_its_code() {
+        assert_eq!(code_of(AppError::Unauthenticated), "UNAUTHENTICATED");
+        assert_eq!(code_of(AppError::Forbidden), "FORBIDDEN");
+        assert_eq!(code_of(AppError::NotFound("project")), "NOT_FOUND");
+        assert_eq!(
+            code_of(AppError::bad_input("name", "empty")),
+            "BAD_USER_INPUT"
+        );
+        assert_eq!(code_of(AppError::Conflict("x".into())), "CONFLICT");
+        assert_eq!(
+            code_of(AppError::InsufficientCredits),
+            "INSUFFICIENT_CREDITS"
+        );
+        assert_eq!(
+            code_of(AppError::RateLimited {
+                retry_after_secs: 3
+            }),
+            "RATE_LIMITED"
+        );
+        assert_eq!(
+            code_of(AppError::internal(anyhow::anyhow!("db exploded"))),
+            "INTERNAL_SERVER_ERROR"
+        );
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let gql: async_graphql::Error = AppError::internal(anyhow::anyhow!("secret detail")).into();
+        assert!(!gql.message.contains("secret"));
+        let ext = gql.extensions.expect("extensions");
+        assert!(ext.get("errorId").is_some());
+    }
+
+    #[test]
+    fn bad_input_names_the_field() {
+        let gql: async_graphql::Error = AppError::bad_input("first", "too large").into();
+        let ext = gql.extensions.expect("extensions");
+        assert_eq!(
+            ext.get("field"),
+            Some(&async_graphql::Value::String("first".into()))
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Generation requests: samples, selection, final.
+
+pub mod model;

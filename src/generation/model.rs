@@ -1,0 +1,84 @@
+//! Generation request rows.
+
+use async_graphql::{ComplexObject, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::db::schema::generation_requests;
+use crate::db::string_enum;
+use crate::graphql::id::{GlobalId, NodeType};
+
+string_enum! {
+    /// Where a generation request stands.
+    pub enum GenerationStatus {
+        /// Accepted, waiting for a worker.
+        Pending => "Pending",
+        /// Samples are being generated.
+        ProcessingSamples => "ProcessingSamples",
+        /// Samples are ready; one must be selected.
+        AwaitingSelection => "AwaitingSelection",
+        /// The final is being generated.
+        ProcessingFinal => "ProcessingFinal",
+        /// The final is ready.
+        Completed => "Completed",
+        /// Generation failed; unused credits were refunded.
+        Failed => "Failed",
+        /// Cancelled by the user; unused credits were refunded.
+        Cancelled => "Cancelled",
+        /// Refused by the content-safety check; credits were refunded.
+        ContentRejected => "ContentRejected",
+    }
+}
+
+/// A request for AI images.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = generation_requests, check_for_backend(diesel::pg::Pg))]
+#[graphql(complex)]
+pub struct GenerationRequest {
+    #[graphql(skip)]
+    pub id: Uuid,
+    #[graphql(skip)]
+    pub user_id: Uuid,
+    #[graphql(skip)]
+    pub project_id: Option<Uuid>,
+    /// What to generate.
+    pub input_prompt: String,
+    /// Style hints.
+    pub style_guidance: Option<String>,
+    /// Format, resolution, sample count and other parameters.
+    pub input_parameters: Option<serde_json::Value>,
+    /// Where the request stands.
+    pub status: GenerationStatus,
+    /// Why the request failed or was rejected.
+    pub error_message: Option<String>,
+    /// Sample metadata: `[{id, url, resolution}]`.
+    pub sample_assets: Option<serde_json::Value>,
+    #[graphql(skip)]
+    pub selected_sample_id: Option<Uuid>,
+    #[graphql(skip)]
+    pub final_asset_id: Option<Uuid>,
+    /// Credits charged for the samples.
+    pub credits_cost_sample: Option<Decimal>,
+    /// Credits charged for the final.
+    pub credits_cost_final: Option<Decimal>,
+    /// Model (and version) that served the request.
+    pub ai_model_used: Option<String>,
+    /// Total processing time.
+    pub processing_time_ms: Option<i32>,
+    /// When the request was made.
+    pub created_at: DateTime<Utc>,
+    /// When the request last changed.
+    pub updated_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub idempotency_key: Option<String>,
+}
+
+#[ComplexObject]
+impl GenerationRequest {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        GlobalId::uuid(NodeType::GenerationRequest, self.id)
+    }
+}

@@ -1,0 +1,56 @@
+//! The GraphQL schema: roots merged from the domains, per-request context, the
+//! DataLoader registry, IDs and pagination.
+
+pub mod id;
+pub mod node;
+pub mod pagination;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{
+    Context, EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder,
+};
+
+use crate::app::AppState;
+use crate::db::Db;
+
+/// The query root: one part per domain.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    node::NodeQuery,
+    crate::ai_models::graphql::AiModelQuery,
+    crate::studio::graphql::StudioQuery,
+);
+
+pub type AtelierSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// What every DataLoader of every domain needs; each domain implements
+/// `Loader<Key>` on it for its own key types.
+pub struct Loaders {
+    pub db: Db,
+}
+
+/// The schema's shape, without runtime data: shared by the server and `sdl()`.
+fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+}
+
+/// The schema served by this process.
+pub fn build_schema(app: AppState) -> AtelierSchema {
+    let loaders = DataLoader::new(Loaders { db: app.db.clone() }, tokio::spawn);
+    builder().data(app).data(loaders).finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+/// The application state inside a resolver.
+pub fn app<'a>(ctx: &Context<'a>) -> &'a AppState {
+    ctx.data_unchecked::<AppState>()
+}
+
+/// The DataLoader registry inside a resolver.
+pub fn loaders<'a>(ctx: &Context<'a>) -> &'a DataLoader<Loaders> {
+    ctx.data_unchecked::<DataLoader<Loaders>>()
+}

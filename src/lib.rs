@@ -1,0 +1,21 @@
+//! Atelier: the GraphQL backend of an AI creative studio.
+//!
+//! Users join teams, keep brand kits, organise workbenches and projects, upload
+//! assets and ask AI models for images, paid in credits. One GraphQL API
+//! (`graphql`) over PostgreSQL (`db`), one folder per domain.
+
+pub mod accounts;
+pub mod ai_models;
+pub mod app;
+pub mod cache;
+pub mod config;
+pub mod credits;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod generation;
+pub mod graphql;
+pub mod notifications;
+pub mod server;
+pub mod studio;
+pub mod teams;

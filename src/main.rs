@@ -1,0 +1,124 @@
+//! The `atelier` command: `serve` (the default), `migrate`, `seed`, `schema`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use atelier::app::App;
+use atelier::config::{Config, LogFormat};
+
+const USAGE: &str = "usage: atelier [serve [--seed-demo] | migrate | seed | schema | help]
+
+  serve        run the GraphQL server (the default); --seed-demo loads the demo data first
+  migrate      apply pending database migrations and exit
+  seed         load the demo data (idempotent) and print the demo credentials
+  schema       print the GraphQL schema (SDL) to stdout
+
+Configuration comes from the environment; see README.md.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map(String::as_str).unwrap_or("serve");
+    if matches!(command, "help" | "--help" | "-h") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    if command == "schema" {
+        print!("{}", atelier::graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => return fail(e),
+    };
+    init_logging(&config);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    let flags: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
+    let result = runtime.block_on(async move {
+        match command {
+            "serve" => serve(config, flags.contains(&"--seed-demo")).await,
+            "migrate" => App::start(config)
+                .await
+                .map(|app| app.shutdown())
+                .map_err(|e| e.to_string()),
+            "seed" => seed(config).await,
+            other => Err(format!("unknown command '{other}'\n{USAGE}")),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::FAILURE
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::new(&config.log.level);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log.format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn seed(config: Config) -> Result<(), String> {
+    let app = App::start(config).await.map_err(|e| e.to_string())?;
+    let result = atelier::demo::seed(&app).await;
+    app.shutdown();
+    let report = result.map_err(|e| format!("seeding failed: {e:#}"))?;
+    println!("{report}");
+    Ok(())
+}
+
+async fn serve(config: Config, seed_demo: bool) -> Result<(), String> {
+    let address = std::net::SocketAddr::new(config.server.host, config.server.port);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("PORT: cannot listen on {address}: {e}"))?;
+    let app = Arc::new(App::start(config).await.map_err(|e| e.to_string())?);
+    if seed_demo {
+        match atelier::demo::seed(&app).await {
+            Ok(report) => println!("{report}"),
+            Err(e) => {
+                app.shutdown();
+                return Err(format!("seeding failed: {e:#}"));
+            }
+        }
+    }
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(graphql = %format!("http://{local}/graphql"), graphiql = %format!("http://{local}/graphiql"), "Atelier is listening");
+    let result = atelier::server::serve(app.clone(), listener, shutdown_signal()).await;
+    app.shutdown();
+    result.map_err(|e| format!("server error: {e}"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

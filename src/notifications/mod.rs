@@ -1,0 +1,4 @@
+//! Notifications and the event bus that carries them (and every other live event).
+
+pub mod events;
+pub mod model;

@@ -1,0 +1,176 @@
+//! The HTTP surface: GraphQL over HTTP and WebSocket, GraphiQL, health checks.
+
+use std::future::Future;
+
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::{FromRequestParts, Path, Request, State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::app::AppState;
+use crate::graphql::{self, AtelierSchema};
+
+/// The state of every route.
+#[derive(Clone)]
+pub struct ServerState {
+    pub app: AppState,
+    pub schema: AtelierSchema,
+}
+
+/// All routes of one server.
+pub fn router(app: AppState) -> Router {
+    let schema = graphql::build_schema(app.clone());
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(graphql_ws))
+        .route("/graphiql", get(graphiql))
+        .route("/graphiql/assets/{file}", get(graphiql_asset))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .layer(TraceLayer::new_for_http())
+        .with_state(ServerState { app, schema })
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    app: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn graphql_post(
+    State(state): State<ServerState>,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    state.schema.execute(request.into_inner()).await.into()
+}
+
+/// `GET /graphql` is a query in the URL, or a WebSocket upgrade for subscriptions.
+async fn graphql_get(State(state): State<ServerState>, request: Request) -> Response {
+    let is_upgrade = request
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if is_upgrade {
+        let (mut parts, _) = request.into_parts();
+        let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &state).await {
+            Ok(p) => p,
+            Err(rejection) => return rejection.into_response(),
+        };
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(upgrade) => upgrade_to_graphql_ws(state, protocol, upgrade),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    match <GraphQLRequest as axum::extract::FromRequest<ServerState>>::from_request(request, &state)
+        .await
+    {
+        Ok(request) => {
+            GraphQLResponse::from(state.schema.execute(request.into_inner()).await).into_response()
+        }
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+async fn graphql_ws(
+    State(state): State<ServerState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade_to_graphql_ws(state, protocol, upgrade)
+}
+
+fn upgrade_to_graphql_ws(
+    state: ServerState,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| async move {
+            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+                .serve()
+                .await
+        })
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<ServerState>) -> Response {
+    match state.app.check_ready().await {
+        Ok(()) => Json(serde_json::json!({"status": "ready"})).into_response(),
+        Err(problem) => {
+            tracing::warn!(%problem, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "unavailable", "problem": problem})),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn graphiql() -> Html<&'static str> {
+    Html(GRAPHIQL_HTML)
+}
+
+const GRAPHIQL_HTML: &str = include_str!("../assets/graphiql/index.html");
+
+/// GraphiQL's own files, compiled in so the page works with no internet access.
+const GRAPHIQL_ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "graphiql.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/assets/graphiql.min.js"),
+    ),
+    (
+        "graphiql.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/graphiql/assets/graphiql.min.css"),
+    ),
+    (
+        "graphql-ws.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/assets/graphql-ws.min.js"),
+    ),
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/assets/react.production.min.js"),
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/assets/react-dom.production.min.js"),
+    ),
+];
+
+async fn graphiql_asset(Path(file): Path<String>) -> Response {
+    match GRAPHIQL_ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, bytes)) => {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static(content_type),
+            );
+            headers.insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("public, max-age=86400"),
+            );
+            (headers, *bytes).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}

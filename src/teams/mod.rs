@@ -1,0 +1,3 @@
+//! Teams and their members.
+
+pub mod model;

@@ -1,0 +1,81 @@
+//! Team rows.
+
+use async_graphql::{ComplexObject, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::db::schema::{team_members, teams};
+use crate::db::string_enum;
+use crate::graphql::id::{GlobalId, NodeType};
+
+string_enum! {
+    /// A member's role, strongest first.
+    pub enum TeamRole {
+        /// Owns the team; exactly one per team.
+        Owner => "Owner",
+        /// Manages members and settings.
+        Admin => "Admin",
+        /// Creates and edits content.
+        Editor => "Editor",
+        /// Reads content.
+        Viewer => "Viewer",
+    }
+}
+
+/// A collaboration group.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = teams, check_for_backend(diesel::pg::Pg))]
+#[graphql(complex)]
+pub struct Team {
+    #[graphql(skip)]
+    pub id: Uuid,
+    /// Team name.
+    pub name: String,
+    #[graphql(skip)]
+    pub owner_id: Uuid,
+    /// When the team was created.
+    pub created_at: DateTime<Utc>,
+    /// When the team last changed.
+    pub updated_at: DateTime<Utc>,
+    /// What the team is for.
+    pub description: Option<String>,
+    /// The team's shared credit pool.
+    pub credit_balance: Decimal,
+}
+
+#[ComplexObject]
+impl Team {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        GlobalId::uuid(NodeType::Team, self.id)
+    }
+}
+
+/// A user's membership in a team.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = team_members, check_for_backend(diesel::pg::Pg))]
+#[graphql(complex)]
+pub struct TeamMember {
+    #[graphql(skip)]
+    pub id: Uuid,
+    #[graphql(skip)]
+    pub team_id: Uuid,
+    #[graphql(skip)]
+    pub user_id: Uuid,
+    /// Role in the team.
+    pub role: TeamRole,
+    /// When the user joined.
+    pub joined_at: DateTime<Utc>,
+    /// Last activity of the user in the team.
+    pub last_active_at: Option<DateTime<Utc>>,
+}
+
+#[ComplexObject]
+impl TeamMember {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        GlobalId::uuid(NodeType::TeamMember, self.id)
+    }
+}
