@@ -1,1 +1,9 @@
+//! Integration tests: one binary, one module per feature, each test on its own database.
 
+mod ai_models;
+mod helpers;
+mod migrations;
+mod node;
+mod schema;
+mod server;
+mod zero_config;

@@ -1,0 +1,309 @@
+//! The test harness: a fresh database per test, cloned from a migrated template,
+//! and the real server spawned on a free port.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use atelier::app::App;
+use atelier::config::Config;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use serde_json::{json, Value};
+use tokio::sync::OnceCell;
+
+/// The server tests create their databases on, as a URL to its `postgres` database.
+static ADMIN_URL: OnceCell<String> = OnceCell::const_new();
+/// The migrated template of this build's migrations.
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+/// `url` with its database name replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{database}?{q}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+/// `TEST_DATABASE_URL`, else the local server on 127.0.0.1:5432, else a private
+/// cluster under the target directory.
+async fn admin_url() -> String {
+    ADMIN_URL
+        .get_or_init(|| async {
+            if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+                return with_database(&url, "postgres");
+            }
+            let local = "postgres://postgres@127.0.0.1:5432/postgres".to_string();
+            if AsyncPgConnection::establish(&local).await.is_ok() {
+                return local;
+            }
+            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("atelier-test-pg");
+            let cluster = atelier::db::embedded::PrivatePostgres::start(&dir)
+                .await
+                .expect(
+                    "no TEST_DATABASE_URL, no server on 127.0.0.1:5432, and no private cluster",
+                );
+            // Left running on purpose: the next test run reuses it.
+            cluster.url_for("postgres")
+        })
+        .await
+        .clone()
+}
+
+/// A name that changes whenever a migration changes, so a stale template is never used.
+fn migrations_fingerprint() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut files = Vec::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("migrations dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    // FNV-1a: stable across processes and Rust versions, unlike DefaultHasher.
+    struct Fnv(u64);
+    impl Hasher for Fnv {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for b in bytes {
+                self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+            }
+        }
+    }
+    let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
+    for file in files {
+        file.to_string_lossy().hash(&mut hasher);
+        std::fs::read(&file)
+            .expect("migration file")
+            .hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
+
+async fn template() -> String {
+    TEMPLATE
+        .get_or_init(|| async {
+            let admin = admin_url().await;
+            let name = format!("atelier_tpl_{}", migrations_fingerprint());
+            let mut conn = AsyncPgConnection::establish(&admin)
+                .await
+                .expect("connect to the test server");
+            // Parallel test processes build the template once, under one lock.
+            conn.batch_execute("SELECT pg_advisory_lock(7412)")
+                .await
+                .expect("lock");
+            if !database_exists(&mut conn, &name).await {
+                conn.batch_execute(&format!("CREATE DATABASE {name}_build"))
+                    .await
+                    .expect("create template");
+                atelier::db::run_migrations(&with_database(&admin, &format!("{name}_build")))
+                    .await
+                    .expect("migrate template");
+                conn.batch_execute(&format!("ALTER DATABASE {name}_build RENAME TO {name}"))
+                    .await
+                    .expect("publish template");
+            }
+            conn.batch_execute("SELECT pg_advisory_unlock(7412)")
+                .await
+                .expect("unlock");
+            name
+        })
+        .await
+        .clone()
+}
+
+async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> bool {
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let found: Found =
+        diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+            .bind::<diesel::sql_types::Text, _>(name)
+            .get_result(conn)
+            .await
+            .expect("query pg_database");
+    found.n > 0
+}
+
+/// A database of its own for one test; dropped when the test ends.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+    admin: String,
+}
+
+impl TestDb {
+    /// A migrated database, cloned from the template.
+    pub async fn migrated() -> Self {
+        let template = template().await;
+        Self::create(Some(&template)).await
+    }
+
+    /// An empty database, for migration tests.
+    pub async fn empty() -> Self {
+        Self::create(None).await
+    }
+
+    async fn create(template: Option<&str>) -> Self {
+        let admin = admin_url().await;
+        let name = format!("atelier_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = AsyncPgConnection::establish(&admin).await.expect("connect");
+        let sql = match template {
+            Some(t) => format!("CREATE DATABASE {name} TEMPLATE {t}"),
+            None => format!("CREATE DATABASE {name}"),
+        };
+        conn.batch_execute(&sql)
+            .await
+            .expect("create test database");
+        Self {
+            url: with_database(&admin, &name),
+            name,
+            admin,
+        }
+    }
+
+    pub async fn conn(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.url)
+            .await
+            .expect("connect to test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let admin = self.admin.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime; a thread with its own runtime may block.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(mut conn) = AsyncPgConnection::establish(&admin).await {
+                    let _ = conn
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The real server, on a free port of 127.0.0.1, over its own database.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub app: Arc<App>,
+    pub db: TestDb,
+    pub client: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Spawns with extra configuration variables.
+    pub async fn spawn_with(vars: &[(&str, &str)]) -> Self {
+        let db = TestDb::migrated().await;
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("DATABASE_URL".into(), db.url.clone()),
+            ("HOST".into(), "127.0.0.1".into()),
+            ("PORT".into(), "0".into()),
+            ("DATABASE_POOL_SIZE".into(), "5".into()),
+        ]);
+        for (k, v) in vars {
+            env.insert((*k).into(), (*v).into());
+        }
+        let config = Config::from_vars(&env).expect("test configuration");
+        let app = Arc::new(App::start(config).await.expect("app starts"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server_app = app.clone();
+        tokio::spawn(async move {
+            let _ = atelier::server::serve(server_app, listener, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Self {
+            address,
+            app,
+            db,
+            client: reqwest::Client::new(),
+            shutdown: Some(tx),
+        }
+    }
+
+    /// Loads the demo data set.
+    pub async fn seed_demo(&self) {
+        atelier::demo::seed(&self.app)
+            .await
+            .expect("demo data loads");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// POSTs a GraphQL operation and returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .expect("request sent");
+        assert!(
+            response.status().is_success(),
+            "HTTP {} for {query}",
+            response.status()
+        );
+        response.json().await.expect("JSON body")
+    }
+
+    /// SQL statements this app has sent so far.
+    pub fn statements(&self) -> u64 {
+        self.app.db.statements_executed()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The `extensions.code` of the first error, if any.
+pub fn error_code(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}

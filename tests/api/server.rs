@@ -1,0 +1,113 @@
+//! The HTTP surface: health, readiness, GraphiQL, WebSocket handshake.
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = TestApp::spawn().await;
+    let health = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), 200);
+    let ready = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 200);
+    let body: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(body["status"], "ready");
+}
+
+#[tokio::test]
+async fn graphiql_is_served_with_its_own_assets() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .client
+        .get(app.url("/graphiql"))
+        .send()
+        .await
+        .expect("graphiql");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    let assets: Vec<&str> = html
+        .split(['"', '\''])
+        .filter(|s| s.starts_with("/graphiql/assets/"))
+        .collect();
+    assert!(
+        assets.len() >= 4,
+        "GraphiQL page loads its assets: {assets:?}"
+    );
+    for asset in assets {
+        let response = app.client.get(app.url(asset)).send().await.expect("asset");
+        assert_eq!(response.status(), 200, "{asset}");
+        assert!(
+            response.bytes().await.expect("bytes").len() > 1000,
+            "{asset} is empty"
+        );
+    }
+    assert!(
+        !html.contains("unpkg.com") && !html.contains("cdn.jsdelivr"),
+        "no CDN"
+    );
+}
+
+#[tokio::test]
+async fn graphql_over_get_runs_a_query() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "{ aiModels { totalCount } }")])
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["data"]["aiModels"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn websocket_accepts_both_subprotocols_on_both_paths() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let app = TestApp::spawn().await;
+    for path in ["/graphql", "/graphql/ws"] {
+        for protocol in ["graphql-transport-ws", "graphql-ws"] {
+            let mut request = format!("ws://{}{path}", app.address)
+                .into_client_request()
+                .expect("request");
+            request
+                .headers_mut()
+                .insert("Sec-WebSocket-Protocol", protocol.parse().expect("header"));
+            let (mut socket, response) = tokio_tungstenite::connect_async(request)
+                .await
+                .unwrap_or_else(|e| panic!("{path} {protocol}: {e}"));
+            assert_eq!(
+                response.headers()["sec-websocket-protocol"],
+                protocol,
+                "{path} negotiates {protocol}"
+            );
+            socket
+                .send(Message::Text(
+                    r#"{"type":"connection_init","payload":{}}"#.into(),
+                ))
+                .await
+                .expect("init");
+            let ack = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+                .await
+                .expect("ack in time")
+                .expect("a message")
+                .expect("not an error");
+            let ack: serde_json::Value =
+                serde_json::from_str(ack.to_text().expect("text")).expect("json");
+            assert_eq!(ack["type"], "connection_ack", "{path} {protocol}");
+        }
+    }
+}
