@@ -59,6 +59,11 @@ impl App {
             .await
             .map_err(|e| ConfigError::new(setting, format!("{e:#}")))?;
 
+        db::ensure_partitions(&db)
+            .await
+            .map_err(|e| ConfigError::new(setting, format!("cannot create partitions: {e:#}")))?;
+        tokio::spawn(keep_partitions_ahead(db.clone()));
+
         let (cache, events, redis) = match &config.redis_url {
             None => (Cache::in_memory(), EventBus::in_process(), None),
             Some(url) => {
@@ -102,6 +107,21 @@ impl App {
             if let Err(e) = cluster.stop() {
                 tracing::error!(error = %e, "could not stop the private PostgreSQL");
             }
+        }
+    }
+}
+
+/// Rows land in monthly partitions only if those exist: a long-running instance
+/// creates next months' partitions itself, once a day.
+async fn keep_partitions_ahead(db: Db) {
+    let mut every_day = tokio::time::interval(Duration::from_secs(24 * 3600));
+    every_day.tick().await;
+    loop {
+        every_day.tick().await;
+        match db::ensure_partitions(&db).await {
+            Ok(0) => {}
+            Ok(created) => tracing::info!(created, "created monthly partitions"),
+            Err(e) => tracing::error!(error = %e, "could not create monthly partitions"),
         }
     }
 }

@@ -172,9 +172,9 @@ impl AiModelVersion {
     /// The model this is a version of.
     async fn model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AiModel>> {
         let loader = crate::graphql::loaders(ctx);
-        Ok(loader
+        loader
             .load_one(super::loaders::AiModelById(self.model_id))
-            .await?)
+            .await
     }
 }
 

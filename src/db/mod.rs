@@ -119,6 +119,29 @@ impl Db {
     }
 }
 
+/// Months of partitions kept ready ahead of time for the partitioned tables.
+pub const PARTITION_MONTHS_AHEAD: i32 = 3;
+
+/// Creates the monthly partitions of `credit_transactions` and `notifications` up
+/// to [`PARTITION_MONTHS_AHEAD`] months ahead; idempotent, safe on many instances
+/// at once (the SQL function serialises itself). Returns how many it created.
+pub async fn ensure_partitions(db: &Db) -> anyhow::Result<i32> {
+    #[derive(diesel::QueryableByName)]
+    struct Created {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        created: i32,
+    }
+    let mut conn = db.pool.get().await?;
+    let created: Created = diesel::sql_query(
+        "SELECT atelier_create_monthly_partitions('credit_transactions', $1) \
+         + atelier_create_monthly_partitions('notifications', $1) AS created",
+    )
+    .bind::<diesel::sql_types::Integer, _>(PARTITION_MONTHS_AHEAD)
+    .get_result(&mut conn)
+    .await?;
+    Ok(created.created)
+}
+
 /// Applies every pending migration; returns how many ran.
 pub async fn run_migrations(url: &str) -> anyhow::Result<usize> {
     let conn = AsyncPgConnection::establish(url).await?;
