@@ -6,11 +6,14 @@ use std::time::Duration;
 
 use secrecy::ExposeSecret;
 
+use crate::accounts::mailer::Mailer;
 use crate::cache::Cache;
 use crate::config::{Config, ConfigError};
 use crate::db::embedded::PrivatePostgres;
 use crate::db::{self, Db};
 use crate::notifications::events::EventBus;
+use crate::rate_limit::RateLimiter;
+use crate::secrets::SecretBox;
 
 /// Everything a request may need; built once at start-up.
 #[derive(Debug)]
@@ -19,6 +22,9 @@ pub struct App {
     pub db: Db,
     pub cache: Cache,
     pub events: EventBus,
+    pub rate_limiter: RateLimiter,
+    pub secret_box: SecretBox,
+    pub mailer: Mailer,
     redis: Option<redis::aio::ConnectionManager>,
     private_postgres: Option<PrivatePostgres>,
 }
@@ -30,6 +36,8 @@ impl App {
     /// Connects to (or provisions) PostgreSQL, applies migrations, and connects to
     /// Redis when configured. Errors name the setting at fault.
     pub async fn start(config: Config) -> Result<Self, ConfigError> {
+        let secret_box = SecretBox::new(&encryption_key(&config)?);
+        let mailer = Mailer::from_config(&config.mail)?;
         let (database_url, private_postgres, setting) = match &config.database.url {
             Some(url) => (url.expose_secret().to_string(), None, "DATABASE_URL"),
             None => {
@@ -64,8 +72,13 @@ impl App {
             .map_err(|e| ConfigError::new(setting, format!("cannot create partitions: {e:#}")))?;
         tokio::spawn(keep_partitions_ahead(db.clone()));
 
-        let (cache, events, redis) = match &config.redis_url {
-            None => (Cache::in_memory(), EventBus::in_process(), None),
+        let (cache, events, rate_limiter, redis) = match &config.redis_url {
+            None => (
+                Cache::in_memory(),
+                EventBus::in_process(),
+                RateLimiter::in_memory(),
+                None,
+            ),
             Some(url) => {
                 let client = redis::Client::open(url.expose_secret())
                     .map_err(|e| ConfigError::new("REDIS_URL", e.to_string()))?;
@@ -74,7 +87,12 @@ impl App {
                     .map_err(|_| ConfigError::new("REDIS_URL", "timed out connecting to Redis"))?
                     .map_err(|e| ConfigError::new("REDIS_URL", format!("cannot connect: {e}")))?;
                 let events = EventBus::redis(client, conn.clone());
-                (Cache::Redis(conn.clone()), events, Some(conn))
+                (
+                    Cache::Redis(conn.clone()),
+                    events,
+                    RateLimiter::Redis(conn.clone()),
+                    Some(conn),
+                )
             }
         };
 
@@ -83,6 +101,9 @@ impl App {
             db,
             cache,
             events,
+            rate_limiter,
+            secret_box,
+            mailer,
             redis,
             private_postgres,
         })
@@ -109,6 +130,36 @@ impl App {
             }
         }
     }
+}
+
+/// `ENCRYPTION_KEY`, or (outside production) a key generated once into `DATA_DIR`.
+fn encryption_key(config: &Config) -> Result<[u8; 32], ConfigError> {
+    if let Some(key) = &config.auth.encryption_key {
+        return SecretBox::parse_key(key.expose_secret())
+            .ok_or_else(|| ConfigError::new("ENCRYPTION_KEY", "not a 32-byte key"));
+    }
+    let path = config.data_dir.join("encryption.key");
+    let problem = |e: std::io::Error| {
+        ConfigError::new("DATA_DIR", format!("{}: {e}", path.display()))
+    };
+    if !path.exists() {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::create_dir_all(&config.data_dir).map_err(problem)?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(problem)?;
+        file.write_all(SecretBox::generate_key_hex().as_bytes())
+            .map_err(problem)?;
+        tracing::warn!(path = %path.display(), "generated an encryption key; set ENCRYPTION_KEY in production");
+    }
+    let text = std::fs::read_to_string(&path).map_err(problem)?;
+    SecretBox::parse_key(&text).ok_or_else(|| {
+        ConfigError::new("DATA_DIR", format!("{} does not hold a 32-byte key", path.display()))
+    })
 }
 
 /// Rows land in monthly partitions only if those exist: a long-running instance

@@ -12,6 +12,15 @@
 //! | `LOG_LEVEL` | `info` | tracing filter (`RUST_LOG` syntax) |
 //! | `LOG_FORMAT` | `text` | `text` or `json` |
 //! | `ATELIER_ENV` | `development` | `development` or `production` |
+//! | `PUBLIC_URL` | `http://localhost:<PORT>` | base of links in mails |
+//! | `SESSION_TTL_DAYS` | `30` | how long a session token stays valid |
+//! | `ENCRYPTION_KEY` | generated into `DATA_DIR/encryption.key` (not in production) | 32 bytes, hex or base64: encrypts TOTP secrets and OAuth tokens |
+//! | `SMTP_URL` | unset: mail goes to the `mail_outbox` table | `smtp://user:pass@host:587` or `smtps://...` |
+//! | `MAIL_FROM` | `Atelier <no-reply@atelier.local>` | sender of every mail |
+//! | `AUTH_ATTEMPTS_PER_MINUTE` | `10` | sign-in / reset attempts per email per minute |
+//! | `AUTH_ATTEMPTS_PER_IP_PER_MINUTE` | `30` | sign-in / reset attempts per IP per minute |
+//! | `API_CLIENT_DEFAULT_RATE_LIMIT` | `600` | requests per minute of an API client without its own limit |
+//! | `SIGNUP_CREDIT_GRANT` | `10.00` | credits a new account starts with |
 //!
 //! Every error names the variable and what is wrong with it, on one line.
 
@@ -67,6 +76,25 @@ pub struct ServerConfig {
     pub port: u16,
 }
 
+/// Accounts, sessions and their limits.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub session_ttl: Duration,
+    pub encryption_key: Option<SecretString>,
+    pub attempts_per_minute: u64,
+    pub attempts_per_ip_per_minute: u64,
+    pub api_client_default_rate_limit: u64,
+    pub signup_credit_grant: rust_decimal::Decimal,
+}
+
+/// Where mail goes.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub smtp_url: Option<SecretString>,
+    pub from: String,
+    pub public_url: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct LogConfig {
     pub level: String,
@@ -83,6 +111,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub data_dir: PathBuf,
     pub log: LogConfig,
+    pub auth: AuthConfig,
+    pub mail: MailConfig,
 }
 
 impl Config {
@@ -180,6 +210,82 @@ impl Config {
             }
         };
 
+        let session_ttl_days = parse_number(get("SESSION_TTL_DAYS"), "SESSION_TTL_DAYS", 30, 1, 3650)?;
+        let encryption_key = get("ENCRYPTION_KEY")
+            .map(|key| match crate::secrets::SecretBox::parse_key(&key) {
+                Some(_) => Ok(SecretString::from(key)),
+                None => Err(ConfigError::new(
+                    "ENCRYPTION_KEY",
+                    "expected 32 bytes as 64 hex digits or base64",
+                )),
+            })
+            .transpose()?;
+        if encryption_key.is_none() && environment == Environment::Production {
+            return Err(ConfigError::new(
+                "ENCRYPTION_KEY",
+                "required when ATELIER_ENV=production",
+            ));
+        }
+        let signup_credit_grant = match get("SIGNUP_CREDIT_GRANT") {
+            None => rust_decimal::Decimal::new(1000, 2),
+            Some(raw) => raw
+                .parse::<rust_decimal::Decimal>()
+                .ok()
+                .filter(|d| !d.is_sign_negative() && d.scale() <= 2)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "SIGNUP_CREDIT_GRANT",
+                        format!("expected a non-negative amount like 10.00, got '{raw}'"),
+                    )
+                })?,
+        };
+        let smtp_url = get("SMTP_URL")
+            .map(|url| {
+                if url.starts_with("smtp://") || url.starts_with("smtps://") {
+                    Ok(SecretString::from(url))
+                } else {
+                    Err(ConfigError::new(
+                        "SMTP_URL",
+                        "expected a URL starting with smtp:// or smtps://",
+                    ))
+                }
+            })
+            .transpose()?;
+        let auth = AuthConfig {
+            session_ttl: Duration::from_secs(session_ttl_days * 24 * 3600),
+            encryption_key,
+            attempts_per_minute: parse_number(
+                get("AUTH_ATTEMPTS_PER_MINUTE"),
+                "AUTH_ATTEMPTS_PER_MINUTE",
+                10,
+                1,
+                100_000,
+            )?,
+            attempts_per_ip_per_minute: parse_number(
+                get("AUTH_ATTEMPTS_PER_IP_PER_MINUTE"),
+                "AUTH_ATTEMPTS_PER_IP_PER_MINUTE",
+                30,
+                1,
+                100_000,
+            )?,
+            api_client_default_rate_limit: parse_number(
+                get("API_CLIENT_DEFAULT_RATE_LIMIT"),
+                "API_CLIENT_DEFAULT_RATE_LIMIT",
+                600,
+                1,
+                1_000_000,
+            )?,
+            signup_credit_grant,
+        };
+        let mail = MailConfig {
+            smtp_url,
+            from: get("MAIL_FROM").unwrap_or_else(|| "Atelier <no-reply@atelier.local>".into()),
+            public_url: get("PUBLIC_URL")
+                .unwrap_or_else(|| format!("http://localhost:{port}"))
+                .trim_end_matches('/')
+                .to_string(),
+        };
+
         Ok(Self {
             environment,
             database: DatabaseConfig {
@@ -191,6 +297,8 @@ impl Config {
             server: ServerConfig { host, port },
             data_dir,
             log: LogConfig { level, format },
+            auth,
+            mail,
         })
     }
 }
@@ -245,6 +353,14 @@ mod tests {
     fn a_database_url_of_another_scheme_is_refused() {
         let err = Config::from_vars(&vars(&[("DATABASE_URL", "mysql://x")])).expect_err("bad");
         assert_eq!(err.setting, "DATABASE_URL");
+    }
+
+    #[test]
+    fn production_needs_an_encryption_key() {
+        let err = Config::from_vars(&vars(&[("ATELIER_ENV", "production")])).expect_err("no key");
+        assert_eq!(err.setting, "ENCRYPTION_KEY");
+        let bad = Config::from_vars(&vars(&[("ENCRYPTION_KEY", "short")])).expect_err("bad");
+        assert_eq!(bad.setting, "ENCRYPTION_KEY");
     }
 
     #[test]

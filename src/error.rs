@@ -15,6 +15,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 #[derive(Debug)]
 pub enum AppError {
     Unauthenticated,
+    /// A wrong email or password: one message for both, so neither leaks.
+    BadCredentials,
     Forbidden,
     NotFound(&'static str),
     BadUserInput {
@@ -26,6 +28,8 @@ pub enum AppError {
     RateLimited {
         retry_after_secs: u64,
     },
+    /// Sign-in of an account with MFA needs a valid, unused TOTP code.
+    MfaRequired(&'static str),
     Internal(anyhow::Error),
 }
 
@@ -48,6 +52,7 @@ impl AppError {
     pub fn message(&self) -> String {
         match self {
             Self::Unauthenticated => "authentication required".into(),
+            Self::BadCredentials => "invalid email or password".into(),
             Self::Forbidden => "you are not allowed to do this".into(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadUserInput { message, .. } => message.clone(),
@@ -56,6 +61,7 @@ impl AppError {
             Self::RateLimited { retry_after_secs } => {
                 format!("too many requests, retry in {retry_after_secs} s")
             }
+            Self::MfaRequired(message) => (*message).into(),
             Self::Internal(_) => "Internal server error".into(),
         }
     }
@@ -63,13 +69,14 @@ impl AppError {
     /// The `extensions.code` of this error.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Unauthenticated | Self::BadCredentials => "UNAUTHENTICATED",
             Self::Forbidden => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::MfaRequired(_) => "MFA_REQUIRED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod ai_models;
 pub mod app;
+pub mod authz;
 pub mod cache;
 pub mod config;
 pub mod credits;
@@ -16,6 +17,8 @@ pub mod error;
 pub mod generation;
 pub mod graphql;
 pub mod notifications;
+pub mod rate_limit;
+pub mod secrets;
 pub mod server;
 pub mod studio;
 pub mod teams;

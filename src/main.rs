@@ -6,12 +6,13 @@ use std::sync::Arc;
 use atelier::app::App;
 use atelier::config::{Config, LogFormat};
 
-const USAGE: &str = "usage: atelier [serve [--seed-demo] | migrate | seed | schema | help]
+const USAGE: &str = "usage: atelier [serve [--seed-demo] | migrate | seed | schema | admin grant|revoke EMAIL | help]
 
   serve        run the GraphQL server (the default); --seed-demo loads the demo data first
   migrate      apply pending database migrations and exit
   seed         load the demo data (idempotent) and print the demo credentials
   schema       print the GraphQL schema (SDL) to stdout
+  admin        grant or revoke platform administration: atelier admin grant ada@example.com
 
 Configuration comes from the environment; see README.md.";
 
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
                 .map(|app| app.shutdown())
                 .map_err(|e| e.to_string()),
             "seed" => seed(config).await,
+            "admin" => admin(config, &flags).await,
             other => Err(format!("unknown command '{other}'\n{USAGE}")),
         }
     });
@@ -80,6 +82,26 @@ async fn seed(config: Config) -> Result<(), String> {
     let report = result.map_err(|e| format!("seeding failed: {e:#}"))?;
     println!("{report}");
     Ok(())
+}
+
+async fn admin(config: Config, args: &[&str]) -> Result<(), String> {
+    let (grant, email) = match args {
+        ["grant", email] => (true, *email),
+        ["revoke", email] => (false, *email),
+        _ => return Err(format!("expected: atelier admin grant|revoke EMAIL\n{USAGE}")),
+    };
+    let app = App::start(config).await.map_err(|e| e.to_string())?;
+    let result = atelier::accounts::security::set_platform_admin(&app, email, grant).await;
+    app.shutdown();
+    match result {
+        Ok(true) => {
+            let verb = if grant { "is now" } else { "is no longer" };
+            println!("{email} {verb} a platform admin");
+            Ok(())
+        }
+        Ok(false) => Err(format!("no account with email {email}")),
+        Err(e) => Err(format!("{:#}", anyhow::Error::from(e))),
+    }
 }
 
 async fn serve(config: Config, seed_demo: bool) -> Result<(), String> {

@@ -1,10 +1,11 @@
 //! The HTTP surface: GraphQL over HTTP and WebSocket, GraphiQL, health checks.
 
 use std::future::Future;
+use std::net::SocketAddr;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::{FromRequestParts, Path, Request, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -12,7 +13,9 @@ use axum::{Json, Router};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+use crate::accounts;
 use crate::app::AppState;
+use crate::authz::{RequestInfo, SignedInDuringRequest};
 use crate::graphql::{self, AtelierSchema};
 
 /// The state of every route.
@@ -42,20 +45,75 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Who is calling and from where, for one HTTP request.
+fn request_info(headers: &HeaderMap, peer: SocketAddr) -> RequestInfo {
+    let header = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    RequestInfo {
+        ip: Some(peer.ip()),
+        user_agent: header(header::USER_AGENT),
+        origin: header(header::ORIGIN),
+    }
+}
+
+/// Authenticates, then runs the operation with the caller in its context.
+async fn execute(
+    state: &ServerState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    request: async_graphql::Request,
+) -> GraphQLResponse {
+    let info = request_info(headers, peer);
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    match accounts::authenticate(&state.app, authorization, &info).await {
+        Ok(caller) => state
+            .schema
+            .execute(
+                request
+                    .data(caller)
+                    .data(info)
+                    .data(SignedInDuringRequest::default()),
+            )
+            .await
+            .into(),
+        Err(e) => {
+            let error: async_graphql::Error = e.into();
+            let mut error = error.into_server_error(Default::default());
+            error.locations.clear();
+            async_graphql::Response::from_errors(vec![error]).into()
+        }
+    }
 }
 
 async fn graphql_post(
     State(state): State<ServerState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
-    state.schema.execute(request.into_inner()).await.into()
+    execute(&state, &headers, peer, request.into_inner()).await
 }
 
 /// `GET /graphql` is a query in the URL, or a WebSocket upgrade for subscriptions.
-async fn graphql_get(State(state): State<ServerState>, request: Request) -> Response {
+async fn graphql_get(
+    State(state): State<ServerState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
     let is_upgrade = request
         .headers()
         .get(header::UPGRADE)
@@ -68,37 +126,62 @@ async fn graphql_get(State(state): State<ServerState>, request: Request) -> Resp
             Err(rejection) => return rejection.into_response(),
         };
         return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-            Ok(upgrade) => upgrade_to_graphql_ws(state, protocol, upgrade),
+            Ok(upgrade) => upgrade_to_graphql_ws(state, protocol, upgrade, peer),
             Err(rejection) => rejection.into_response(),
         };
     }
+    let headers = request.headers().clone();
     match <GraphQLRequest as axum::extract::FromRequest<ServerState>>::from_request(request, &state)
         .await
     {
-        Ok(request) => {
-            GraphQLResponse::from(state.schema.execute(request.into_inner()).await).into_response()
-        }
+        Ok(request) => execute(&state, &headers, peer, request.into_inner())
+            .await
+            .into_response(),
         Err(rejection) => rejection.into_response(),
     }
 }
 
 async fn graphql_ws(
     State(state): State<ServerState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    upgrade_to_graphql_ws(state, protocol, upgrade)
+    upgrade_to_graphql_ws(state, protocol, upgrade, peer)
 }
 
+/// Subscriptions: credentials come in the `connection_init` payload
+/// (`{"authorization": "Bearer <token>"}`, `Authorization` accepted too).
 fn upgrade_to_graphql_ws(
     state: ServerState,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
+    peer: SocketAddr,
 ) -> Response {
+    let headers_origin = None::<String>;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
+            let app = state.app.clone();
             GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let authorization = ["authorization", "Authorization"]
+                        .iter()
+                        .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
+                        .map(str::to_string);
+                    let info = RequestInfo {
+                        ip: Some(peer.ip()),
+                        user_agent: None,
+                        origin: headers_origin,
+                    };
+                    let caller = accounts::authenticate(&app, authorization.as_deref(), &info)
+                        .await
+                        .map_err(async_graphql::Error::from)?;
+                    let mut data = async_graphql::Data::default();
+                    data.insert(caller);
+                    data.insert(info);
+                    Ok(data)
+                })
                 .serve()
                 .await
         })

@@ -71,69 +71,39 @@ string_enum! {
     }
 }
 
-/// A registered account.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+/// A registered account. Its GraphQL fields are in `graphql/user.rs`: most are
+/// visible to the account itself (and platform admins) only.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
-#[graphql(complex)]
 pub struct User {
-    #[graphql(skip)]
     pub id: Uuid,
-    /// Sign-in email address.
     pub email: String,
-    #[graphql(skip)]
     pub password_hash: Option<String>,
-    /// Identity provider used to sign up, if any.
     pub social_provider: Option<SocialProvider>,
-    #[graphql(skip)]
     pub social_provider_id: Option<String>,
-    /// Whether the email address was confirmed.
     pub is_email_verified: bool,
-    #[graphql(skip)]
     pub email_verification_token: Option<String>,
-    #[graphql(skip)]
     pub password_reset_token: Option<String>,
-    #[graphql(skip)]
     pub password_reset_expires: Option<DateTime<Utc>>,
-    /// Display name.
     pub full_name: Option<String>,
-    /// Unique handle.
     pub username: Option<String>,
-    /// Avatar URL.
     pub profile_picture_url: Option<String>,
-    /// BCP-47 language tag, e.g. `en-US`.
     pub language_preference: String,
-    /// IANA time zone, e.g. `Europe/Paris`.
     pub timezone: String,
-    /// Whether sign-in needs a TOTP code.
     pub mfa_enabled: bool,
-    #[graphql(skip)]
     pub mfa_secret: Option<String>,
-    /// Current plan.
     pub subscription_tier: SubscriptionTier,
-    /// Personal credit balance.
     pub credit_balance: Decimal,
-    /// Last successful sign-in.
     pub last_login_at: Option<DateTime<Utc>>,
-    /// When the account was created.
     pub created_at: DateTime<Utc>,
-    /// When the account last changed.
     pub updated_at: DateTime<Utc>,
-    /// Set when the account was deleted.
     pub deleted_at: Option<DateTime<Utc>>,
-    /// ISO-4217 currency code for prices.
     pub currency_preference: String,
-    /// How numbers are written (`standard`, `compact`, ...).
     pub number_notation: String,
-    /// Platform administrator (granted from the command line only).
     pub is_platform_admin: bool,
-}
-
-#[ComplexObject]
-impl User {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::User, self.id)
-    }
+    pub email_verification_expires: Option<DateTime<Utc>>,
+    pub pending_email: Option<String>,
+    pub mfa_last_used_step: Option<i64>,
 }
 
 /// A signed-in device.
@@ -157,6 +127,10 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
     /// When the session was opened.
     pub created_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub token_hash: String,
+    #[graphql(skip)]
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 #[ComplexObject]
@@ -164,6 +138,14 @@ impl Session {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {
         GlobalId::uuid(NodeType::Session, self.id)
+    }
+
+    /// Whether this is the session making the request.
+    async fn is_current(&self, ctx: &async_graphql::Context<'_>) -> bool {
+        matches!(
+            crate::authz::caller(ctx),
+            crate::authz::Caller::Session { session_id, .. } if *session_id == self.id
+        )
     }
 }
 

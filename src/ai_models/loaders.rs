@@ -33,7 +33,7 @@ impl Loader<AiModelById> for Loaders {
             return Ok(HashMap::new());
         }
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let mut conn = self.db.conn().await?;
+        let mut conn = self.app.db.conn().await?;
         let rows = model::find_by_ids(&mut conn, &ids)
             .await
             .map_err(AppError::from)?;
@@ -53,7 +53,7 @@ impl Loader<AiModelVersionById> for Loaders {
             return Ok(HashMap::new());
         }
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let mut conn = self.db.conn().await?;
+        let mut conn = self.app.db.conn().await?;
         let rows = model::find_versions_by_ids(&mut conn, &ids)
             .await
             .map_err(AppError::from)?;
@@ -76,7 +76,7 @@ impl Loader<ProductionVersionsOf> for Loaders {
             return Ok(HashMap::new());
         }
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let mut conn = self.db.conn().await?;
+        let mut conn = self.app.db.conn().await?;
         let rows = model::production_versions_of(&mut conn, &ids)
             .await
             .map_err(AppError::from)?;

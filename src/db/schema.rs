@@ -216,6 +216,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    mail_outbox (id) {
+        id -> Uuid,
+        #[max_length = 255]
+        to_address -> Varchar,
+        #[max_length = 50]
+        kind -> Varchar,
+        #[max_length = 255]
+        subject -> Varchar,
+        body -> Text,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     notifications (id, created_at) {
         id -> Uuid,
         user_id -> Uuid,
@@ -262,6 +277,9 @@ diesel::table! {
         last_activity -> Timestamptz,
         expires_at -> Timestamptz,
         created_at -> Timestamptz,
+        #[max_length = 64]
+        token_hash -> Varchar,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -419,6 +437,10 @@ diesel::table! {
         #[max_length = 20]
         number_notation -> Varchar,
         is_platform_admin -> Bool,
+        email_verification_expires -> Nullable<Timestamptz>,
+        #[max_length = 255]
+        pending_email -> Nullable<Varchar>,
+        mfa_last_used_step -> Nullable<Int8>,
     }
 }
 
@@ -490,6 +512,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     brand_kits,
     credit_transactions,
     generation_requests,
+    mail_outbox,
     notifications,
     projects,
     sessions,

@@ -7,36 +7,46 @@ pub mod pagination;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder,
+    Context, EmptySubscription, MergedObject, Schema, SchemaBuilder,
 };
 
 use crate::app::AppState;
-use crate::db::Db;
 
 /// The query root: one part per domain.
 #[derive(MergedObject, Default)]
 pub struct Query(
     node::NodeQuery,
+    crate::accounts::graphql::UserQuery,
+    crate::accounts::graphql::SecurityQuery,
+    crate::accounts::graphql::ApiClientQuery,
     crate::ai_models::graphql::AiModelQuery,
     crate::studio::graphql::StudioQuery,
 );
 
-pub type AtelierSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// The mutation root: one part per domain.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    crate::accounts::graphql::AuthMutation,
+    crate::accounts::graphql::SecurityMutation,
+    crate::accounts::graphql::ApiClientMutation,
+);
+
+pub type AtelierSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// What every DataLoader of every domain needs; each domain implements
 /// `Loader<Key>` on it for its own key types.
 pub struct Loaders {
-    pub db: Db,
+    pub app: AppState,
 }
 
 /// The schema's shape, without runtime data: shared by the server and `sdl()`.
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
 }
 
 /// The schema served by this process.
 pub fn build_schema(app: AppState) -> AtelierSchema {
-    let loaders = DataLoader::new(Loaders { db: app.db.clone() }, tokio::spawn);
+    let loaders = DataLoader::new(Loaders { app: app.clone() }, tokio::spawn);
     builder().data(app).data(loaders).finish()
 }
 

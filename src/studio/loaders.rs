@@ -26,7 +26,7 @@ impl Loader<TemplateById> for Loaders {
             return Ok(HashMap::new());
         }
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let mut conn = self.db.conn().await?;
+        let mut conn = self.app.db.conn().await?;
         let rows = templates::find_by_ids(&mut conn, &ids)
             .await
             .map_err(AppError::from)?;

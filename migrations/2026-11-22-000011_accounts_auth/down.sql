@@ -1,0 +1,11 @@
+DROP INDEX idx_apiclient_teamid;
+DROP TABLE mail_outbox;
+ALTER TABLE sessions
+    DROP CONSTRAINT uq_session_tokenhash,
+    DROP COLUMN revoked_at,
+    DROP COLUMN token_hash;
+ALTER TABLE users
+    DROP COLUMN mfa_last_used_step,
+    DROP COLUMN pending_email,
+    DROP COLUMN email_verification_expires;
+DROP INDEX uq_user_email_lower;

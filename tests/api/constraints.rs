@@ -1,0 +1,2025 @@
+//! The database itself enforces the spec: CHECK, UNIQUE and NOT NULL constraints
+//! of every table, the foreign-key actions, the named indexes and `updated_at`.
+//!
+//! Most tests are table driven: [`TABLES`] describes, per table, a valid row and
+//! the constraints to break; each case runs in its own transaction, rolled back.
+//! [`the_cases_cover_every_constraint_the_database_has`] compares those lists
+//! with the catalog, so a new constraint without a case fails the suite.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use diesel::result::{DatabaseErrorKind, Error};
+use diesel::sql_types::{BigInt, Bool, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+
+use crate::helpers::TestDb;
+
+// ---------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------
+
+/// Placeholders usable in any SQL below, and the fixed ids they stand for.
+const IDS: &[(&str, &str)] = &[
+    ("{user}", "00000000-0000-4000-8000-000000000001"),
+    ("{user2}", "00000000-0000-4000-8000-000000000002"),
+    ("{team}", "00000000-0000-4000-8000-000000000003"),
+    ("{brand_kit}", "00000000-0000-4000-8000-000000000004"),
+    ("{template}", "00000000-0000-4000-8000-000000000005"),
+    ("{workbench}", "00000000-0000-4000-8000-000000000006"),
+    ("{project}", "00000000-0000-4000-8000-000000000007"),
+    ("{generation}", "00000000-0000-4000-8000-000000000008"),
+    ("{asset}", "00000000-0000-4000-8000-000000000009"),
+    ("{model}", "00000000-0000-4000-8000-00000000000a"),
+    ("{version}", "00000000-0000-4000-8000-00000000000b"),
+    ("{validation}", "00000000-0000-4000-8000-00000000000c"),
+    ("{api_client}", "00000000-0000-4000-8000-00000000000d"),
+    ("{row}", "00000000-0000-4000-8000-00000000000e"),
+    ("{new_id}", "00000000-0000-4000-8000-00000000000f"),
+];
+
+/// `sql` with its `{placeholders}` replaced by the fixture ids.
+fn sql(sql: &str) -> String {
+    IDS.iter()
+        .fold(sql.to_string(), |acc, (token, id)| acc.replace(token, id))
+}
+
+/// The parent rows every case may point at. `{user2}` owns nothing and belongs
+/// to no team, so cases can give it exactly the rows they need.
+const SEED: &str = r#"
+INSERT INTO users (id, email, username) VALUES
+    ('{user}', 'owner@example.com', 'owner'),
+    ('{user2}', 'member@example.com', 'member');
+INSERT INTO teams (id, name, owner_id) VALUES ('{team}', 'Studio', '{user}');
+INSERT INTO brand_kits (id, user_id, team_id, name, colors, fonts)
+    VALUES ('{brand_kit}', '{user}', '{team}', 'Kit', '[]', '[]');
+INSERT INTO templates (id, user_id, name, category, preview_url, source_data)
+    VALUES ('{template}', '{user}', 'Story', 'social', 'https://cdn.example/p.png', '{"layers": []}');
+INSERT INTO workbenches (id, user_id, name, default_brand_kit_id)
+    VALUES ('{workbench}', '{user}', 'Bench', '{brand_kit}');
+INSERT INTO projects (id, workbench_id, user_id, template_id, brand_kit_id, name)
+    VALUES ('{project}', '{workbench}', '{user}', '{template}', '{brand_kit}', 'Launch');
+INSERT INTO generation_requests (id, user_id, project_id, input_prompt)
+    VALUES ('{generation}', '{user}', '{project}', 'a cat in a hat');
+INSERT INTO assets (id, project_id, user_id, generation_request_id, name, type, file_path, mime_type, format)
+    VALUES ('{asset}', '{project}', '{user}', '{generation}', 'cat.png', 'AIGenerated', 'bucket/cat.png', 'image/png', 'png');
+INSERT INTO ai_models (id, name, provider, task_type)
+    VALUES ('{model}', 'Painter', 'Internal', 'ImageGeneration');
+INSERT INTO ai_model_versions (id, model_id, version_number) VALUES ('{version}', '{model}', '1.0');
+INSERT INTO ai_model_validation_results (id, model_version_id, security_scan_status, functional_status)
+    VALUES ('{validation}', '{version}', 'Passed', 'Passed');
+INSERT INTO api_clients (id, user_id, name, api_key, secret_hash)
+    VALUES ('{api_client}', '{user}', 'CI', 'seed-key', 'hash');
+"#;
+
+/// A migrated database holding [`SEED`], and a connection to it.
+async fn seeded() -> (TestDb, AsyncPgConnection) {
+    let db = TestDb::migrated().await;
+    let mut conn = db.conn().await;
+    conn.batch_execute(&sql(SEED)).await.expect("seed fixtures");
+    (db, conn)
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct One {
+    #[diesel(sql_type = Text)]
+    v: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Flag {
+    #[diesel(sql_type = Bool)]
+    ok: bool,
+}
+
+async fn count(conn: &mut AsyncPgConnection, query: &str) -> i64 {
+    let row: Count = diesel::sql_query(sql(query))
+        .get_result(conn)
+        .await
+        .unwrap_or_else(|e| panic!("`{query}` failed: {e}"));
+    row.n
+}
+
+async fn flag(conn: &mut AsyncPgConnection, query: &str) -> bool {
+    let row: Flag = diesel::sql_query(query)
+        .get_result(conn)
+        .await
+        .unwrap_or_else(|e| panic!("`{query}` failed: {e}"));
+    row.ok
+}
+
+/// Every value of a one-column `SELECT ... AS v`.
+async fn texts(conn: &mut AsyncPgConnection, query: &str) -> BTreeSet<String> {
+    let rows: Vec<One> = diesel::sql_query(query)
+        .load(conn)
+        .await
+        .unwrap_or_else(|e| panic!("`{query}` failed: {e}"));
+    rows.into_iter().map(|r| r.v).collect()
+}
+
+// ---------------------------------------------------------------------------
+// What each table must accept and reject
+// ---------------------------------------------------------------------------
+
+type Columns = &'static [(&'static str, &'static str)];
+
+/// One table: a valid row (column, SQL literal) and the constraints to break.
+struct Table {
+    name: &'static str,
+    valid: Columns,
+    /// Columns the spec marks required (plus the required columns it does not list).
+    not_null: &'static [&'static str],
+    /// Required in the spec, but nullable because their FK is ON DELETE SET NULL.
+    nullable_by_design: &'static [&'static str],
+    checks: &'static [Check],
+    uniques: &'static [Unique],
+    /// An assignment that changes a column, for tables with `updated_at`.
+    touch: Option<&'static str>,
+}
+
+/// A CHECK constraint: each `good` literal in `column` passes, each `bad` one fails.
+struct Check {
+    constraint: &'static str,
+    column: &'static str,
+    good: &'static [&'static str],
+    bad: &'static [&'static str],
+}
+
+/// A uniqueness rule: after `prep` and a `first` row, a `second` row either
+/// violates `violates` or (None) is accepted. Both rows are the valid row with
+/// these overrides.
+struct Unique {
+    what: &'static str,
+    prep: &'static str,
+    first: Columns,
+    second: Columns,
+    violates: Option<&'static str>,
+}
+
+const NO_CHECKS: &[Check] = &[];
+const NO_UNIQUES: &[Unique] = &[];
+
+const TABLES: &[Table] = &[
+    Table {
+        name: "users",
+        valid: &[
+            ("email", "'valid@example.com'"),
+            ("username", "'valid_user'"),
+            ("password_hash", "'argon2-hash'"),
+            ("social_provider", "'google'"),
+            ("social_provider_id", "'g-valid'"),
+        ],
+        not_null: &[
+            "id",
+            "email",
+            "is_email_verified",
+            "language_preference",
+            "timezone",
+            "mfa_enabled",
+            "subscription_tier",
+            "credit_balance",
+            "created_at",
+            "updated_at",
+            "currency_preference",
+            "number_notation",
+            "is_platform_admin",
+        ],
+        nullable_by_design: &[],
+        checks: &[
+            Check {
+                constraint: "ck_users_social_provider",
+                column: "social_provider",
+                good: &["'google'", "'facebook'", "'apple'", "NULL"],
+                bad: &["'github'", "'Google'"],
+            },
+            Check {
+                constraint: "ck_users_subscription_tier",
+                column: "subscription_tier",
+                good: &["'Free'", "'Pro'", "'Team'", "'Enterprise'"],
+                bad: &["'Platinum'", "'free'"],
+            },
+            Check {
+                constraint: "ck_users_credit_balance",
+                column: "credit_balance",
+                good: &["0", "12.50"],
+                bad: &["-0.01"],
+            },
+        ],
+        uniques: &[
+            Unique {
+                what: "same email",
+                prep: "",
+                first: &[],
+                second: &[("username", "'other'"), ("social_provider_id", "'g-other'")],
+                violates: Some("uq_user_email"),
+            },
+            Unique {
+                what: "same email, uq_user_email dropped",
+                prep: "ALTER TABLE users DROP CONSTRAINT uq_user_email",
+                first: &[],
+                second: &[("username", "'other'"), ("social_provider_id", "'g-other'")],
+                violates: Some("idx_user_email_unique"),
+            },
+            Unique {
+                what: "same email in other case",
+                prep: "",
+                first: &[],
+                second: &[
+                    ("email", "'Valid@Example.com'"),
+                    ("username", "'other'"),
+                    ("social_provider_id", "'g-other'"),
+                ],
+                violates: Some("uq_user_email_lower"),
+            },
+            Unique {
+                what: "same username",
+                prep: "",
+                first: &[],
+                second: &[
+                    ("email", "'other@example.com'"),
+                    ("social_provider_id", "'g-other'"),
+                ],
+                violates: Some("uq_user_username"),
+            },
+            Unique {
+                what: "same username, uq_user_username dropped",
+                prep: "ALTER TABLE users DROP CONSTRAINT uq_user_username",
+                first: &[],
+                second: &[
+                    ("email", "'other@example.com'"),
+                    ("social_provider_id", "'g-other'"),
+                ],
+                violates: Some("idx_user_username_unique"),
+            },
+            Unique {
+                what: "two NULL usernames",
+                prep: "",
+                first: &[("username", "NULL")],
+                second: &[
+                    ("email", "'other@example.com'"),
+                    ("username", "NULL"),
+                    ("social_provider_id", "'g-other'"),
+                ],
+                violates: None,
+            },
+            Unique {
+                what: "two NULL usernames, uq_user_username dropped",
+                prep: "ALTER TABLE users DROP CONSTRAINT uq_user_username",
+                first: &[("username", "NULL")],
+                second: &[
+                    ("email", "'other@example.com'"),
+                    ("username", "NULL"),
+                    ("social_provider_id", "'g-other'"),
+                ],
+                violates: None,
+            },
+            Unique {
+                what: "same social provider and id",
+                prep: "",
+                first: &[],
+                second: &[("email", "'other@example.com'"), ("username", "'other'")],
+                violates: Some("uq_user_social"),
+            },
+            Unique {
+                what: "same social provider and id, uq_user_social dropped",
+                prep: "DROP INDEX uq_user_social",
+                first: &[],
+                second: &[("email", "'other@example.com'"), ("username", "'other'")],
+                violates: Some("idx_user_social_unique"),
+            },
+            Unique {
+                what: "same provider, both provider ids NULL",
+                prep: "",
+                first: &[("social_provider_id", "NULL")],
+                second: &[
+                    ("email", "'other@example.com'"),
+                    ("username", "'other'"),
+                    ("social_provider_id", "NULL"),
+                ],
+                violates: None,
+            },
+            Unique {
+                what: "same provider id, both providers NULL",
+                prep: "",
+                first: &[("social_provider", "NULL")],
+                second: &[
+                    ("email", "'other@example.com'"),
+                    ("username", "'other'"),
+                    ("social_provider", "NULL"),
+                ],
+                violates: None,
+            },
+            Unique {
+                what: "same provider id, other provider",
+                prep: "",
+                first: &[],
+                second: &[
+                    ("email", "'other@example.com'"),
+                    ("username", "'other'"),
+                    ("social_provider", "'apple'"),
+                ],
+                violates: None,
+            },
+        ],
+        touch: Some("full_name = 'Renamed'"),
+    },
+    Table {
+        name: "brand_kits",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("team_id", "'{team}'"),
+            ("name", "'Brand'"),
+            ("colors", r##"'[{"name": "Primary", "hex": "#FF0000"}]'"##),
+            ("fonts", r#"'[{"name": "Heading", "family": "Arial"}]'"#),
+        ],
+        not_null: &[
+            "id",
+            "user_id",
+            "name",
+            "colors",
+            "fonts",
+            "is_default",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: NO_CHECKS,
+        uniques: NO_UNIQUES,
+        touch: Some("name = 'Renamed'"),
+    },
+    Table {
+        name: "workbenches",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("name", "'Second bench'"),
+            ("default_brand_kit_id", "'{brand_kit}'"),
+            ("team_id", "'{team}'"),
+        ],
+        not_null: &["id", "user_id", "name", "created_at", "updated_at"],
+        nullable_by_design: &[],
+        checks: NO_CHECKS,
+        uniques: NO_UNIQUES,
+        touch: Some("name = 'Renamed'"),
+    },
+    Table {
+        name: "projects",
+        valid: &[
+            ("workbench_id", "'{workbench}'"),
+            ("user_id", "'{user}'"),
+            ("template_id", "'{template}'"),
+            ("brand_kit_id", "'{brand_kit}'"),
+            ("name", "'Campaign'"),
+            ("target_platform", "'InstagramStory'"),
+            ("team_id", "'{team}'"),
+        ],
+        not_null: &[
+            "id",
+            "workbench_id",
+            "user_id",
+            "name",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: NO_CHECKS,
+        uniques: NO_UNIQUES,
+        touch: Some("name = 'Renamed'"),
+    },
+    Table {
+        name: "assets",
+        valid: &[
+            ("project_id", "'{project}'"),
+            ("user_id", "'{user}'"),
+            ("generation_request_id", "'{generation}'"),
+            ("name", "'logo.svg'"),
+            ("type", "'Uploaded'"),
+            ("file_path", "'bucket/logo.svg'"),
+            ("mime_type", "'image/svg+xml'"),
+            ("format", "'svg'"),
+        ],
+        not_null: &[
+            "id",
+            "user_id",
+            "name",
+            "type",
+            "file_path",
+            "mime_type",
+            "format",
+            "is_final",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[Check {
+            constraint: "ck_assets_type",
+            column: "type",
+            good: &["'Uploaded'", "'AIGenerated'", "'Derived'"],
+            bad: &["'Generated'", "'uploaded'"],
+        }],
+        uniques: NO_UNIQUES,
+        touch: Some("name = 'renamed.svg'"),
+    },
+    Table {
+        name: "asset_versions",
+        valid: &[
+            ("asset_id", "'{asset}'"),
+            ("project_id", "'{project}'"),
+            ("version_number", "1"),
+            ("created_by_user_id", "'{user}'"),
+        ],
+        not_null: &["id", "version_number", "created_at"],
+        nullable_by_design: &[],
+        checks: NO_CHECKS,
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
+    Table {
+        name: "generation_requests",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("project_id", "'{project}'"),
+            ("input_prompt", "'a dog on a skateboard'"),
+            ("idempotency_key", "'key-1'"),
+        ],
+        not_null: &[
+            "id",
+            "user_id",
+            "input_prompt",
+            "status",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &["project_id"],
+        checks: &[Check {
+            constraint: "ck_generation_requests_status",
+            column: "status",
+            good: &[
+                "'Pending'",
+                "'ProcessingSamples'",
+                "'AwaitingSelection'",
+                "'ProcessingFinal'",
+                "'Completed'",
+                "'Failed'",
+                "'Cancelled'",
+                "'ContentRejected'",
+            ],
+            bad: &["'Done'", "'pending'"],
+        }],
+        uniques: &[
+            Unique {
+                what: "same user and idempotency key",
+                prep: "",
+                first: &[],
+                second: &[],
+                violates: Some("uq_generationrequest_user_idempotency"),
+            },
+            Unique {
+                what: "same user, both idempotency keys NULL",
+                prep: "",
+                first: &[("idempotency_key", "NULL")],
+                second: &[("idempotency_key", "NULL")],
+                violates: None,
+            },
+            Unique {
+                what: "same idempotency key, other user",
+                prep: "",
+                first: &[],
+                second: &[("user_id", "'{user2}'")],
+                violates: None,
+            },
+        ],
+        touch: Some("input_prompt = 'renamed'"),
+    },
+    Table {
+        name: "social_media_connections",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("platform", "'Instagram'"),
+            ("external_user_id", "'ig-1'"),
+            ("access_token", "'encrypted-token'"),
+        ],
+        not_null: &[
+            "id",
+            "user_id",
+            "platform",
+            "external_user_id",
+            "access_token",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[Check {
+            constraint: "ck_social_media_connections_platform",
+            column: "platform",
+            good: &[
+                "'Instagram'",
+                "'Facebook'",
+                "'LinkedIn'",
+                "'Twitter'",
+                "'Pinterest'",
+                "'TikTok'",
+            ],
+            bad: &["'Snapchat'", "'instagram'"],
+        }],
+        uniques: &[
+            Unique {
+                what: "same user and platform",
+                prep: "",
+                first: &[],
+                second: &[("external_user_id", "'ig-2'")],
+                violates: Some("uq_socialconnection_user_platform"),
+            },
+            Unique {
+                what: "same user, other platform",
+                prep: "",
+                first: &[],
+                second: &[("platform", "'TikTok'")],
+                violates: None,
+            },
+            Unique {
+                what: "same platform, other user",
+                prep: "",
+                first: &[],
+                second: &[("user_id", "'{user2}'")],
+                violates: None,
+            },
+        ],
+        touch: Some("external_user_id = 'renamed'"),
+    },
+    Table {
+        name: "api_clients",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("team_id", "'{team}'"),
+            ("name", "'Deploy key'"),
+            ("api_key", "'valid-key'"),
+            ("secret_hash", "'hash'"),
+            ("allowed_origins", r#"'["https://app.example"]'"#),
+            ("rate_limit_per_min", "60"),
+        ],
+        not_null: &[
+            "id",
+            "user_id",
+            "name",
+            "api_key",
+            "secret_hash",
+            "is_active",
+            "created_at",
+            "updated_at",
+            "allowed_origins",
+            "allowed_ips",
+            "scopes",
+        ],
+        nullable_by_design: &[],
+        checks: &[
+            Check {
+                constraint: "ck_api_clients_allowed_origins",
+                column: "allowed_origins",
+                good: &["'[]'", r#"'["https://a.example", "https://b.example"]'"#],
+                bad: &["'{}'", r#"'"https://a.example"'"#, "'null'"],
+            },
+            Check {
+                constraint: "ck_api_clients_allowed_ips",
+                column: "allowed_ips",
+                good: &["'[]'", r#"'["203.0.113.0/24"]'"#],
+                bad: &[r#"'{"ip": "203.0.113.1"}'"#, "'42'"],
+            },
+            Check {
+                constraint: "ck_api_clients_scopes",
+                column: "scopes",
+                good: &["'[]'", r#"'["generate"]'"#],
+                bad: &[r#"'"generate"'"#, "'{}'"],
+            },
+            Check {
+                constraint: "ck_api_clients_rate_limit_per_min",
+                column: "rate_limit_per_min",
+                good: &["1", "NULL"],
+                bad: &["0", "-5"],
+            },
+        ],
+        uniques: &[
+            Unique {
+                what: "same api key",
+                prep: "",
+                first: &[],
+                second: &[("name", "'Other key'")],
+                violates: Some("uq_apiclient_apikey"),
+            },
+            Unique {
+                what: "same api key, uq_apiclient_apikey dropped",
+                prep: "ALTER TABLE api_clients DROP CONSTRAINT uq_apiclient_apikey",
+                first: &[],
+                second: &[("name", "'Other key'")],
+                violates: Some("idx_apiclient_apikey_unique"),
+            },
+        ],
+        touch: Some("name = 'Renamed'"),
+    },
+    Table {
+        name: "subscriptions",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("odoo_sale_order_id", "'SO-0001'"),
+            ("plan_id", "'pro_monthly'"),
+            ("current_period_start", "now()"),
+            ("current_period_end", "now() + interval '30 days'"),
+            ("payment_provider", "'Stripe'"),
+        ],
+        not_null: &[
+            "id",
+            "user_id",
+            "odoo_sale_order_id",
+            "plan_id",
+            "status",
+            "current_period_start",
+            "current_period_end",
+            "payment_provider",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[
+            Check {
+                constraint: "ck_subscriptions_status",
+                column: "status",
+                good: &[
+                    "'Active'",
+                    "'Trial'",
+                    "'Suspended'",
+                    "'Cancelled'",
+                    "'Expired'",
+                ],
+                bad: &["'Paused'", "'active'"],
+            },
+            Check {
+                constraint: "ck_subscriptions_payment_provider",
+                column: "payment_provider",
+                good: &["'Stripe'", "'PayPal'", "'OdooManual'"],
+                bad: &["'Bitcoin'", "'stripe'"],
+            },
+        ],
+        uniques: &[Unique {
+            what: "same Odoo sale order",
+            prep: "",
+            first: &[],
+            second: &[("user_id", "'{user2}'")],
+            violates: Some("uq_subscription_odoo_so"),
+        }],
+        touch: Some("plan_id = 'team_annual'"),
+    },
+    Table {
+        name: "credit_transactions",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("generation_request_id", "'{generation}'"),
+            ("team_id", "'{team}'"),
+            ("amount", "-1.50"),
+            ("action_type", "'sample_generation'"),
+        ],
+        not_null: &[
+            "id",
+            "user_id",
+            "amount",
+            "action_type",
+            "created_at",
+            "synced_at",
+        ],
+        nullable_by_design: &[],
+        checks: NO_CHECKS,
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
+    Table {
+        name: "usage_logs",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("generation_request_id", "'{generation}'"),
+            ("api_client_id", "'{api_client}'"),
+            ("action_type", "'api_call_success'"),
+            ("credits_cost", "0.50"),
+        ],
+        not_null: &["id", "action_type", "timestamp"],
+        nullable_by_design: &["user_id"],
+        checks: NO_CHECKS,
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
+    Table {
+        name: "teams",
+        valid: &[
+            ("name", "'Agency'"),
+            ("owner_id", "'{user2}'"),
+            ("credit_balance", "100"),
+        ],
+        not_null: &[
+            "id",
+            "name",
+            "owner_id",
+            "created_at",
+            "updated_at",
+            "credit_balance",
+        ],
+        nullable_by_design: &[],
+        checks: &[Check {
+            constraint: "ck_teams_credit_balance",
+            column: "credit_balance",
+            good: &["0"],
+            bad: &["-1"],
+        }],
+        uniques: NO_UNIQUES,
+        touch: Some("name = 'Renamed'"),
+    },
+    Table {
+        name: "team_members",
+        valid: &[
+            ("team_id", "'{team}'"),
+            ("user_id", "'{user2}'"),
+            ("role", "'Editor'"),
+        ],
+        not_null: &["id", "team_id", "user_id", "role", "joined_at"],
+        nullable_by_design: &[],
+        checks: &[Check {
+            constraint: "ck_team_members_role",
+            column: "role",
+            good: &["'Owner'", "'Admin'", "'Editor'", "'Viewer'"],
+            bad: &["'Contributor'", "'Guest'", "'editor'"],
+        }],
+        uniques: &[
+            Unique {
+                what: "same team and user",
+                prep: "",
+                first: &[],
+                second: &[("role", "'Viewer'")],
+                violates: Some("uq_teammember_team_user"),
+            },
+            Unique {
+                what: "same team, other user",
+                prep: "",
+                first: &[],
+                second: &[("user_id", "'{user}'")],
+                violates: None,
+            },
+        ],
+        touch: None,
+    },
+    Table {
+        name: "sessions",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("device_info", "'Firefox on Linux'"),
+            ("ip_address", "'2001:db8::1'"),
+            ("expires_at", "now() + interval '1 day'"),
+            ("token_hash", "repeat('a', 64)"),
+        ],
+        not_null: &[
+            "id",
+            "user_id",
+            "device_info",
+            "ip_address",
+            "last_activity",
+            "expires_at",
+            "created_at",
+            "token_hash",
+        ],
+        nullable_by_design: &[],
+        checks: NO_CHECKS,
+        uniques: &[
+            Unique {
+                what: "same token hash",
+                prep: "",
+                first: &[],
+                second: &[("user_id", "'{user2}'")],
+                violates: Some("uq_session_tokenhash"),
+            },
+            Unique {
+                what: "same user, other token hash",
+                prep: "",
+                first: &[],
+                second: &[("token_hash", "repeat('b', 64)")],
+                violates: None,
+            },
+        ],
+        touch: None,
+    },
+    Table {
+        name: "notifications",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("type", "'generation_complete'"),
+            ("message", "'Your images are ready'"),
+        ],
+        not_null: &[
+            "id",
+            "user_id",
+            "type",
+            "message",
+            "is_read",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: NO_CHECKS,
+        uniques: NO_UNIQUES,
+        touch: Some("is_read = true"),
+    },
+    Table {
+        name: "templates",
+        valid: &[
+            ("name", "'Poster'"),
+            ("category", "'print'"),
+            ("preview_url", "'https://cdn.example/poster.png'"),
+            ("source_data", r#"'{"layers": [{"kind": "text"}]}'"#),
+            ("tags", r#"'["poster", "a3"]'"#),
+        ],
+        not_null: &[
+            "id",
+            "name",
+            "category",
+            "preview_url",
+            "source_data",
+            "is_public",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: NO_CHECKS,
+        uniques: NO_UNIQUES,
+        touch: Some("name = 'Renamed'"),
+    },
+    Table {
+        name: "ai_models",
+        valid: &[
+            ("name", "'Writer'"),
+            ("provider", "'OpenAI'"),
+            ("task_type", "'TextGeneration'"),
+        ],
+        not_null: &[
+            "id",
+            "name",
+            "provider",
+            "task_type",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[Check {
+            constraint: "ck_ai_models_task_type",
+            column: "task_type",
+            good: &[
+                "'ImageGeneration'",
+                "'TextGeneration'",
+                "'ImageTransformation'",
+                "'StyleTransfer'",
+                "'ContentSafety'",
+            ],
+            bad: &["'SpeechToText'", "'textgeneration'"],
+        }],
+        uniques: &[Unique {
+            what: "same model name",
+            prep: "",
+            first: &[],
+            second: &[("provider", "'Internal'")],
+            violates: Some("uq_aimodel_name"),
+        }],
+        touch: Some("description = 'Renamed'"),
+    },
+    Table {
+        name: "ai_model_versions",
+        valid: &[
+            ("model_id", "'{model}'"),
+            ("version_number", "'2.0'"),
+            ("status", "'Production'"),
+            ("validation_result_id", "'{validation}'"),
+            ("created_by_user_id", "'{user}'"),
+        ],
+        not_null: &[
+            "id",
+            "model_id",
+            "version_number",
+            "status",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[Check {
+            constraint: "ck_ai_model_versions_status",
+            column: "status",
+            good: &[
+                "'Staged'",
+                "'Production'",
+                "'Deprecated'",
+                "'Archived'",
+                "'Failed'",
+            ],
+            bad: &["'Live'", "'staged'"],
+        }],
+        uniques: &[
+            Unique {
+                what: "same model and version number",
+                prep: "",
+                first: &[],
+                second: &[("status", "'Staged'")],
+                violates: Some("uq_aimodelversion_model_version"),
+            },
+            Unique {
+                what: "same model, other version number",
+                prep: "",
+                first: &[],
+                second: &[("version_number", "'2.1'")],
+                violates: None,
+            },
+        ],
+        touch: Some("release_notes = 'Renamed'"),
+    },
+    Table {
+        name: "ai_model_validation_results",
+        valid: &[
+            ("model_version_id", "'{version}'"),
+            ("security_scan_status", "'Passed'"),
+            ("functional_status", "'Pending'"),
+            ("validated_by_user_id", "'{user}'"),
+        ],
+        not_null: &[
+            "id",
+            "model_version_id",
+            "validation_timestamp",
+            "security_scan_status",
+            "functional_status",
+            "created_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[
+            Check {
+                constraint: "ck_ai_model_validation_results_security_scan_status",
+                column: "security_scan_status",
+                good: &["'Passed'", "'Failed'", "'Pending'", "'Skipped'"],
+                bad: &["'Unknown'", "'passed'"],
+            },
+            Check {
+                constraint: "ck_ai_model_validation_results_functional_status",
+                column: "functional_status",
+                good: &["'Passed'", "'Failed'", "'Pending'", "'Skipped'"],
+                bad: &["'Unknown'", "'passed'"],
+            },
+        ],
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
+    Table {
+        name: "ai_model_deployments",
+        valid: &[
+            ("model_version_id", "'{version}'"),
+            ("environment", "'staging'"),
+            ("deployment_strategy", "'canary'"),
+            ("deployed_by_user_id", "'{user}'"),
+        ],
+        not_null: &[
+            "id",
+            "model_version_id",
+            "environment",
+            "status",
+            "deployment_timestamp",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[
+            Check {
+                constraint: "ck_ai_model_deployments_environment",
+                column: "environment",
+                good: &["'staging'", "'production'", "'testing'"],
+                bad: &["'dev'", "'Production'"],
+            },
+            Check {
+                constraint: "ck_ai_model_deployments_status",
+                column: "status",
+                good: &[
+                    "'Initiated'",
+                    "'Deploying'",
+                    "'Active'",
+                    "'Inactive'",
+                    "'Failed'",
+                    "'RolledBack'",
+                ],
+                bad: &["'Running'", "'active'"],
+            },
+        ],
+        uniques: NO_UNIQUES,
+        touch: Some("endpoint = 'http://painter.internal'"),
+    },
+    Table {
+        name: "ai_model_feedback",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("generation_request_id", "'{generation}'"),
+            ("model_version_id", "'{version}'"),
+            ("rating", "4"),
+            ("comment", "'Nice'"),
+        ],
+        not_null: &["id", "feedback_timestamp", "created_at"],
+        nullable_by_design: &["user_id"],
+        checks: &[Check {
+            constraint: "ck_ai_model_feedback_rating",
+            column: "rating",
+            good: &["1", "2", "3", "4", "5", "NULL"],
+            bad: &["0", "6", "-1"],
+        }],
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
+    // Not in the spec: outgoing mail kept when there is no SMTP server.
+    Table {
+        name: "mail_outbox",
+        valid: &[
+            ("to_address", "'member@example.com'"),
+            ("kind", "'verify_email'"),
+            ("subject", "'Verify your email'"),
+            ("body", "'Click the link'"),
+        ],
+        not_null: &["id", "to_address", "kind", "subject", "body", "created_at"],
+        nullable_by_design: &[],
+        checks: NO_CHECKS,
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
+    Table {
+        name: "user_data_exports",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("kind", "'dataset'"),
+            ("status", "'pending'"),
+        ],
+        not_null: &["id", "user_id", "kind", "status", "requested_at"],
+        nullable_by_design: &[],
+        checks: &[Check {
+            constraint: "ck_user_data_exports_status",
+            column: "status",
+            good: &["'pending'", "'completed'", "'failed'"],
+            bad: &["'done'", "'Pending'"],
+        }],
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
+];
+
+/// `INSERT INTO table` of the `base` row with `overrides` replacing or adding columns.
+fn insert<'a>(
+    table: &str,
+    base: &[(&'a str, &'a str)],
+    overrides: &[(&'a str, &'a str)],
+) -> String {
+    let mut row: Vec<(&str, &str)> = base.to_vec();
+    for &(column, value) in overrides {
+        match row.iter_mut().find(|(c, _)| *c == column) {
+            Some(slot) => slot.1 = value,
+            None => row.push((column, value)),
+        }
+    }
+    let columns: Vec<&str> = row.iter().map(|(c, _)| *c).collect();
+    let values: Vec<&str> = row.iter().map(|(_, v)| *v).collect();
+    sql(&format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        columns.join(", "),
+        values.join(", ")
+    ))
+}
+
+// ---------------------------------------------------------------------------
+// Running cases
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Category {
+    Valid,
+    NotNull,
+    Check,
+    Unique,
+}
+
+enum Expect {
+    Accepted,
+    /// The error kind, the table, and the constraint (or, for NOT NULL, column) name.
+    Rejected(DatabaseErrorKind, &'static str, &'static str),
+}
+
+struct Case {
+    category: Category,
+    what: String,
+    setup: Vec<String>,
+    statement: String,
+    expect: Expect,
+}
+
+/// Every case of every table in [`TABLES`].
+fn cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    for table in TABLES {
+        let t = table.name;
+        let row = |overrides: Columns| insert(t, table.valid, overrides);
+        cases.push(Case {
+            category: Category::Valid,
+            what: format!("{t}: a valid row"),
+            setup: vec![],
+            statement: row(&[]),
+            expect: Expect::Accepted,
+        });
+        for &column in table.not_null {
+            cases.push(Case {
+                category: Category::NotNull,
+                what: format!("{t}.{column} = NULL"),
+                setup: vec![],
+                statement: insert(t, table.valid, &[(column, "NULL")]),
+                expect: Expect::Rejected(DatabaseErrorKind::NotNullViolation, t, column),
+            });
+        }
+        for &column in table.nullable_by_design {
+            cases.push(Case {
+                category: Category::NotNull,
+                what: format!("{t}.{column} = NULL (nullable: its FK is ON DELETE SET NULL)"),
+                setup: vec![],
+                statement: insert(t, table.valid, &[(column, "NULL")]),
+                expect: Expect::Accepted,
+            });
+        }
+        for check in table.checks {
+            for &value in check.good {
+                cases.push(Case {
+                    category: Category::Check,
+                    what: format!("{t}.{} = {value} passes {}", check.column, check.constraint),
+                    setup: vec![],
+                    statement: insert(t, table.valid, &[(check.column, value)]),
+                    expect: Expect::Accepted,
+                });
+            }
+            for &value in check.bad {
+                cases.push(Case {
+                    category: Category::Check,
+                    what: format!("{t}.{} = {value} breaks {}", check.column, check.constraint),
+                    setup: vec![],
+                    statement: insert(t, table.valid, &[(check.column, value)]),
+                    expect: Expect::Rejected(
+                        DatabaseErrorKind::CheckViolation,
+                        t,
+                        check.constraint,
+                    ),
+                });
+            }
+        }
+        for unique in table.uniques {
+            let mut setup = Vec::new();
+            if !unique.prep.is_empty() {
+                setup.push(unique.prep.to_string());
+            }
+            setup.push(row(unique.first));
+            cases.push(Case {
+                category: Category::Unique,
+                what: format!("{t}: {}", unique.what),
+                setup,
+                statement: row(unique.second),
+                expect: match unique.violates {
+                    Some(name) => Expect::Rejected(DatabaseErrorKind::UniqueViolation, t, name),
+                    None => Expect::Accepted,
+                },
+            });
+        }
+    }
+    cases
+}
+
+/// Whether `result` is what `expect` says; `Err` explains how it is not.
+fn verdict(expect: &Expect, result: Result<usize, Error>) -> Result<(), String> {
+    match (expect, result) {
+        (Expect::Accepted, Ok(_)) => Ok(()),
+        (Expect::Accepted, Err(e)) => Err(format!("expected success, got: {e}")),
+        (Expect::Rejected(kind, ..), Ok(_)) => Err(format!("expected {kind:?}, but it succeeded")),
+        (Expect::Rejected(kind, table, name), Err(Error::DatabaseError(actual, info))) => {
+            let reported = if *kind == DatabaseErrorKind::NotNullViolation {
+                info.column_name()
+            } else {
+                info.constraint_name()
+            };
+            // Rows of partitioned tables are reported on their partition.
+            let on_table = info.table_name().is_some_and(|t| t.starts_with(table));
+            if actual == *kind && reported == Some(*name) && on_table {
+                Ok(())
+            } else {
+                Err(format!(
+                    "expected {kind:?} on {table} naming {name}, got {actual:?} on {:?} naming {reported:?}: {}",
+                    info.table_name(),
+                    info.message()
+                ))
+            }
+        }
+        (Expect::Rejected(kind, ..), Err(e)) => Err(format!("expected {kind:?}, got: {e}")),
+    }
+}
+
+/// Runs each case of `category` in its own transaction, rolled back; returns how
+/// many ran, and panics listing every case that did not behave.
+async fn run(conn: &mut AsyncPgConnection, category: Category) -> usize {
+    let mut ran = 0;
+    let mut failures = Vec::new();
+    for case in cases().into_iter().filter(|c| c.category == category) {
+        conn.batch_execute("BEGIN").await.expect("begin");
+        let mut setup_ok = true;
+        for statement in &case.setup {
+            if let Err(e) = conn.batch_execute(statement).await {
+                failures.push(format!("{}: setup `{statement}` failed: {e}", case.what));
+                setup_ok = false;
+                break;
+            }
+        }
+        if setup_ok {
+            let result = diesel::sql_query(&case.statement).execute(conn).await;
+            if let Err(why) = verdict(&case.expect, result) {
+                failures.push(format!("{}: {why}\n    {}", case.what, case.statement));
+            }
+        }
+        conn.batch_execute("ROLLBACK").await.expect("rollback");
+        ran += 1;
+    }
+    println!("{category:?}: {ran} cases ran");
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} {category:?} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    ran
+}
+
+// ---------------------------------------------------------------------------
+// Constraint tests
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_table_accepts_a_valid_row() {
+    let (_db, mut conn) = seeded().await;
+    let ran = run(&mut conn, Category::Valid).await;
+    assert!(ran >= 24, "only {ran} valid-row cases ran");
+}
+
+#[tokio::test]
+async fn not_null_columns_reject_null() {
+    let (_db, mut conn) = seeded().await;
+    let ran = run(&mut conn, Category::NotNull).await;
+    assert!(ran >= 165, "only {ran} NOT NULL cases ran");
+}
+
+#[tokio::test]
+async fn check_constraints_accept_the_spec_values_and_reject_others() {
+    let (_db, mut conn) = seeded().await;
+    let ran = run(&mut conn, Category::Check).await;
+    assert!(ran >= 129, "only {ran} CHECK cases ran");
+}
+
+#[tokio::test]
+async fn unique_constraints_reject_duplicates_and_partial_ones_allow_nulls() {
+    let (_db, mut conn) = seeded().await;
+    let ran = run(&mut conn, Category::Unique).await;
+    assert!(ran >= 28, "only {ran} UNIQUE cases ran");
+}
+
+/// The cases above cover the catalog exactly: every table, NOT NULL column,
+/// CHECK constraint and unique index, and every table with `updated_at`.
+#[tokio::test]
+async fn the_cases_cover_every_constraint_the_database_has() {
+    let db = TestDb::migrated().await;
+    let mut conn = db.conn().await;
+    const TABLES_SQL: &str = "c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') \
+         AND NOT c.relispartition AND c.relname <> '__diesel_schema_migrations'";
+
+    let tables = texts(
+        &mut conn,
+        &format!("SELECT c.relname::text AS v FROM pg_class c WHERE {TABLES_SQL}"),
+    )
+    .await;
+    let not_null = texts(
+        &mut conn,
+        &format!(
+            "SELECT c.relname::text || '.' || a.attname::text AS v FROM pg_attribute a \
+             JOIN pg_class c ON c.oid = a.attrelid \
+             WHERE {TABLES_SQL} AND a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull"
+        ),
+    )
+    .await;
+    let checks = texts(
+        &mut conn,
+        &format!(
+            "SELECT k.conname::text AS v FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid \
+             WHERE {TABLES_SQL} AND k.contype = 'c'"
+        ),
+    )
+    .await;
+    let unique_indexes = texts(
+        &mut conn,
+        &format!(
+            "SELECT x.relname::text AS v FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
+             JOIN pg_class x ON x.oid = i.indexrelid \
+             WHERE {TABLES_SQL} AND i.indisunique AND NOT i.indisprimary"
+        ),
+    )
+    .await;
+    let with_updated_at = texts(
+        &mut conn,
+        &format!(
+            "SELECT c.relname::text AS v FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+             WHERE {TABLES_SQL} AND a.attname = 'updated_at' AND NOT a.attisdropped"
+        ),
+    )
+    .await;
+
+    let listed_tables: BTreeSet<String> = TABLES.iter().map(|t| t.name.to_string()).collect();
+    let listed_not_null: BTreeSet<String> = TABLES
+        .iter()
+        .flat_map(|t| t.not_null.iter().map(move |c| format!("{}.{c}", t.name)))
+        .collect();
+    let listed_checks: BTreeSet<String> = TABLES
+        .iter()
+        .flat_map(|t| t.checks.iter().map(|c| c.constraint.to_string()))
+        .collect();
+    let listed_uniques: BTreeSet<String> = TABLES
+        .iter()
+        .flat_map(|t| {
+            t.uniques
+                .iter()
+                .filter_map(|u| u.violates.map(str::to_string))
+        })
+        .collect();
+    let listed_touch: BTreeSet<String> = TABLES
+        .iter()
+        .filter(|t| t.touch.is_some())
+        .map(|t| t.name.to_string())
+        .collect();
+
+    let mut problems = Vec::new();
+    for (what, in_db, listed) in [
+        ("tables", &tables, &listed_tables),
+        ("NOT NULL columns", &not_null, &listed_not_null),
+        ("CHECK constraints", &checks, &listed_checks),
+        ("unique indexes", &unique_indexes, &listed_uniques),
+        ("tables with updated_at", &with_updated_at, &listed_touch),
+    ] {
+        let untested: Vec<_> = in_db.difference(listed).collect();
+        let missing: Vec<_> = listed.difference(in_db).collect();
+        if !untested.is_empty() {
+            problems.push(format!(
+                "{what} in the database without a case: {untested:?}"
+            ));
+        }
+        if !missing.is_empty() {
+            problems.push(format!(
+                "{what} expected but not in the database: {missing:?}"
+            ));
+        }
+    }
+    println!(
+        "catalog: {} tables, {} NOT NULL columns, {} CHECKs, {} unique indexes, {} with updated_at",
+        tables.len(),
+        not_null.len(),
+        checks.len(),
+        unique_indexes.len(),
+        with_updated_at.len()
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// Foreign-key actions
+// ---------------------------------------------------------------------------
+
+/// An FK action: after `setup`, `probe` counts `before`; after `action`, it
+/// counts `after`, or the action fails with a foreign-key violation of the
+/// named constraint.
+struct FkCase {
+    what: &'static str,
+    setup: &'static str,
+    action: &'static str,
+    probe: &'static str,
+    before: i64,
+    after: Result<i64, &'static str>,
+}
+
+const SESSION_OF_USER2: &str =
+    "INSERT INTO sessions (id, user_id, device_info, ip_address, expires_at, token_hash) \
+     VALUES ('{row}', '{user2}', 'phone', '203.0.113.9', now() + interval '1 day', repeat('c', 64))";
+const DELETE_USER2: &str = "DELETE FROM users WHERE id = '{user2}'";
+
+const FK_CASES: &[FkCase] = &[
+    // ON DELETE CASCADE
+    FkCase {
+        what: "deleting a user deletes their sessions",
+        setup: SESSION_OF_USER2,
+        action: DELETE_USER2,
+        probe: "SELECT count(*) AS n FROM sessions WHERE id = '{row}'",
+        before: 1,
+        after: Ok(0),
+    },
+    FkCase {
+        what: "deleting a user deletes their workbenches",
+        setup: "INSERT INTO workbenches (id, user_id, name) VALUES ('{row}', '{user2}', 'Bench 2')",
+        action: DELETE_USER2,
+        probe: "SELECT count(*) AS n FROM workbenches WHERE id = '{row}'",
+        before: 1,
+        after: Ok(0),
+    },
+    FkCase {
+        what: "deleting a user deletes their team memberships",
+        setup: "INSERT INTO team_members (id, team_id, user_id, role) VALUES ('{row}', '{team}', '{user2}', 'Editor')",
+        action: DELETE_USER2,
+        probe: "SELECT count(*) AS n FROM team_members WHERE id = '{row}'",
+        before: 1,
+        after: Ok(0),
+    },
+    FkCase {
+        what: "deleting a user deletes their notifications (partitioned)",
+        setup: "INSERT INTO notifications (id, user_id, type, message) VALUES ('{row}', '{user2}', 'system_update', 'hi')",
+        action: DELETE_USER2,
+        probe: "SELECT count(*) AS n FROM notifications WHERE id = '{row}'",
+        before: 1,
+        after: Ok(0),
+    },
+    FkCase {
+        what: "deleting a user deletes their credit transactions (partitioned)",
+        setup: "INSERT INTO credit_transactions (id, user_id, amount, action_type) VALUES ('{row}', '{user2}', 10, 'purchase')",
+        action: DELETE_USER2,
+        probe: "SELECT count(*) AS n FROM credit_transactions WHERE id = '{row}'",
+        before: 1,
+        after: Ok(0),
+    },
+    FkCase {
+        what: "deleting a team deletes its members",
+        setup: "INSERT INTO team_members (id, team_id, user_id, role) VALUES ('{row}', '{team}', '{user2}', 'Viewer')",
+        action: "DELETE FROM teams WHERE id = '{team}'",
+        probe: "SELECT count(*) AS n FROM team_members WHERE id = '{row}'",
+        before: 1,
+        after: Ok(0),
+    },
+    FkCase {
+        what: "deleting a workbench deletes its projects",
+        setup: "",
+        action: "DELETE FROM workbenches WHERE id = '{workbench}'",
+        probe: "SELECT count(*) AS n FROM projects WHERE id = '{project}'",
+        before: 1,
+        after: Ok(0),
+    },
+    FkCase {
+        what: "deleting a project deletes its asset versions",
+        setup: "INSERT INTO asset_versions (id, project_id, version_number) VALUES ('{row}', '{project}', 1)",
+        action: "DELETE FROM projects WHERE id = '{project}'",
+        probe: "SELECT count(*) AS n FROM asset_versions WHERE id = '{row}'",
+        before: 1,
+        after: Ok(0),
+    },
+    FkCase {
+        what: "deleting a model deletes its versions and their validation results",
+        setup: "",
+        action: "DELETE FROM ai_models WHERE id = '{model}'",
+        probe: "SELECT (SELECT count(*) FROM ai_model_versions WHERE id = '{version}') \
+                + (SELECT count(*) FROM ai_model_validation_results WHERE id = '{validation}') AS n",
+        before: 2,
+        after: Ok(0),
+    },
+    // ON DELETE SET NULL
+    FkCase {
+        what: "deleting a project sets assets.project_id NULL",
+        setup: "",
+        action: "DELETE FROM projects WHERE id = '{project}'",
+        probe: "SELECT count(*) AS n FROM assets WHERE id = '{asset}' AND project_id IS NULL",
+        before: 0,
+        after: Ok(1),
+    },
+    FkCase {
+        what: "deleting a project sets generation_requests.project_id NULL",
+        setup: "",
+        action: "DELETE FROM projects WHERE id = '{project}'",
+        probe: "SELECT count(*) AS n FROM generation_requests WHERE id = '{generation}' AND project_id IS NULL",
+        before: 0,
+        after: Ok(1),
+    },
+    FkCase {
+        what: "deleting a template sets projects.template_id NULL",
+        setup: "",
+        action: "DELETE FROM templates WHERE id = '{template}'",
+        probe: "SELECT count(*) AS n FROM projects WHERE id = '{project}' AND template_id IS NULL",
+        before: 0,
+        after: Ok(1),
+    },
+    FkCase {
+        what: "deleting a user sets usage_logs.user_id NULL",
+        setup: "INSERT INTO usage_logs (id, user_id, action_type) VALUES (900001, '{user2}', 'login_success')",
+        action: DELETE_USER2,
+        probe: "SELECT count(*) AS n FROM usage_logs WHERE id = 900001 AND user_id IS NULL",
+        before: 0,
+        after: Ok(1),
+    },
+    FkCase {
+        what: "deleting a user sets ai_model_feedback.user_id NULL",
+        setup: "INSERT INTO ai_model_feedback (id, user_id, rating) VALUES ('{row}', '{user2}', 5)",
+        action: DELETE_USER2,
+        probe: "SELECT count(*) AS n FROM ai_model_feedback WHERE id = '{row}' AND user_id IS NULL",
+        before: 0,
+        after: Ok(1),
+    },
+    FkCase {
+        what: "deleting a brand kit sets workbenches.default_brand_kit_id and projects.brand_kit_id NULL",
+        setup: "",
+        action: "DELETE FROM brand_kits WHERE id = '{brand_kit}'",
+        probe: "SELECT (SELECT count(*) FROM workbenches WHERE id = '{workbench}' AND default_brand_kit_id IS NULL) \
+                + (SELECT count(*) FROM projects WHERE id = '{project}' AND brand_kit_id IS NULL) AS n",
+        before: 0,
+        after: Ok(2),
+    },
+    FkCase {
+        what: "deleting a generation request sets assets.generation_request_id NULL",
+        setup: "",
+        action: "DELETE FROM generation_requests WHERE id = '{generation}'",
+        probe: "SELECT count(*) AS n FROM assets WHERE id = '{asset}' AND generation_request_id IS NULL",
+        before: 0,
+        after: Ok(1),
+    },
+    FkCase {
+        what: "deleting a validation result sets ai_model_versions.validation_result_id NULL",
+        setup: "UPDATE ai_model_versions SET validation_result_id = '{validation}' WHERE id = '{version}'",
+        action: "DELETE FROM ai_model_validation_results WHERE id = '{validation}'",
+        probe: "SELECT count(*) AS n FROM ai_model_versions WHERE id = '{version}' AND validation_result_id IS NULL",
+        before: 0,
+        after: Ok(1),
+    },
+    // ON DELETE RESTRICT, with a control showing the user is otherwise deletable
+    FkCase {
+        what: "a user with generation requests cannot be deleted",
+        setup: "INSERT INTO generation_requests (id, user_id, input_prompt) VALUES ('{row}', '{user2}', 'a fox')",
+        action: DELETE_USER2,
+        probe: "SELECT count(*) AS n FROM users WHERE id = '{user2}'",
+        before: 1,
+        after: Err("generation_requests_user_id_fkey"),
+    },
+    FkCase {
+        what: "a user who owns a team cannot be deleted",
+        setup: "INSERT INTO teams (id, name, owner_id) VALUES ('{row}', 'Own team', '{user2}')",
+        action: DELETE_USER2,
+        probe: "SELECT count(*) AS n FROM users WHERE id = '{user2}'",
+        before: 1,
+        after: Err("teams_owner_id_fkey"),
+    },
+    FkCase {
+        what: "a user with neither can be deleted",
+        setup: "",
+        action: DELETE_USER2,
+        probe: "SELECT count(*) AS n FROM users WHERE id = '{user2}'",
+        before: 1,
+        after: Ok(0),
+    },
+    // ON UPDATE CASCADE, with a NO ACTION control
+    FkCase {
+        what: "workbenches.default_brand_kit_id follows a new brand_kits.id",
+        setup: "",
+        action: "UPDATE brand_kits SET id = '{new_id}' WHERE id = '{brand_kit}'",
+        probe: "SELECT count(*) AS n FROM workbenches WHERE id = '{workbench}' AND default_brand_kit_id = '{new_id}'",
+        before: 0,
+        after: Ok(1),
+    },
+    FkCase {
+        what: "projects.brand_kit_id follows a new brand_kits.id",
+        setup: "",
+        action: "UPDATE brand_kits SET id = '{new_id}' WHERE id = '{brand_kit}'",
+        probe: "SELECT count(*) AS n FROM projects WHERE id = '{project}' AND brand_kit_id = '{new_id}'",
+        before: 0,
+        after: Ok(1),
+    },
+    FkCase {
+        what: "sessions.user_id (ON UPDATE NO ACTION) blocks changing users.id",
+        setup: SESSION_OF_USER2,
+        action: "UPDATE users SET id = '{new_id}' WHERE id = '{user2}'",
+        probe: "SELECT count(*) AS n FROM sessions WHERE id = '{row}'",
+        before: 1,
+        after: Err("sessions_user_id_fkey"),
+    },
+];
+
+#[tokio::test]
+async fn foreign_keys_cascade_set_null_and_restrict_as_the_spec_says() {
+    let (_db, mut conn) = seeded().await;
+    let mut failures = Vec::new();
+    for case in FK_CASES {
+        conn.batch_execute("BEGIN").await.expect("begin");
+        if !case.setup.is_empty() {
+            conn.batch_execute(&sql(case.setup))
+                .await
+                .unwrap_or_else(|e| panic!("{}: setup failed: {e}", case.what));
+        }
+        let before = count(&mut conn, case.probe).await;
+        let result = diesel::sql_query(sql(case.action)).execute(&mut conn).await;
+        let problem = match (&case.after, result) {
+            _ if before != case.before => {
+                Some(format!("before: {before}, expected {}", case.before))
+            }
+            (Ok(expected), Ok(_)) => {
+                let after = count(&mut conn, case.probe).await;
+                (after != *expected).then(|| format!("after: {after}, expected {expected}"))
+            }
+            (Ok(_), Err(e)) => Some(format!("the action failed: {e}")),
+            (Err(name), Ok(_)) => {
+                Some(format!("the action succeeded; expected {name} to block it"))
+            }
+            (Err(name), Err(Error::DatabaseError(kind, info))) => {
+                let ok = kind == DatabaseErrorKind::ForeignKeyViolation
+                    && info.constraint_name() == Some(*name);
+                (!ok).then(|| {
+                    format!(
+                        "expected ForeignKeyViolation of {name}, got {kind:?} of {:?}",
+                        info.constraint_name()
+                    )
+                })
+            }
+            (Err(_), Err(e)) => Some(format!("unexpected error: {e}")),
+        };
+        conn.batch_execute("ROLLBACK").await.expect("rollback");
+        if let Some(problem) = problem {
+            failures.push(format!("{}: {problem}", case.what));
+        }
+    }
+    println!("foreign-key actions: {} cases ran", FK_CASES.len());
+    assert!(FK_CASES.len() >= 23);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every FK, `table.column` -> (referenced table, ON DELETE, ON UPDATE), as in the spec.
+#[rustfmt::skip]
+const FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
+    ("brand_kits.user_id", "users", "CASCADE", "NO ACTION"),
+    ("brand_kits.team_id", "teams", "CASCADE", "NO ACTION"),
+    ("workbenches.user_id", "users", "CASCADE", "NO ACTION"),
+    ("workbenches.default_brand_kit_id", "brand_kits", "SET NULL", "CASCADE"),
+    ("projects.workbench_id", "workbenches", "CASCADE", "NO ACTION"),
+    ("projects.user_id", "users", "CASCADE", "NO ACTION"),
+    ("projects.template_id", "templates", "SET NULL", "NO ACTION"),
+    ("projects.brand_kit_id", "brand_kits", "SET NULL", "CASCADE"),
+    ("assets.project_id", "projects", "SET NULL", "NO ACTION"),
+    ("assets.user_id", "users", "CASCADE", "NO ACTION"),
+    ("assets.generation_request_id", "generation_requests", "SET NULL", "NO ACTION"),
+    ("asset_versions.asset_id", "assets", "SET NULL", "NO ACTION"),
+    ("asset_versions.project_id", "projects", "CASCADE", "NO ACTION"),
+    ("asset_versions.created_by_user_id", "users", "SET NULL", "NO ACTION"),
+    ("generation_requests.user_id", "users", "RESTRICT", "NO ACTION"),
+    ("generation_requests.project_id", "projects", "SET NULL", "NO ACTION"),
+    ("generation_requests.final_asset_id", "assets", "SET NULL", "NO ACTION"),
+    ("social_media_connections.user_id", "users", "CASCADE", "NO ACTION"),
+    ("api_clients.user_id", "users", "CASCADE", "NO ACTION"),
+    ("subscriptions.user_id", "users", "CASCADE", "NO ACTION"),
+    ("credit_transactions.user_id", "users", "CASCADE", "NO ACTION"),
+    ("credit_transactions.generation_request_id", "generation_requests", "SET NULL", "NO ACTION"),
+    ("usage_logs.user_id", "users", "SET NULL", "NO ACTION"),
+    ("usage_logs.generation_request_id", "generation_requests", "SET NULL", "NO ACTION"),
+    ("usage_logs.api_client_id", "api_clients", "SET NULL", "NO ACTION"),
+    ("teams.owner_id", "users", "RESTRICT", "NO ACTION"),
+    ("team_members.team_id", "teams", "CASCADE", "NO ACTION"),
+    ("team_members.user_id", "users", "CASCADE", "NO ACTION"),
+    ("sessions.user_id", "users", "CASCADE", "NO ACTION"),
+    ("notifications.user_id", "users", "CASCADE", "NO ACTION"),
+    ("templates.user_id", "users", "SET NULL", "NO ACTION"),
+    ("ai_model_versions.model_id", "ai_models", "CASCADE", "NO ACTION"),
+    ("ai_model_versions.validation_result_id", "ai_model_validation_results", "SET NULL", "NO ACTION"),
+    ("ai_model_versions.created_by_user_id", "users", "SET NULL", "NO ACTION"),
+    ("ai_model_validation_results.model_version_id", "ai_model_versions", "CASCADE", "NO ACTION"),
+    ("ai_model_validation_results.validated_by_user_id", "users", "SET NULL", "NO ACTION"),
+    ("ai_model_deployments.model_version_id", "ai_model_versions", "CASCADE", "NO ACTION"),
+    ("ai_model_deployments.deployed_by_user_id", "users", "SET NULL", "NO ACTION"),
+    ("ai_model_feedback.user_id", "users", "SET NULL", "NO ACTION"),
+    ("ai_model_feedback.generation_request_id", "generation_requests", "SET NULL", "NO ACTION"),
+    ("ai_model_feedback.model_version_id", "ai_model_versions", "SET NULL", "NO ACTION"),
+    // Not in the spec (team ownership and data exports, from the users-teams
+    // source document): pinned to the migrations' choice.
+    ("workbenches.team_id", "teams", "CASCADE", "NO ACTION"),
+    ("projects.team_id", "teams", "CASCADE", "NO ACTION"),
+    ("api_clients.team_id", "teams", "CASCADE", "NO ACTION"),
+    ("credit_transactions.team_id", "teams", "SET NULL", "NO ACTION"),
+    ("user_data_exports.user_id", "users", "CASCADE", "NO ACTION"),
+];
+
+#[derive(diesel::QueryableByName)]
+struct ForeignKey {
+    #[diesel(sql_type = Text)]
+    col: String,
+    #[diesel(sql_type = Text)]
+    target: String,
+    #[diesel(sql_type = Text)]
+    on_delete: String,
+    #[diesel(sql_type = Text)]
+    on_update: String,
+    #[diesel(sql_type = BigInt)]
+    width: i64,
+}
+
+/// crates.io style: the catalog's FK actions match the table above, one by one.
+#[tokio::test]
+async fn every_foreign_key_has_the_actions_the_spec_gives_it() {
+    let db = TestDb::migrated().await;
+    let mut conn = db.conn().await;
+    // conparentid = 0: the partitions' copies of an FK are not separate FKs.
+    let found: Vec<ForeignKey> = diesel::sql_query(
+        "SELECT c.relname::text || '.' || a.attname::text AS col, r.relname::text AS target, \
+                k.confdeltype::text AS on_delete, k.confupdtype::text AS on_update, \
+                cardinality(k.conkey)::bigint AS width \
+         FROM pg_constraint k \
+         JOIN pg_class c ON c.oid = k.conrelid \
+         JOIN pg_class r ON r.oid = k.confrelid \
+         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1] \
+         WHERE k.contype = 'f' AND k.conparentid = 0 AND c.relnamespace = 'public'::regnamespace",
+    )
+    .load(&mut conn)
+    .await
+    .expect("foreign keys");
+
+    let action = |code: &str| match code {
+        "a" => "NO ACTION",
+        "r" => "RESTRICT",
+        "c" => "CASCADE",
+        "n" => "SET NULL",
+        "d" => "SET DEFAULT",
+        _ => "unknown",
+    };
+    let expected: BTreeMap<&str, (&str, &str, &str)> = FOREIGN_KEYS
+        .iter()
+        .map(|&(column, target, del, upd)| (column, (target, del, upd)))
+        .collect();
+    assert_eq!(
+        expected.len(),
+        FOREIGN_KEYS.len(),
+        "a column is listed twice"
+    );
+
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for fk in &found {
+        seen.insert(fk.col.as_str());
+        let actual = (
+            fk.target.as_str(),
+            action(&fk.on_delete),
+            action(&fk.on_update),
+        );
+        match expected.get(fk.col.as_str()) {
+            None => problems.push(format!(
+                "{} -> {actual:?} is not in the expected list",
+                fk.col
+            )),
+            Some(want) if *want != actual => {
+                problems.push(format!("{}: expected {want:?}, found {actual:?}", fk.col))
+            }
+            Some(_) if fk.width != 1 => {
+                problems.push(format!("{} spans {} columns", fk.col, fk.width))
+            }
+            Some(_) => {}
+        }
+    }
+    for column in expected.keys().filter(|c| !seen.contains(*c)) {
+        problems.push(format!("{column}: no such foreign key"));
+    }
+    println!(
+        "foreign keys: {} in the catalog, {} expected",
+        found.len(),
+        expected.len()
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(found.len(), 46);
+}
+
+// ---------------------------------------------------------------------------
+// Named indexes
+// ---------------------------------------------------------------------------
+
+/// Every index and unique constraint the spec names: (name, table, columns,
+/// unique, method, partial-index condition as Postgres prints it).
+#[rustfmt::skip]
+const SPEC_INDEXES: &[(&str, &str, &str, bool, &str, &str)] = &[
+    ("uq_user_email", "users", "email", true, "btree", ""),
+    ("uq_user_username", "users", "username", true, "btree", ""),
+    ("uq_user_social", "users", "social_provider,social_provider_id", true, "btree", "((social_provider IS NOT NULL) AND (social_provider_id IS NOT NULL))"),
+    ("idx_user_email_unique", "users", "email", true, "btree", ""),
+    ("idx_user_username_unique", "users", "username", true, "btree", "(username IS NOT NULL)"),
+    ("idx_user_social_unique", "users", "social_provider,social_provider_id", true, "btree", "((social_provider IS NOT NULL) AND (social_provider_id IS NOT NULL))"),
+    ("idx_user_subscriptiontier", "users", "subscription_tier", false, "btree", ""),
+    ("idx_user_deletedat", "users", "deleted_at", false, "btree", "(deleted_at IS NOT NULL)"),
+    ("idx_brandkit_userid", "brand_kits", "user_id", false, "btree", ""),
+    ("idx_brandkit_teamid", "brand_kits", "team_id", false, "btree", ""),
+    ("idx_brandkit_colors_gin", "brand_kits", "colors", false, "gin", ""),
+    ("idx_brandkit_fonts_gin", "brand_kits", "fonts", false, "gin", ""),
+    ("idx_workbench_userid", "workbenches", "user_id", false, "btree", ""),
+    ("idx_project_workbenchid", "projects", "workbench_id", false, "btree", ""),
+    ("idx_project_userid", "projects", "user_id", false, "btree", ""),
+    ("idx_project_updatedat", "projects", "updated_at", false, "btree", ""),
+    ("idx_asset_projectid_createdat", "assets", "project_id,created_at", false, "btree", ""),
+    ("idx_asset_userid", "assets", "user_id", false, "btree", ""),
+    ("idx_asset_generationrequestid", "assets", "generation_request_id", false, "btree", ""),
+    ("idx_asset_type", "assets", "type", false, "btree", ""),
+    ("idx_assetversion_assetid", "asset_versions", "asset_id", false, "btree", ""),
+    ("idx_assetversion_projectid", "asset_versions", "project_id", false, "btree", ""),
+    ("idx_assetversion_assetid_version", "asset_versions", "asset_id,version_number", false, "btree", ""),
+    ("idx_assetversion_projectid_version", "asset_versions", "project_id,version_number", false, "btree", ""),
+    ("idx_generationrequest_userid", "generation_requests", "user_id", false, "btree", ""),
+    ("idx_generationrequest_projectid", "generation_requests", "project_id", false, "btree", ""),
+    ("idx_generationrequest_status_createdat", "generation_requests", "status,created_at", false, "btree", ""),
+    ("uq_socialconnection_user_platform", "social_media_connections", "user_id,platform", true, "btree", ""),
+    ("idx_socialconnection_userid_platform", "social_media_connections", "user_id,platform", false, "btree", ""),
+    ("uq_apiclient_apikey", "api_clients", "api_key", true, "btree", ""),
+    ("idx_apiclient_apikey_unique", "api_clients", "api_key", true, "btree", ""),
+    ("idx_apiclient_userid", "api_clients", "user_id", false, "btree", ""),
+    ("uq_subscription_odoo_so", "subscriptions", "odoo_sale_order_id", true, "btree", ""),
+    ("idx_subscription_userid_status", "subscriptions", "user_id,status", false, "btree", ""),
+    ("idx_subscription_currentperiodend", "subscriptions", "current_period_end", false, "btree", ""),
+    ("idx_credittransaction_userid_createdat", "credit_transactions", "user_id,created_at", false, "btree", ""),
+    ("idx_credittransaction_actiontype", "credit_transactions", "action_type", false, "btree", ""),
+    ("idx_usagelog_userid_timestamp", "usage_logs", r#"user_id,"timestamp""#, false, "btree", ""),
+    ("idx_usagelog_actiontype", "usage_logs", "action_type", false, "btree", ""),
+    ("idx_usagelog_generationrequestid", "usage_logs", "generation_request_id", false, "btree", ""),
+    ("idx_usagelog_apiclientid", "usage_logs", "api_client_id", false, "btree", ""),
+    ("idx_team_ownerid", "teams", "owner_id", false, "btree", ""),
+    ("uq_teammember_team_user", "team_members", "team_id,user_id", true, "btree", ""),
+    ("idx_teammember_userid_role", "team_members", "user_id,role", false, "btree", ""),
+    ("idx_teammember_teamid", "team_members", "team_id", false, "btree", ""),
+    ("idx_session_userid_expiresat", "sessions", "user_id,expires_at", false, "btree", ""),
+    ("idx_session_expiresat", "sessions", "expires_at", false, "btree", ""),
+    ("idx_session_lastactivity", "sessions", "last_activity", false, "btree", ""),
+    ("idx_notification_userid_isread_createdat", "notifications", "user_id,is_read,created_at", false, "btree", ""),
+    ("idx_notification_userid_isread_unread", "notifications", "user_id,is_read", false, "btree", "(is_read = false)"),
+    ("idx_template_category_ispublic", "templates", "category,is_public", false, "btree", ""),
+    ("idx_template_userid", "templates", "user_id", false, "btree", ""),
+    ("idx_template_tags_gin", "templates", "tags", false, "gin", ""),
+    ("uq_aimodel_name", "ai_models", "name", true, "btree", ""),
+    ("idx_aimodel_provider_tasktype", "ai_models", "provider,task_type", false, "btree", ""),
+    ("uq_aimodelversion_model_version", "ai_model_versions", "model_id,version_number", true, "btree", ""),
+    ("idx_aimodelversion_modelid", "ai_model_versions", "model_id", false, "btree", ""),
+    ("idx_aimodelversion_status", "ai_model_versions", "status", false, "btree", ""),
+    ("idx_aimodelvalidationresult_versionid", "ai_model_validation_results", "model_version_id", false, "btree", ""),
+    ("idx_aimodelvalidationresult_timestamp", "ai_model_validation_results", "validation_timestamp", false, "btree", ""),
+    ("idx_aimodeldeployment_versionid_env", "ai_model_deployments", "model_version_id,environment", false, "btree", ""),
+    ("idx_aimodeldeployment_status", "ai_model_deployments", "status", false, "btree", ""),
+    ("idx_aimodelfeedback_userid", "ai_model_feedback", "user_id", false, "btree", ""),
+    ("idx_aimodelfeedback_generationrequestid", "ai_model_feedback", "generation_request_id", false, "btree", ""),
+    ("idx_aimodelfeedback_modelversionid", "ai_model_feedback", "model_version_id", false, "btree", ""),
+];
+
+/// The spec's unique constraints that are plain (unconditional) UNIQUE constraints.
+const SPEC_UNIQUE_CONSTRAINTS: &[&str] = &[
+    "uq_user_email",
+    "uq_user_username",
+    "uq_socialconnection_user_platform",
+    "uq_apiclient_apikey",
+    "uq_subscription_odoo_so",
+    "uq_teammember_team_user",
+    "uq_aimodel_name",
+    "uq_aimodelversion_model_version",
+];
+
+#[derive(diesel::QueryableByName, Debug)]
+struct IndexRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    columns: String,
+    #[diesel(sql_type = Bool)]
+    is_unique: bool,
+    #[diesel(sql_type = Text)]
+    method: String,
+    #[diesel(sql_type = Text)]
+    condition: String,
+}
+
+#[tokio::test]
+async fn every_index_and_constraint_named_in_the_spec_exists_as_specified() {
+    let db = TestDb::migrated().await;
+    let mut conn = db.conn().await;
+    let rows: Vec<IndexRow> = diesel::sql_query(
+        "SELECT x.relname::text AS name, t.relname::text AS tbl, \
+                (SELECT string_agg(pg_get_indexdef(i.indexrelid, k, true), ',' ORDER BY k) \
+                   FROM generate_series(1, i.indnkeyatts::int) AS k) AS columns, \
+                i.indisunique AS is_unique, am.amname::text AS method, \
+                coalesce(pg_get_expr(i.indpred, i.indrelid), '') AS condition \
+         FROM pg_index i \
+         JOIN pg_class x ON x.oid = i.indexrelid \
+         JOIN pg_class t ON t.oid = i.indrelid \
+         JOIN pg_am am ON am.oid = x.relam \
+         WHERE t.relnamespace = 'public'::regnamespace AND NOT t.relispartition",
+    )
+    .load(&mut conn)
+    .await
+    .expect("indexes");
+    let by_name: BTreeMap<&str, &IndexRow> = rows.iter().map(|r| (r.name.as_str(), r)).collect();
+
+    let mut problems = Vec::new();
+    for &(name, table, columns, is_unique, method, condition) in SPEC_INDEXES {
+        match by_name.get(name) {
+            None => problems.push(format!("{name}: missing")),
+            Some(found) => {
+                let actual = (
+                    found.tbl.as_str(),
+                    found.columns.as_str(),
+                    found.is_unique,
+                    found.method.as_str(),
+                    found.condition.as_str(),
+                );
+                if actual != (table, columns, is_unique, method, condition) {
+                    problems.push(format!(
+                        "{name}: expected {:?}, found {actual:?}",
+                        (table, columns, is_unique, method, condition)
+                    ));
+                }
+            }
+        }
+    }
+    let constraints = texts(
+        &mut conn,
+        "SELECT conname::text AS v FROM pg_constraint \
+         WHERE contype = 'u' AND connamespace = 'public'::regnamespace",
+    )
+    .await;
+    for name in SPEC_UNIQUE_CONSTRAINTS {
+        if !constraints.contains(*name) {
+            problems.push(format!("{name}: not a UNIQUE constraint"));
+        }
+    }
+    println!(
+        "spec names: {} indexes checked, {} unique constraints checked",
+        SPEC_INDEXES.len(),
+        SPEC_UNIQUE_CONSTRAINTS.len()
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(
+        SPEC_INDEXES.len(),
+        65,
+        "the spec names 65 indexes and unique constraints"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// updated_at
+// ---------------------------------------------------------------------------
+
+/// For every table with `updated_at`: an update of another column moves it to
+/// now; an update that sets it explicitly keeps the given value.
+#[tokio::test]
+async fn updated_at_is_maintained_by_a_trigger_on_every_table() {
+    let (_db, mut conn) = seeded().await;
+    let past = "'2000-01-01 00:00:00+00'";
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for table in TABLES {
+        let Some(touch) = table.touch else { continue };
+        let t = table.name;
+        let id: One = diesel::sql_query(format!(
+            "{} RETURNING id::text AS v",
+            insert(t, table.valid, &[("updated_at", past)])
+        ))
+        .get_result(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{t}: insert failed: {e}"));
+        let row = format!("FROM {t} WHERE id = '{}'", id.v);
+
+        let kept_on_insert = flag(
+            &mut conn,
+            &format!("SELECT updated_at = {past} AS ok {row}"),
+        )
+        .await;
+        diesel::sql_query(format!("UPDATE {t} SET {touch} WHERE id = '{}'", id.v))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{t}: update failed: {e}"));
+        let bumped = flag(
+            &mut conn,
+            &format!("SELECT updated_at > now() - interval '1 minute' AS ok {row}"),
+        )
+        .await;
+        diesel::sql_query(format!(
+            "UPDATE {t} SET {touch}, updated_at = {past} WHERE id = '{}'",
+            id.v
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{t}: explicit update failed: {e}"));
+        let explicit_kept = flag(
+            &mut conn,
+            &format!("SELECT updated_at = {past} AS ok {row}"),
+        )
+        .await;
+
+        if !(kept_on_insert && bumped && explicit_kept) {
+            failures.push(format!(
+                "{t}: insert kept the given updated_at: {kept_on_insert}, \
+                 update moved it to now: {bumped}, explicit value kept: {explicit_kept}"
+            ));
+        }
+        ran += 1;
+    }
+    println!("updated_at: {ran} tables checked");
+    assert!(ran >= 15, "only {ran} tables with updated_at checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
