@@ -289,6 +289,71 @@ impl TestApp {
         response.json().await.expect("JSON body")
     }
 
+    /// POSTs an operation with an `Authorization` header (`Bearer ...` or `ApiKey ...`)
+    /// and optional extra headers.
+    pub async fn graphql_with(
+        &self,
+        authorization: Option<&str>,
+        headers: &[(&str, &str)],
+        query: &str,
+        variables: Value,
+    ) -> Value {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request sent");
+        assert!(response.status().is_success(), "HTTP {}", response.status());
+        response.json().await.expect("JSON body")
+    }
+
+    /// POSTs an operation as the holder of a session token.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.graphql_with(Some(&format!("Bearer {token}")), &[], query, variables)
+            .await
+    }
+
+    /// Signs up a new account; returns its session token and user ID.
+    pub async fn sign_up(&self, email: &str, password: &str) -> (String, String) {
+        let response = self
+            .graphql(
+                "mutation($input: SignUpInput!) { signUp(input: $input) { token user { id } } }",
+                json!({"input": {"email": email, "password": password}}),
+            )
+            .await;
+        let payload = &response["data"]["signUp"];
+        assert!(payload["token"].is_string(), "sign-up failed: {response}");
+        (
+            payload["token"].as_str().unwrap_or_default().to_string(),
+            payload["user"]["id"].as_str().unwrap_or_default().to_string(),
+        )
+    }
+
+    /// The body of the newest outbox mail of `kind` to `to`.
+    pub async fn last_mail(&self, to: &str, kind: &str) -> Option<String> {
+        #[derive(diesel::QueryableByName)]
+        struct Body {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            body: String,
+        }
+        let mut conn = self.db.conn().await;
+        diesel::sql_query(
+            "SELECT body FROM mail_outbox WHERE to_address = $1 AND kind = $2 ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind::<diesel::sql_types::Text, _>(to)
+        .bind::<diesel::sql_types::Text, _>(kind)
+        .get_result::<Body>(&mut conn)
+        .await
+        .ok()
+        .map(|b| b.body)
+    }
+
     /// SQL statements this app has sent so far.
     pub fn statements(&self) -> u64 {
         self.app.db.statements_executed()
