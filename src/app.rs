@@ -86,11 +86,18 @@ impl App {
                     .await
                     .map_err(|_| ConfigError::new("REDIS_URL", "timed out connecting to Redis"))?
                     .map_err(|e| ConfigError::new("REDIS_URL", format!("cannot connect: {e}")))?;
-                let events = EventBus::redis(client, conn.clone());
+                let prefix = config.redis_prefix.clone();
+                let events = EventBus::redis(client, conn.clone(), &prefix);
                 (
-                    Cache::Redis(conn.clone()),
+                    Cache::Redis {
+                        conn: conn.clone(),
+                        prefix: prefix.clone(),
+                    },
                     events,
-                    RateLimiter::Redis(conn.clone()),
+                    RateLimiter::Redis {
+                        conn: conn.clone(),
+                        prefix,
+                    },
                     Some(conn),
                 )
             }

@@ -10,22 +10,21 @@ use redis::AsyncCommands;
 
 /// Cached values are strings (JSON where structured); each has a time to live.
 pub enum Cache {
-    Redis(ConnectionManager),
+    /// Keys are `<prefix>:<key>`, so deployments (and test runs) can share a Redis.
+    Redis {
+        conn: ConnectionManager,
+        prefix: String,
+    },
     Memory(Mutex<HashMap<String, (String, Instant)>>),
 }
 
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::Redis(_) => "Cache::Redis",
+            Self::Redis { .. } => "Cache::Redis",
             Self::Memory(_) => "Cache::Memory",
         })
     }
-}
-
-/// Keys of this application are prefixed, so one Redis can serve other tenants too.
-fn namespaced(key: &str) -> String {
-    format!("atelier:{key}")
 }
 
 impl Cache {
@@ -37,9 +36,9 @@ impl Cache {
     /// database stays the source of truth.
     pub async fn get(&self, key: &str) -> Option<String> {
         match self {
-            Self::Redis(conn) => {
+            Self::Redis { conn, prefix } => {
                 let mut conn = conn.clone();
-                conn.get::<_, Option<String>>(namespaced(key))
+                conn.get::<_, Option<String>>(format!("{prefix}:{key}"))
                     .await
                     .inspect_err(|e| tracing::warn!(error = %e, "cache read failed"))
                     .ok()
@@ -61,10 +60,13 @@ impl Cache {
 
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) {
         match self {
-            Self::Redis(conn) => {
+            Self::Redis { conn, prefix } => {
                 let mut conn = conn.clone();
                 let secs = ttl.as_secs().max(1);
-                if let Err(e) = conn.set_ex::<_, _, ()>(namespaced(key), value, secs).await {
+                if let Err(e) = conn
+                    .set_ex::<_, _, ()>(format!("{prefix}:{key}"), value, secs)
+                    .await
+                {
                     tracing::warn!(error = %e, "cache write failed");
                 }
             }
@@ -77,9 +79,9 @@ impl Cache {
 
     pub async fn delete(&self, key: &str) {
         match self {
-            Self::Redis(conn) => {
+            Self::Redis { conn, prefix } => {
                 let mut conn = conn.clone();
-                if let Err(e) = conn.del::<_, ()>(namespaced(key)).await {
+                if let Err(e) = conn.del::<_, ()>(format!("{prefix}:{key}")).await {
                     tracing::warn!(error = %e, "cache delete failed");
                 }
             }

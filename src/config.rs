@@ -6,6 +6,7 @@
 //! | `DATABASE_POOL_SIZE` | `16` | connections in the pool |
 //! | `DATABASE_STATEMENT_TIMEOUT_MS` | `30000` | `statement_timeout` of every pooled connection |
 //! | `REDIS_URL` | unset: in-process cache and event bus | Redis URL (`redis://...`) |
+//! | `REDIS_PREFIX` | `atelier` | prefix of every Redis key and channel |
 //! | `HOST` | `0.0.0.0` | address the HTTP server binds |
 //! | `PORT` | `8080` | port the HTTP server binds |
 //! | `DATA_DIR` | `./.atelier` | where the private PostgreSQL and local files live |
@@ -108,6 +109,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// `None` means in-process cache and events.
     pub redis_url: Option<SecretString>,
+    pub redis_prefix: String,
     pub server: ServerConfig,
     pub data_dir: PathBuf,
     pub log: LogConfig,
@@ -294,6 +296,7 @@ impl Config {
                 statement_timeout: Duration::from_millis(statement_timeout_ms),
             },
             redis_url,
+            redis_prefix: get("REDIS_PREFIX").unwrap_or_else(|| "atelier".into()),
             server: ServerConfig { host, port },
             data_dir,
             log: LogConfig { level, format },

@@ -10,14 +10,17 @@ use redis::aio::ConnectionManager;
 use crate::error::AppError;
 
 pub enum RateLimiter {
-    Redis(ConnectionManager),
+    Redis {
+        conn: ConnectionManager,
+        prefix: String,
+    },
     Memory(Mutex<HashMap<String, (u64, u64)>>),
 }
 
 impl std::fmt::Debug for RateLimiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::Redis(_) => "RateLimiter::Redis",
+            Self::Redis { .. } => "RateLimiter::Redis",
             Self::Memory(_) => "RateLimiter::Memory",
         })
     }
@@ -39,9 +42,9 @@ impl RateLimiter {
         let window_index = now / window_secs;
         let retry_after_secs = (window_index + 1) * window_secs - now;
         let count = match self {
-            Self::Redis(conn) => {
+            Self::Redis { conn, prefix } => {
                 let mut conn = conn.clone();
-                let redis_key = format!("atelier:rl:{key}:{window_index}");
+                let redis_key = format!("{prefix}:rl:{key}:{window_index}");
                 let result: redis::RedisResult<(u64,)> = redis::pipe()
                     .atomic()
                     .incr(&redis_key, 1u64)

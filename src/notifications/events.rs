@@ -11,8 +11,6 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 
-/// The one Redis channel all events travel on; subscribers filter by topic locally.
-const REDIS_CHANNEL: &str = "atelier:events";
 /// Events a slow local subscriber may fall behind by before it misses some.
 const LOCAL_BUFFER: usize = 1024;
 
@@ -26,7 +24,9 @@ pub struct Event {
 #[derive(Clone)]
 pub struct EventBus {
     local: broadcast::Sender<Event>,
-    redis: Option<ConnectionManager>,
+    /// The publishing connection and the one channel all events travel on
+    /// (`<prefix>:events`); subscribers filter by topic locally.
+    redis: Option<(ConnectionManager, String)>,
 }
 
 impl std::fmt::Debug for EventBus {
@@ -45,12 +45,13 @@ impl EventBus {
 
     /// Publishes through Redis and relays what Redis delivers to local subscribers.
     /// The relay reconnects by itself when Redis goes away.
-    pub fn redis(client: redis::Client, publisher: ConnectionManager) -> Self {
+    pub fn redis(client: redis::Client, publisher: ConnectionManager, prefix: &str) -> Self {
         let (local, _) = broadcast::channel(LOCAL_BUFFER);
-        tokio::spawn(relay_from_redis(client, local.clone()));
+        let channel = format!("{prefix}:events");
+        tokio::spawn(relay_from_redis(client, channel.clone(), local.clone()));
         Self {
             local,
-            redis: Some(publisher),
+            redis: Some((publisher, channel)),
         }
     }
 
@@ -62,7 +63,7 @@ impl EventBus {
             payload,
         };
         match &self.redis {
-            Some(conn) => {
+            Some((conn, channel)) => {
                 let mut conn = conn.clone();
                 let message = match serde_json::to_string(&event) {
                     Ok(m) => m,
@@ -71,7 +72,7 @@ impl EventBus {
                         return;
                     }
                 };
-                if let Err(e) = conn.publish::<_, _, ()>(REDIS_CHANNEL, message).await {
+                if let Err(e) = conn.publish::<_, _, ()>(channel.as_str(), message).await {
                     tracing::warn!(error = %e, topic = %event.topic, "redis publish failed");
                 }
             }
@@ -99,11 +100,11 @@ impl EventBus {
     }
 }
 
-async fn relay_from_redis(client: redis::Client, local: broadcast::Sender<Event>) {
+async fn relay_from_redis(client: redis::Client, channel: String, local: broadcast::Sender<Event>) {
     let mut backoff = Duration::from_millis(100);
     loop {
         match client.get_async_pubsub().await {
-            Ok(mut pubsub) => match pubsub.subscribe(REDIS_CHANNEL).await {
+            Ok(mut pubsub) => match pubsub.subscribe(channel.as_str()).await {
                 Ok(()) => {
                     backoff = Duration::from_millis(100);
                     let mut messages = pubsub.into_on_message();

@@ -216,7 +216,7 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub address: SocketAddr,
     pub app: Arc<App>,
-    pub db: TestDb,
+    pub db: Arc<TestDb>,
     pub client: reqwest::Client,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -228,7 +228,15 @@ impl TestApp {
 
     /// Spawns with extra configuration variables.
     pub async fn spawn_with(vars: &[(&str, &str)]) -> Self {
-        let db = TestDb::migrated().await;
+        Self::spawn_on(Arc::new(TestDb::migrated().await), vars).await
+    }
+
+    /// A second server instance over the same database (e.g. two instances sharing Redis).
+    pub async fn spawn_sibling(&self, vars: &[(&str, &str)]) -> Self {
+        Self::spawn_on(self.db.clone(), vars).await
+    }
+
+    async fn spawn_on(db: Arc<TestDb>, vars: &[(&str, &str)]) -> Self {
         let mut env: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), db.url.clone()),
             ("HOST".into(), "127.0.0.1".into()),
@@ -371,4 +379,14 @@ impl Drop for TestApp {
 /// The `extensions.code` of the first error, if any.
 pub fn error_code(response: &Value) -> Option<&str> {
     response["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// `REDIS_URL` (from `TEST_REDIS_URL`, default the local Redis) and a key prefix of
+/// this test's own, so parallel tests and runs never see each other's keys.
+pub fn redis_vars(prefix: &str) -> [(&'static str, String); 2] {
+    let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    [
+        ("REDIS_URL", url),
+        ("REDIS_PREFIX", format!("atelier-test-{prefix}-{}", uuid::Uuid::new_v4().simple())),
+    ]
 }
