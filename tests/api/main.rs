@@ -6,6 +6,7 @@ mod helpers;
 mod migrations;
 mod node;
 mod partitions;
+mod redis;
 mod schema;
 mod server;
 mod zero_config;
