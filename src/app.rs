@@ -146,9 +146,8 @@ fn encryption_key(config: &Config) -> Result<[u8; 32], ConfigError> {
             .ok_or_else(|| ConfigError::new("ENCRYPTION_KEY", "not a 32-byte key"));
     }
     let path = config.data_dir.join("encryption.key");
-    let problem = |e: std::io::Error| {
-        ConfigError::new("DATA_DIR", format!("{}: {e}", path.display()))
-    };
+    let problem =
+        |e: std::io::Error| ConfigError::new("DATA_DIR", format!("{}: {e}", path.display()));
     if !path.exists() {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
@@ -165,7 +164,10 @@ fn encryption_key(config: &Config) -> Result<[u8; 32], ConfigError> {
     }
     let text = std::fs::read_to_string(&path).map_err(problem)?;
     SecretBox::parse_key(&text).ok_or_else(|| {
-        ConfigError::new("DATA_DIR", format!("{} does not hold a 32-byte key", path.display()))
+        ConfigError::new(
+            "DATA_DIR",
+            format!("{} does not hold a 32-byte key", path.display()),
+        )
     })
 }
 

@@ -212,7 +212,8 @@ impl Config {
             }
         };
 
-        let session_ttl_days = parse_number(get("SESSION_TTL_DAYS"), "SESSION_TTL_DAYS", 30, 1, 3650)?;
+        let session_ttl_days =
+            parse_number(get("SESSION_TTL_DAYS"), "SESSION_TTL_DAYS", 30, 1, 3650)?;
         let encryption_key = get("ENCRYPTION_KEY")
             .map(|key| match crate::secrets::SecretBox::parse_key(&key) {
                 Some(_) => Ok(SecretString::from(key)),

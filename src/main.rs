@@ -88,7 +88,11 @@ async fn admin(config: Config, args: &[&str]) -> Result<(), String> {
     let (grant, email) = match args {
         ["grant", email] => (true, *email),
         ["revoke", email] => (false, *email),
-        _ => return Err(format!("expected: atelier admin grant|revoke EMAIL\n{USAGE}")),
+        _ => {
+            return Err(format!(
+                "expected: atelier admin grant|revoke EMAIL\n{USAGE}"
+            ))
+        }
     };
     let app = App::start(config).await.map_err(|e| e.to_string())?;
     let result = atelier::accounts::security::set_platform_admin(&app, email, grant).await;

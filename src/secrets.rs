@@ -105,7 +105,10 @@ mod tests {
         let key = SecretBox::parse_key(&SecretBox::generate_key_hex()).expect("key");
         let sealed = SecretBox::new(&key).seal("JBSWY3DPEHPK3PXP").expect("seal");
         assert!(!sealed.contains("JBSWY3DPEHPK3PXP"));
-        assert_eq!(SecretBox::new(&key).open(&sealed).expect("open"), "JBSWY3DPEHPK3PXP");
+        assert_eq!(
+            SecretBox::new(&key).open(&sealed).expect("open"),
+            "JBSWY3DPEHPK3PXP"
+        );
         let other = SecretBox::new(&[7u8; 32]);
         assert!(other.open(&sealed).is_err());
     }

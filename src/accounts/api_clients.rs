@@ -48,16 +48,17 @@ pub struct CreateApiClientInput {
 fn new_api_key() -> String {
     let mut bytes = [0u8; 15];
     rand::thread_rng().fill_bytes(&mut bytes);
-    format!("atl_{}", data_encoding::BASE32_NOPAD.encode(&bytes).to_lowercase())
+    format!(
+        "atl_{}",
+        data_encoding::BASE32_NOPAD.encode(&bytes).to_lowercase()
+    )
 }
 
 fn check_origin(origin: &str) -> bool {
     let Some((scheme, rest)) = origin.split_once("://") else {
         return false;
     };
-    matches!(scheme, "http" | "https")
-        && !rest.is_empty()
-        && !rest.contains(['/', '?', '#', ' '])
+    matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', ' '])
 }
 
 fn parse_network(text: &str) -> Option<IpNet> {
@@ -67,7 +68,11 @@ fn parse_network(text: &str) -> Option<IpNet> {
 }
 
 /// Only the team's ADMIN or OWNER manages its clients.
-async fn require_team_admin(conn: &mut AsyncPgConnection, team_id: Uuid, user_id: Uuid) -> AppResult<()> {
+async fn require_team_admin(
+    conn: &mut AsyncPgConnection,
+    team_id: Uuid,
+    user_id: Uuid,
+) -> AppResult<()> {
     match role_of(conn, team_id, user_id).await? {
         Some(role) if role.at_least(TeamRole::Admin) => Ok(()),
         Some(_) => Err(AppError::Forbidden),
@@ -75,15 +80,26 @@ async fn require_team_admin(conn: &mut AsyncPgConnection, team_id: Uuid, user_id
     }
 }
 
-pub async fn create(app: &App, user_id: Uuid, input: CreateApiClientInput) -> AppResult<(ApiClient, String)> {
+pub async fn create(
+    app: &App,
+    user_id: Uuid,
+    input: CreateApiClientInput,
+) -> AppResult<(ApiClient, String)> {
     let name = input.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::bad_input("name", "a name has 1 to 100 characters"));
+        return Err(AppError::bad_input(
+            "name",
+            "a name has 1 to 100 characters",
+        ));
     }
     if input.scopes.is_empty() {
         return Err(AppError::bad_input("scopes", "grant at least one scope"));
     }
-    if let Some(bad) = input.scopes.iter().find(|s| !API_SCOPES.contains(&s.as_str())) {
+    if let Some(bad) = input
+        .scopes
+        .iter()
+        .find(|s| !API_SCOPES.contains(&s.as_str()))
+    {
         return Err(AppError::bad_input(
             "scopes",
             format!("unknown scope '{bad}'; known: {}", API_SCOPES.join(", ")),
@@ -95,7 +111,11 @@ pub async fn create(app: &App, user_id: Uuid, input: CreateApiClientInput) -> Ap
             format!("'{bad}' is not an origin like https://app.example.com"),
         ));
     }
-    if let Some(bad) = input.allowed_ips.iter().find(|ip| parse_network(ip).is_none()) {
+    if let Some(bad) = input
+        .allowed_ips
+        .iter()
+        .find(|ip| parse_network(ip).is_none())
+    {
         return Err(AppError::bad_input(
             "allowedIps",
             format!("'{bad}' is not an IP address or CIDR range"),
@@ -103,7 +123,10 @@ pub async fn create(app: &App, user_id: Uuid, input: CreateApiClientInput) -> Ap
     }
     if let Some(limit) = input.rate_limit_per_min {
         if !(1..=100_000).contains(&limit) {
-            return Err(AppError::bad_input("rateLimitPerMin", "between 1 and 100000"));
+            return Err(AppError::bad_input(
+                "rateLimitPerMin",
+                "between 1 and 100000",
+            ));
         }
     }
     if input.expires_at.is_some_and(|at| at <= Utc::now()) {
@@ -155,7 +178,11 @@ pub async fn create(app: &App, user_id: Uuid, input: CreateApiClientInput) -> Ap
 
 /// The client if the user manages it: their own personal client, or a client of
 /// a team where they are ADMIN or OWNER. Anything else looks absent.
-async fn managed(conn: &mut AsyncPgConnection, user_id: Uuid, client_id: Uuid) -> AppResult<ApiClient> {
+async fn managed(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    client_id: Uuid,
+) -> AppResult<ApiClient> {
     let client: ApiClient = api_clients::table
         .find(client_id)
         .select(ApiClient::as_select())
@@ -174,7 +201,11 @@ async fn managed(conn: &mut AsyncPgConnection, user_id: Uuid, client_id: Uuid) -
     }
 }
 
-pub async fn rotate_secret(app: &App, user_id: Uuid, client_id: Uuid) -> AppResult<(ApiClient, String)> {
+pub async fn rotate_secret(
+    app: &App,
+    user_id: Uuid,
+    client_id: Uuid,
+) -> AppResult<(ApiClient, String)> {
     let mut conn = app.db.conn().await?;
     managed(&mut conn, user_id, client_id).await?;
     let secret = random_token();
@@ -199,7 +230,12 @@ pub async fn revoke(app: &App, user_id: Uuid, client_id: Uuid) -> AppResult<ApiC
     Ok(client)
 }
 
-async fn log(conn: &mut AsyncPgConnection, user_id: Uuid, client_id: Uuid, action: &str) -> AppResult<()> {
+async fn log(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    client_id: Uuid,
+    action: &str,
+) -> AppResult<()> {
     usage::record(
         conn,
         UsageEntry {
@@ -259,7 +295,11 @@ pub async fn authenticate(app: &App, credentials: &str, info: &RequestInfo) -> A
         .rate_limit_per_min
         .map_or(app.config.auth.api_client_default_rate_limit, |l| l as u64);
     app.rate_limiter
-        .hit(&format!("api:{}", client.id), limit, Duration::from_secs(60))
+        .hit(
+            &format!("api:{}", client.id),
+            limit,
+            Duration::from_secs(60),
+        )
         .await?;
     diesel::update(api_clients::table.find(client.id))
         .filter(
@@ -273,7 +313,11 @@ pub async fn authenticate(app: &App, credentials: &str, info: &RequestInfo) -> A
     let scopes = client
         .scopes
         .as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
     Ok(Caller::ApiClient {
         user_id: client.user_id,
@@ -295,9 +339,10 @@ fn origin_allowed(client: &ApiClient, origin: Option<&str>) -> bool {
     let allowed = strings(&client.allowed_origins);
     allowed.is_empty()
         || origin.is_some_and(|o| {
-            allowed
-                .iter()
-                .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(o.trim_end_matches('/')))
+            allowed.iter().any(|a| {
+                a.trim_end_matches('/')
+                    .eq_ignore_ascii_case(o.trim_end_matches('/'))
+            })
         })
 }
 

@@ -47,10 +47,19 @@ fn dummy_hash() -> &'static str {
 }
 
 /// Counts an attempt against the per-email and per-IP limits.
-pub async fn count_attempt(app: &App, what: &str, email: &str, info: &RequestInfo) -> AppResult<()> {
+pub async fn count_attempt(
+    app: &App,
+    what: &str,
+    email: &str,
+    info: &RequestInfo,
+) -> AppResult<()> {
     let limits = &app.config.auth;
     app.rate_limiter
-        .hit(&format!("{what}:email:{email}"), limits.attempts_per_minute, ATTEMPT_WINDOW)
+        .hit(
+            &format!("{what}:email:{email}"),
+            limits.attempts_per_minute,
+            ATTEMPT_WINDOW,
+        )
         .await?;
     app.rate_limiter
         .hit(
@@ -163,7 +172,10 @@ pub async fn sign_in(
     count_attempt(app, "signin", &email, info).await?;
     let mut conn = app.db.conn().await?;
     let user: Option<User> = users::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ").bind::<diesel::sql_types::Text, _>(&email))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ")
+                .bind::<diesel::sql_types::Text, _>(&email),
+        )
         .filter(users::deleted_at.is_null())
         .select(User::as_select())
         .first(&mut conn)
@@ -191,7 +203,9 @@ pub async fn sign_in(
     let mut mfa_step = None;
     if user.mfa_enabled {
         let Some(code) = totp_code.filter(|c| !c.trim().is_empty()) else {
-            return Err(AppError::MfaRequired("this account needs a TOTP code (totpCode)"));
+            return Err(AppError::MfaRequired(
+                "this account needs a TOTP code (totpCode)",
+            ));
         };
         let secret = user
             .mfa_secret
@@ -199,8 +213,15 @@ pub async fn sign_in(
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("MFA on without a secret")))?;
         let secret = app.secret_box.open(secret).map_err(AppError::internal)?;
         mfa_step = Some(
-            mfa::verify(&secret, code, Utc::now().timestamp(), user.mfa_last_used_step)
-                .ok_or(AppError::MfaRequired("the TOTP code is wrong or was already used"))?,
+            mfa::verify(
+                &secret,
+                code,
+                Utc::now().timestamp(),
+                user.mfa_last_used_step,
+            )
+            .ok_or(AppError::MfaRequired(
+                "the TOTP code is wrong or was already used",
+            ))?,
         );
     }
 
@@ -245,7 +266,6 @@ pub async fn sign_in(
     Ok((token, user))
 }
 
-
 /// Ends the current session.
 pub async fn sign_out(app: &App, user_id: Uuid, session_id: Uuid) -> AppResult<()> {
     let mut conn = app.db.conn().await?;
@@ -274,7 +294,9 @@ pub async fn request_email_verification(app: &App, user_id: Uuid) -> AppResult<(
         .get_result(&mut conn)
         .await?;
     if user.is_email_verified && user.pending_email.is_none() {
-        return Err(AppError::Conflict("the email address is already verified".into()));
+        return Err(AppError::Conflict(
+            "the email address is already verified".into(),
+        ));
     }
     let to = user.pending_email.as_deref().unwrap_or(&user.email);
     let mail = verification_mail(&app.config.mail.public_url, to, &token);
@@ -294,8 +316,12 @@ pub async fn verify_email(app: &App, token: &str) -> AppResult<User> {
         .first(&mut conn)
         .await
         .optional()?;
-    let user = user.ok_or_else(|| AppError::bad_input("token", "the token is invalid or expired"))?;
-    let email = user.pending_email.clone().unwrap_or_else(|| user.email.clone());
+    let user =
+        user.ok_or_else(|| AppError::bad_input("token", "the token is invalid or expired"))?;
+    let email = user
+        .pending_email
+        .clone()
+        .unwrap_or_else(|| user.email.clone());
     let user: User = diesel::update(users::table.find(user.id))
         .set((
             users::email.eq(email),
@@ -326,7 +352,10 @@ pub async fn request_password_reset(app: &App, email: &str, info: &RequestInfo) 
     let token = random_token();
     let mut conn = app.db.conn().await?;
     let user: Option<User> = diesel::update(users::table)
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ").bind::<diesel::sql_types::Text, _>(&email))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ")
+                .bind::<diesel::sql_types::Text, _>(&email),
+        )
         .filter(users::deleted_at.is_null())
         .set((
             users::password_reset_token.eq(sha256_hex(&token)),
@@ -396,8 +425,8 @@ pub async fn reset_password(
             .get_result(conn)
             .await
             .optional()?;
-        let user_id =
-            user_id.ok_or_else(|| AppError::bad_input("token", "the token is invalid or expired"))?;
+        let user_id = user_id
+            .ok_or_else(|| AppError::bad_input("token", "the token is invalid or expired"))?;
         sessions::revoke(app, conn, user_id, None, None).await?;
         usage::record(
             conn,

@@ -23,7 +23,7 @@ pub struct Mail {
 
 pub enum Mailer {
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
     },
     OutboxOnly,
@@ -45,7 +45,8 @@ impl Mailer {
         };
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
             .map_err(|e| ConfigError::new("SMTP_URL", e.to_string()))?
-            .build();
+            .build()
+            .into();
         let from = config
             .from
             .parse::<Mailbox>()

@@ -56,13 +56,20 @@ pub fn step_of(unix_seconds: i64) -> i64 {
 
 /// The step a code matches (now, or one step either side), if it is later than
 /// `last_used_step`: a code is accepted once.
-pub fn verify(secret_b32: &str, code: &str, unix_seconds: i64, last_used_step: Option<i64>) -> Option<i64> {
+pub fn verify(
+    secret_b32: &str,
+    code: &str,
+    unix_seconds: i64,
+    last_used_step: Option<i64>,
+) -> Option<i64> {
     let code = code.trim();
     if code.len() != DIGITS as usize || !code.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
     let wanted: u32 = code.parse().ok()?;
-    let secret = data_encoding::BASE32_NOPAD.decode(secret_b32.as_bytes()).ok()?;
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(secret_b32.as_bytes())
+        .ok()?;
     let now = step_of(unix_seconds);
     [now - 1, now, now + 1]
         .into_iter()
@@ -86,7 +93,9 @@ mod tests {
     #[test]
     fn a_code_is_accepted_once_and_within_one_step() {
         let secret = generate_secret();
-        let raw = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).expect("b32");
+        let raw = data_encoding::BASE32_NOPAD
+            .decode(secret.as_bytes())
+            .expect("b32");
         let now = 1_700_000_000;
         let code = format!("{:06}", code_at(&raw, step_of(now)));
         let step = verify(&secret, &code, now, None).expect("valid");
@@ -98,6 +107,8 @@ mod tests {
     #[test]
     fn the_url_names_the_account() {
         let url = otpauth_url("ABC", "ada@example.com");
-        assert!(url.starts_with("otpauth://totp/Atelier:ada%40example.com?secret=ABC&issuer=Atelier"));
+        assert!(
+            url.starts_with("otpauth://totp/Atelier:ada%40example.com?secret=ABC&issuer=Atelier")
+        );
     }
 }

@@ -20,7 +20,11 @@ use crate::error::{AppError, AppResult};
 
 /// Resolves the `Authorization` header (`Bearer <token>` or `ApiKey <key>:<secret>`);
 /// none means an anonymous caller, anything unusable is `UNAUTHENTICATED`.
-pub async fn authenticate(app: &App, authorization: Option<&str>, info: &RequestInfo) -> AppResult<Caller> {
+pub async fn authenticate(
+    app: &App,
+    authorization: Option<&str>,
+    info: &RequestInfo,
+) -> AppResult<Caller> {
     let Some(value) = authorization.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(Caller::Anonymous);
     };

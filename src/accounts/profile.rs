@@ -67,7 +67,11 @@ fn nullable(
 }
 
 /// Validates every field first, then writes them in one statement.
-pub async fn update_profile(app: &App, user_id: Uuid, input: UpdateProfileInput) -> AppResult<User> {
+pub async fn update_profile(
+    app: &App,
+    user_id: Uuid,
+    input: UpdateProfileInput,
+) -> AppResult<User> {
     let changes = ProfileChangeset {
         full_name: nullable(input.full_name, |v| validate::full_name("fullName", v))?,
         username: nullable(input.username, |v| validate::username("username", v))?,

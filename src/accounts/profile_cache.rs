@@ -44,7 +44,11 @@ pub async fn load(cache: &Cache, db: &Db, ids: &[Uuid]) -> AppResult<HashMap<Uui
     let mut found = HashMap::new();
     let mut missing = Vec::new();
     for id in ids {
-        match cache.get(&key(*id)).await.and_then(|json| serde_json::from_str(&json).ok()) {
+        match cache
+            .get(&key(*id))
+            .await
+            .and_then(|json| serde_json::from_str(&json).ok())
+        {
             Some(profile) => {
                 found.insert(*id, profile);
             }

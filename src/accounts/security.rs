@@ -16,14 +16,14 @@ use crate::db::schema::{api_clients, users};
 use crate::error::{AppError, AppResult};
 
 async fn load_user(conn: &mut AsyncPgConnection, user_id: Uuid) -> AppResult<User> {
-    Ok(users::table
+    users::table
         .find(user_id)
         .filter(users::deleted_at.is_null())
         .select(User::as_select())
         .first(conn)
         .await
         .optional()?
-        .ok_or(AppError::Unauthenticated)?)
+        .ok_or(AppError::Unauthenticated)
 }
 
 /// Checks the current password (off the runtime); a wrong one is `BAD_USER_INPUT`.
@@ -82,18 +82,28 @@ pub async fn change_password(
 
 /// Records the new address as pending and mails it a verification token; the
 /// address changes when that token is used.
-pub async fn change_email(app: &App, user_id: Uuid, new_email: &str, password: &str) -> AppResult<()> {
+pub async fn change_email(
+    app: &App,
+    user_id: Uuid,
+    new_email: &str,
+    password: &str,
+) -> AppResult<()> {
     let email = validate::email("newEmail", new_email)?;
     let mut conn = app.db.conn().await?;
     let user = load_user(&mut conn, user_id).await?;
     check_password(&user, password, "currentPassword").await?;
     let taken: i64 = users::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ").bind::<diesel::sql_types::Text, _>(&email))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ")
+                .bind::<diesel::sql_types::Text, _>(&email),
+        )
         .count()
         .get_result(&mut conn)
         .await?;
     if taken > 0 {
-        return Err(AppError::Conflict("this email is already registered".into()));
+        return Err(AppError::Conflict(
+            "this email is already registered".into(),
+        ));
     }
     diesel::update(users::table.find(user_id))
         .set(users::pending_email.eq(&email))
@@ -109,7 +119,9 @@ pub async fn begin_mfa_enrollment(app: &App, user_id: Uuid) -> AppResult<(String
     let mut conn = app.db.conn().await?;
     let user = load_user(&mut conn, user_id).await?;
     if user.mfa_enabled {
-        return Err(AppError::Conflict("MFA is already on; disable it first".into()));
+        return Err(AppError::Conflict(
+            "MFA is already on; disable it first".into(),
+        ));
     }
     let secret = mfa::generate_secret();
     let sealed = app.secret_box.seal(&secret).map_err(AppError::internal)?;
@@ -131,8 +143,13 @@ fn check_code(app: &App, user: &User, code: &str) -> AppResult<i64> {
         .as_deref()
         .ok_or_else(|| AppError::bad_input("code", "start MFA enrolment first"))?;
     let secret = app.secret_box.open(sealed).map_err(AppError::internal)?;
-    mfa::verify(&secret, code, Utc::now().timestamp(), user.mfa_last_used_step)
-        .ok_or_else(|| AppError::bad_input("code", "the code is wrong or was already used"))
+    mfa::verify(
+        &secret,
+        code,
+        Utc::now().timestamp(),
+        user.mfa_last_used_step,
+    )
+    .ok_or_else(|| AppError::bad_input("code", "the code is wrong or was already used"))
 }
 
 /// Turns MFA on once the user proves the authenticator works.
@@ -144,7 +161,10 @@ pub async fn confirm_mfa(app: &App, user_id: Uuid, code: &str) -> AppResult<()> 
     }
     let step = check_code(app, &user, code)?;
     diesel::update(users::table.find(user_id))
-        .set((users::mfa_enabled.eq(true), users::mfa_last_used_step.eq(step)))
+        .set((
+            users::mfa_enabled.eq(true),
+            users::mfa_last_used_step.eq(step),
+        ))
         .execute(&mut conn)
         .await?;
     log(&mut conn, user_id, "mfa_enabled").await
@@ -225,7 +245,11 @@ pub async fn set_platform_admin(app: &App, email: &str, admin: bool) -> AppResul
         &mut conn,
         UsageEntry {
             user_id: Some(user_id),
-            action_type: if admin { "platform_admin_granted" } else { "platform_admin_revoked" },
+            action_type: if admin {
+                "platform_admin_granted"
+            } else {
+                "platform_admin_revoked"
+            },
             ..Default::default()
         },
     )

@@ -32,6 +32,9 @@ struct CachedSession {
     last_activity: DateTime<Utc>,
 }
 
+/// session id, user id, platform admin, expiry, last activity.
+type LiveSessionRow = (Uuid, Uuid, bool, DateTime<Utc>, DateTime<Utc>);
+
 fn cache_key(token_hash: &str) -> String {
     format!("session:{token_hash}")
 }
@@ -95,7 +98,7 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<Caller> {
         Some(s) => s,
         None => {
             let mut conn = app.db.conn().await?;
-            let found: Option<(Uuid, Uuid, bool, DateTime<Utc>, DateTime<Utc>)> = sessions::table
+            let found: Option<LiveSessionRow> = sessions::table
                 .inner_join(users::table)
                 .filter(sessions::token_hash.eq(&token_hash))
                 .filter(sessions::revoked_at.is_null())
@@ -193,7 +196,11 @@ pub async fn revoke(
 
 /// Drops cached sessions of a user whose standing changed (admin flag, deletion),
 /// so the next request reads the database again.
-pub async fn forget_all_of(app: &App, conn: &mut AsyncPgConnection, user_id: Uuid) -> AppResult<()> {
+pub async fn forget_all_of(
+    app: &App,
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> AppResult<()> {
     let hashes: Vec<String> = sessions::table
         .filter(sessions::user_id.eq(user_id))
         .select(sessions::token_hash)

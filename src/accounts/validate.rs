@@ -115,7 +115,10 @@ pub fn currency(field: &str, raw: &str) -> AppResult<String> {
     if CURRENCIES.contains(&code.as_str()) {
         Ok(code)
     } else {
-        Err(AppError::bad_input(field, "not a supported ISO-4217 currency code"))
+        Err(AppError::bad_input(
+            field,
+            "not a supported ISO-4217 currency code",
+        ))
     }
 }
 
@@ -148,8 +151,19 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(email("e", " Ada@Example.COM ").ok(), Some("ada@example.com".into()));
-        for bad in ["", "ada", "ada@", "@x.io", "ada@localhost", "a b@x.io", "ada@x..io"] {
+        assert_eq!(
+            email("e", " Ada@Example.COM ").ok(),
+            Some("ada@example.com".into())
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@x.io",
+            "ada@localhost",
+            "a b@x.io",
+            "ada@x..io",
+        ] {
             assert!(email("e", bad).is_err(), "{bad}");
         }
     }

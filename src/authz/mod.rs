@@ -132,7 +132,8 @@ pub struct RequestInfo {
 
 impl RequestInfo {
     pub fn ip_string(&self) -> String {
-        self.ip.map_or_else(|| "unknown".into(), |ip| ip.to_string())
+        self.ip
+            .map_or_else(|| "unknown".into(), |ip| ip.to_string())
     }
 }
 

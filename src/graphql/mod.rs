@@ -6,9 +6,7 @@ pub mod node;
 pub mod pagination;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{
-    Context, EmptySubscription, MergedObject, Schema, SchemaBuilder,
-};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use crate::app::AppState;
 

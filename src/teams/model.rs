@@ -107,7 +107,9 @@ pub async fn role_of(
         .filter(team_members::team_id.eq(team_id))
         .filter(team_members::user_id.eq(user_id))
         .select(team_members::role);
-    diesel_async::RunQueryDsl::first(query, conn).await.optional()
+    diesel_async::RunQueryDsl::first(query, conn)
+        .await
+        .optional()
 }
 
 /// Teams where `user_id` holds at least `minimum`.

@@ -58,7 +58,11 @@ pub struct ApiClientMutation;
 impl ApiClientMutation {
     /// Creates an API client; a team's client needs ADMIN or OWNER in that team.
     #[graphql(guard = "SessionOnly")]
-    async fn create_api_client(&self, ctx: &Context<'_>, input: CreateApiClientInput) -> async_graphql::Result<CreateApiClientPayload> {
+    async fn create_api_client(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiClientInput,
+    ) -> async_graphql::Result<CreateApiClientPayload> {
         let (api_client, secret) = api_clients::create(app(ctx), require_user(ctx)?, input).await?;
         Ok(CreateApiClientPayload { api_client, secret })
     }
@@ -71,13 +75,18 @@ impl ApiClientMutation {
         input: RotateApiClientSecretInput,
     ) -> async_graphql::Result<RotateApiClientSecretPayload> {
         let id = GlobalId::decode_uuid(&input.api_client_id, NodeType::ApiClient, "apiClientId")?;
-        let (api_client, secret) = api_clients::rotate_secret(app(ctx), require_user(ctx)?, id).await?;
+        let (api_client, secret) =
+            api_clients::rotate_secret(app(ctx), require_user(ctx)?, id).await?;
         Ok(RotateApiClientSecretPayload { api_client, secret })
     }
 
     /// Deactivates the client for good.
     #[graphql(guard = "SessionOnly")]
-    async fn revoke_api_client(&self, ctx: &Context<'_>, input: RevokeApiClientInput) -> async_graphql::Result<RevokeApiClientPayload> {
+    async fn revoke_api_client(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeApiClientInput,
+    ) -> async_graphql::Result<RevokeApiClientPayload> {
         let id = GlobalId::decode_uuid(&input.api_client_id, NodeType::ApiClient, "apiClientId")?;
         let api_client = api_clients::revoke(app(ctx), require_user(ctx)?, id).await?;
         Ok(RevokeApiClientPayload { api_client })

@@ -95,7 +95,11 @@ pub struct AuthMutation;
 #[Object]
 impl AuthMutation {
     /// Creates an account (with the sign-up credit grant) and signs it in.
-    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> async_graphql::Result<SignUpPayload> {
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        input: SignUpInput,
+    ) -> async_graphql::Result<SignUpPayload> {
         let (token, user) = auth::sign_up(
             app(ctx),
             SignUp {
@@ -113,7 +117,11 @@ impl AuthMutation {
 
     /// Opens a session. A wrong email and a wrong password give the same error;
     /// an account with MFA needs `totpCode` (`MFA_REQUIRED` otherwise).
-    async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> async_graphql::Result<SignInPayload> {
+    async fn sign_in(
+        &self,
+        ctx: &Context<'_>,
+        input: SignInInput,
+    ) -> async_graphql::Result<SignInPayload> {
         let (token, user) = auth::sign_in(
             app(ctx),
             &input.email,
@@ -152,14 +160,21 @@ impl AuthMutation {
 
     /// Mails a new verification token to the account's (or its pending) address.
     #[graphql(guard = "SessionOnly")]
-    async fn request_email_verification(&self, ctx: &Context<'_>) -> async_graphql::Result<RequestEmailVerificationPayload> {
+    async fn request_email_verification(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<RequestEmailVerificationPayload> {
         let user_id = crate::authz::require_user(ctx)?;
         auth::request_email_verification(app(ctx), user_id).await?;
         Ok(RequestEmailVerificationPayload { ok: true })
     }
 
     /// Confirms an address with the mailed token (single use, expires after a day).
-    async fn verify_email(&self, ctx: &Context<'_>, input: VerifyEmailInput) -> async_graphql::Result<VerifyEmailPayload> {
+    async fn verify_email(
+        &self,
+        ctx: &Context<'_>,
+        input: VerifyEmailInput,
+    ) -> async_graphql::Result<VerifyEmailPayload> {
         let user = auth::verify_email(app(ctx), &input.token).await?;
         Ok(VerifyEmailPayload { user })
     }
@@ -175,8 +190,18 @@ impl AuthMutation {
     }
 
     /// Sets a new password with a reset token and ends every session.
-    async fn reset_password(&self, ctx: &Context<'_>, input: ResetPasswordInput) -> async_graphql::Result<ResetPasswordPayload> {
-        auth::reset_password(app(ctx), &input.token, input.new_password, request_info(ctx)).await?;
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetPasswordInput,
+    ) -> async_graphql::Result<ResetPasswordPayload> {
+        auth::reset_password(
+            app(ctx),
+            &input.token,
+            input.new_password,
+            request_info(ctx),
+        )
+        .await?;
         Ok(ResetPasswordPayload { ok: true })
     }
 }

@@ -8,8 +8,8 @@ use crate::accounts::profile::{self, UpdateProfileInput};
 use crate::accounts::{security, sessions};
 use crate::authz::{caller, require_user, Caller, SessionOnly};
 use crate::error::{AppError, AppResult};
-use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::app;
+use crate::graphql::id::{GlobalId, NodeType};
 
 /// The caller's session ids; every operation here needs a session.
 fn session_of(ctx: &Context<'_>) -> AppResult<(uuid::Uuid, uuid::Uuid)> {
@@ -147,7 +147,11 @@ pub struct SecurityMutation;
 impl SecurityMutation {
     /// Changes profile fields; omitted fields stay as they are.
     #[graphql(guard = "SessionOnly")]
-    async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> async_graphql::Result<UpdateProfilePayload> {
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProfileInput,
+    ) -> async_graphql::Result<UpdateProfilePayload> {
         let (user_id, _) = session_of(ctx)?;
         let user = profile::update_profile(app(ctx), user_id, input).await?;
         Ok(UpdateProfilePayload { user })
@@ -155,23 +159,47 @@ impl SecurityMutation {
 
     /// Sets a new password; every other session ends.
     #[graphql(guard = "SessionOnly")]
-    async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> async_graphql::Result<ChangePasswordPayload> {
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> async_graphql::Result<ChangePasswordPayload> {
         let (user_id, session_id) = session_of(ctx)?;
-        security::change_password(app(ctx), user_id, session_id, &input.current_password, input.new_password).await?;
-        Ok(ChangePasswordPayload { user: fresh_user(ctx, user_id).await? })
+        security::change_password(
+            app(ctx),
+            user_id,
+            session_id,
+            &input.current_password,
+            input.new_password,
+        )
+        .await?;
+        Ok(ChangePasswordPayload {
+            user: fresh_user(ctx, user_id).await?,
+        })
     }
 
     /// Starts an email change: the new address gets a verification token.
     #[graphql(guard = "SessionOnly")]
-    async fn change_email(&self, ctx: &Context<'_>, input: ChangeEmailInput) -> async_graphql::Result<ChangeEmailPayload> {
+    async fn change_email(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeEmailInput,
+    ) -> async_graphql::Result<ChangeEmailPayload> {
         let (user_id, _) = session_of(ctx)?;
-        security::change_email(app(ctx), user_id, &input.new_email, &input.current_password).await?;
-        Ok(ChangeEmailPayload { user: fresh_user(ctx, user_id).await? })
+        security::change_email(app(ctx), user_id, &input.new_email, &input.current_password)
+            .await?;
+        Ok(ChangeEmailPayload {
+            user: fresh_user(ctx, user_id).await?,
+        })
     }
 
     /// Deletes the account (soft): sessions and API clients stop working.
     #[graphql(guard = "SessionOnly")]
-    async fn delete_account(&self, ctx: &Context<'_>, input: DeleteAccountInput) -> async_graphql::Result<DeleteAccountPayload> {
+    async fn delete_account(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteAccountInput,
+    ) -> async_graphql::Result<DeleteAccountPayload> {
         let (user_id, _) = session_of(ctx)?;
         security::delete_account(app(ctx), user_id, &input.password).await?;
         Ok(DeleteAccountPayload { ok: true })
@@ -179,31 +207,53 @@ impl SecurityMutation {
 
     /// Starts MFA enrolment: returns a new TOTP secret.
     #[graphql(guard = "SessionOnly")]
-    async fn begin_mfa_enrollment(&self, ctx: &Context<'_>) -> async_graphql::Result<BeginMfaEnrollmentPayload> {
+    async fn begin_mfa_enrollment(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<BeginMfaEnrollmentPayload> {
         let (user_id, _) = session_of(ctx)?;
         let (secret, otpauth_url) = security::begin_mfa_enrollment(app(ctx), user_id).await?;
-        Ok(BeginMfaEnrollmentPayload { secret, otpauth_url })
+        Ok(BeginMfaEnrollmentPayload {
+            secret,
+            otpauth_url,
+        })
     }
 
     /// Turns MFA on with a code from the enrolled authenticator.
     #[graphql(guard = "SessionOnly")]
-    async fn confirm_mfa(&self, ctx: &Context<'_>, input: ConfirmMfaInput) -> async_graphql::Result<ConfirmMfaPayload> {
+    async fn confirm_mfa(
+        &self,
+        ctx: &Context<'_>,
+        input: ConfirmMfaInput,
+    ) -> async_graphql::Result<ConfirmMfaPayload> {
         let (user_id, _) = session_of(ctx)?;
         security::confirm_mfa(app(ctx), user_id, &input.code).await?;
-        Ok(ConfirmMfaPayload { user: fresh_user(ctx, user_id).await? })
+        Ok(ConfirmMfaPayload {
+            user: fresh_user(ctx, user_id).await?,
+        })
     }
 
     /// Turns MFA off with a current code.
     #[graphql(guard = "SessionOnly")]
-    async fn disable_mfa(&self, ctx: &Context<'_>, input: DisableMfaInput) -> async_graphql::Result<DisableMfaPayload> {
+    async fn disable_mfa(
+        &self,
+        ctx: &Context<'_>,
+        input: DisableMfaInput,
+    ) -> async_graphql::Result<DisableMfaPayload> {
         let (user_id, _) = session_of(ctx)?;
         security::disable_mfa(app(ctx), user_id, &input.code).await?;
-        Ok(DisableMfaPayload { user: fresh_user(ctx, user_id).await? })
+        Ok(DisableMfaPayload {
+            user: fresh_user(ctx, user_id).await?,
+        })
     }
 
     /// Ends one of the caller's sessions.
     #[graphql(guard = "SessionOnly")]
-    async fn revoke_session(&self, ctx: &Context<'_>, input: RevokeSessionInput) -> async_graphql::Result<RevokeSessionPayload> {
+    async fn revoke_session(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeSessionInput,
+    ) -> async_graphql::Result<RevokeSessionPayload> {
         let (user_id, _) = session_of(ctx)?;
         let session_id = GlobalId::decode_uuid(&input.session_id, NodeType::Session, "sessionId")?;
         let app = app(ctx);
@@ -212,16 +262,23 @@ impl SecurityMutation {
         if revoked == 0 {
             return Err(AppError::NotFound("session").into());
         }
-        Ok(RevokeSessionPayload { revoked_session_id: input.session_id })
+        Ok(RevokeSessionPayload {
+            revoked_session_id: input.session_id,
+        })
     }
 
     /// Ends every session of the caller except the current one.
     #[graphql(guard = "SessionOnly")]
-    async fn revoke_other_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<RevokeOtherSessionsPayload> {
+    async fn revoke_other_sessions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<RevokeOtherSessionsPayload> {
         let (user_id, session_id) = session_of(ctx)?;
         let app = app(ctx);
         let mut conn = app.db.conn().await?;
         let revoked = sessions::revoke(app, &mut conn, user_id, None, Some(session_id)).await?;
-        Ok(RevokeOtherSessionsPayload { revoked_count: i32::try_from(revoked).unwrap_or(i32::MAX) })
+        Ok(RevokeOtherSessionsPayload {
+            revoked_count: i32::try_from(revoked).unwrap_or(i32::MAX),
+        })
     }
 }

@@ -16,7 +16,10 @@ fn private(ctx: &Context<'_>, user: &User) -> bool {
     acts_as(ctx, user.id) || caller(ctx).is_platform_admin()
 }
 
-async fn profile(ctx: &Context<'_>, user: &User) -> async_graphql::Result<std::sync::Arc<CachedProfile>> {
+async fn profile(
+    ctx: &Context<'_>,
+    user: &User,
+) -> async_graphql::Result<std::sync::Arc<CachedProfile>> {
     loaders(ctx)
         .load_one(ProfileOf(user.id))
         .await?
@@ -74,7 +77,10 @@ impl User {
     }
 
     /// Current plan (served from the profile cache). Private.
-    async fn subscription_tier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<SubscriptionTier>> {
+    async fn subscription_tier(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<SubscriptionTier>> {
         if !private(ctx, self) {
             return Ok(None);
         }
@@ -90,7 +96,10 @@ impl User {
     }
 
     /// BCP-47 language tag (served from the profile cache). Private.
-    async fn language_preference(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+    async fn language_preference(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<String>> {
         if !private(ctx, self) {
             return Ok(None);
         }
