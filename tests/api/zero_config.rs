@@ -152,3 +152,42 @@ async fn an_unreachable_redis_is_named() {
     let last = stderr.lines().last().unwrap_or_default();
     assert!(last.starts_with("error: REDIS_URL: "), "{stderr}");
 }
+
+#[tokio::test]
+async fn platform_admin_is_granted_and_revoked_from_the_command_line_only() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let (token, _) = app.sign_up("root@example.com", "password-123").await;
+    let is_admin = |response: serde_json::Value| response["data"]["me"]["isPlatformAdmin"].clone();
+    let me = "{ me { isPlatformAdmin } }";
+    assert_eq!(is_admin(app.graphql_as(&token, me, json!({})).await), false);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (verb, expected) in [("grant", true), ("revoke", false)] {
+        let output = atelier(&["admin", verb, "ROOT@example.com"], dir.path(), 0)
+            .env("DATABASE_URL", &app.db.url)
+            .output()
+            .expect("run");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        // The server's cached session still says otherwise until it expires from the
+        // in-process cache; a fresh sign-in reads the database.
+        let fresh = app
+            .graphql(
+                "mutation { signIn(input: {email: \"root@example.com\", password: \"password-123\"}) { token } }",
+                json!({}),
+            )
+            .await;
+        let fresh_token = fresh["data"]["signIn"]["token"].as_str().expect("token").to_string();
+        assert_eq!(is_admin(app.graphql_as(&fresh_token, me, json!({})).await), expected);
+    }
+
+    let unknown = atelier(&["admin", "grant", "nobody@example.com"], dir.path(), 0)
+        .env("DATABASE_URL", &app.db.url)
+        .output()
+        .expect("run");
+    assert!(!unknown.status.success());
+    let introspection = app
+        .graphql("{ __schema { mutationType { fields { name } } } }", json!({}))
+        .await;
+    let names = introspection.to_string();
+    assert!(!names.contains("Admin\"") && !names.contains("grantPlatformAdmin"), "no API grants it");
+}
