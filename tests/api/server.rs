@@ -111,3 +111,49 @@ async fn websocket_accepts_both_subprotocols_on_both_paths() {
         }
     }
 }
+
+#[tokio::test]
+async fn websocket_checks_the_credentials_of_connection_init() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let app = TestApp::spawn().await;
+    let (token, _) = app.sign_up("socket@example.com", "password-123").await;
+    for (authorization, accepted) in [
+        (format!("Bearer {token}"), true),
+        ("Bearer not-a-session".to_string(), false),
+    ] {
+        let mut request = format!("ws://{}/graphql/ws", app.address)
+            .into_client_request()
+            .expect("request");
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().expect("header"),
+        );
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+        let init = serde_json::json!({"type": "connection_init", "payload": {"authorization": authorization}});
+        socket
+            .send(Message::Text(init.to_string().into()))
+            .await
+            .expect("init");
+        let reply = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+            .await
+            .expect("a reply in time");
+        let acked = matches!(
+            &reply,
+            Some(Ok(Message::Text(text))) if text.contains("connection_ack")
+        );
+        assert_eq!(acked, accepted, "{authorization}: {reply:?}");
+        if !accepted {
+            // The socket is closed with the reason; the exact close code (4403 in
+            // graphql-transport-ws) is the protocol-conformance work of a later issue.
+            match reply {
+                Some(Ok(Message::Close(Some(frame)))) => {
+                    assert_eq!(frame.reason.as_str(), "authentication required", "{frame:?}")
+                }
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    }
+}
