@@ -285,19 +285,24 @@ pub async fn sign_out(app: &App, user_id: Uuid, session_id: Uuid) -> AppResult<(
 pub async fn request_email_verification(app: &App, user_id: Uuid) -> AppResult<()> {
     let token = random_token();
     let mut conn = app.db.conn().await?;
-    let user: User = diesel::update(users::table.find(user_id))
+    // Only an account with something to verify gets a new token: a refused request
+    // must not replace a token already mailed.
+    let user: Option<User> = diesel::update(users::table.find(user_id))
+        .filter(
+            users::is_email_verified
+                .eq(false)
+                .or(users::pending_email.is_not_null()),
+        )
         .set((
             users::email_verification_token.eq(sha256_hex(&token)),
             users::email_verification_expires.eq(Utc::now() + VERIFICATION_TOKEN_TTL),
         ))
         .returning(User::as_returning())
         .get_result(&mut conn)
-        .await?;
-    if user.is_email_verified && user.pending_email.is_none() {
-        return Err(AppError::Conflict(
-            "the email address is already verified".into(),
-        ));
-    }
+        .await
+        .optional()?;
+    let user =
+        user.ok_or_else(|| AppError::Conflict("the email address is already verified".into()))?;
     let to = user.pending_email.as_deref().unwrap_or(&user.email);
     let mail = verification_mail(&app.config.mail.public_url, to, &token);
     let id = Mailer::enqueue(&mut conn, &mail).await?;

@@ -4,7 +4,7 @@
 /// Declares an enum that is a GraphQL enum and a diesel `Varchar`, with the database
 /// spelling of each variant written once.
 ///
-/// ```ignore
+/// ```text
 /// string_enum! {
 ///     /// What kind of task a model performs.
 ///     pub enum AiTaskType {

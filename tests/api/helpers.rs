@@ -339,7 +339,10 @@ impl TestApp {
         assert!(payload["token"].is_string(), "sign-up failed: {response}");
         (
             payload["token"].as_str().unwrap_or_default().to_string(),
-            payload["user"]["id"].as_str().unwrap_or_default().to_string(),
+            payload["user"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
         )
     }
 
@@ -387,6 +390,9 @@ pub fn redis_vars(prefix: &str) -> [(&'static str, String); 2] {
     let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     [
         ("REDIS_URL", url),
-        ("REDIS_PREFIX", format!("atelier-test-{prefix}-{}", uuid::Uuid::new_v4().simple())),
+        (
+            "REDIS_PREFIX",
+            format!("atelier-test-{prefix}-{}", uuid::Uuid::new_v4().simple()),
+        ),
     ]
 }

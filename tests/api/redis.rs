@@ -36,11 +36,17 @@ async fn profile_fields_come_from_redis_and_an_update_is_visible_at_once() {
         .expect("direct update");
     }
     let cached = app.graphql_as(&token, ME, json!({})).await;
-    assert_eq!(cached["data"]["me"]["fullName"], "First Name", "served from the cache");
+    assert_eq!(
+        cached["data"]["me"]["fullName"], "First Name",
+        "served from the cache"
+    );
 
     // The key is in Redis, under this deployment's prefix.
     let client = redis::Client::open(vars[0].1.as_str()).expect("redis url");
-    let mut redis = client.get_multiplexed_async_connection().await.expect("redis");
+    let mut redis = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg(format!("{}:user:*:profile", vars[1].1))
         .query_async(&mut redis)
@@ -56,7 +62,10 @@ async fn profile_fields_come_from_redis_and_an_update_is_visible_at_once() {
             json!({}),
         )
         .await;
-    assert_eq!(updated["data"]["updateProfile"]["user"]["fullName"], "Second Name");
+    assert_eq!(
+        updated["data"]["updateProfile"]["user"]["fullName"],
+        "Second Name"
+    );
     let after = app.graphql_as(&token, ME, json!({})).await;
     assert_eq!(after["data"]["me"]["fullName"], "Second Name");
     assert_eq!(after["data"]["me"]["timezone"], "Asia/Tokyo");
@@ -107,7 +116,10 @@ async fn sign_in_attempts_are_counted_across_instances_sharing_redis() {
     let limited = failed_sign_in(&two, email).await;
     assert_eq!(error_code(&limited), Some("RATE_LIMITED"), "{limited}");
     let retry_after = limited["errors"][0]["extensions"]["retryAfter"].as_u64();
-    assert!(retry_after.is_some_and(|s| (1..=60).contains(&s)), "{limited}");
+    assert!(
+        retry_after.is_some_and(|s| (1..=60).contains(&s)),
+        "{limited}"
+    );
 }
 
 #[tokio::test]
@@ -124,5 +136,9 @@ async fn without_redis_each_instance_counts_on_its_own() {
         assert_eq!(error_code(&response), Some("UNAUTHENTICATED"), "{response}");
     }
     let limited = failed_sign_in(&one, "local@example.com").await;
-    assert_eq!(error_code(&limited), Some("RATE_LIMITED"), "the fourth on one instance");
+    assert_eq!(
+        error_code(&limited),
+        Some("RATE_LIMITED"),
+        "the fourth on one instance"
+    );
 }

@@ -131,7 +131,9 @@ async fn websocket_checks_the_credentials_of_connection_init() {
             "Sec-WebSocket-Protocol",
             "graphql-transport-ws".parse().expect("header"),
         );
-        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+        let (mut socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("connect");
         let init = serde_json::json!({"type": "connection_init", "payload": {"authorization": authorization}});
         socket
             .send(Message::Text(init.to_string().into()))
@@ -150,7 +152,11 @@ async fn websocket_checks_the_credentials_of_connection_init() {
             // graphql-transport-ws) is the protocol-conformance work of a later issue.
             match reply {
                 Some(Ok(Message::Close(Some(frame)))) => {
-                    assert_eq!(frame.reason.as_str(), "authentication required", "{frame:?}")
+                    assert_eq!(
+                        frame.reason.as_str(),
+                        "authentication required",
+                        "{frame:?}"
+                    )
                 }
                 other => panic!("expected a close frame, got {other:?}"),
             }

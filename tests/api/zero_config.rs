@@ -167,7 +167,11 @@ async fn platform_admin_is_granted_and_revoked_from_the_command_line_only() {
             .env("DATABASE_URL", &app.db.url)
             .output()
             .expect("run");
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         // The server's cached session still says otherwise until it expires from the
         // in-process cache; a fresh sign-in reads the database.
         let fresh = app
@@ -176,8 +180,14 @@ async fn platform_admin_is_granted_and_revoked_from_the_command_line_only() {
                 json!({}),
             )
             .await;
-        let fresh_token = fresh["data"]["signIn"]["token"].as_str().expect("token").to_string();
-        assert_eq!(is_admin(app.graphql_as(&fresh_token, me, json!({})).await), expected);
+        let fresh_token = fresh["data"]["signIn"]["token"]
+            .as_str()
+            .expect("token")
+            .to_string();
+        assert_eq!(
+            is_admin(app.graphql_as(&fresh_token, me, json!({})).await),
+            expected
+        );
     }
 
     let unknown = atelier(&["admin", "grant", "nobody@example.com"], dir.path(), 0)
@@ -186,8 +196,14 @@ async fn platform_admin_is_granted_and_revoked_from_the_command_line_only() {
         .expect("run");
     assert!(!unknown.status.success());
     let introspection = app
-        .graphql("{ __schema { mutationType { fields { name } } } }", json!({}))
+        .graphql(
+            "{ __schema { mutationType { fields { name } } } }",
+            json!({}),
+        )
         .await;
     let names = introspection.to_string();
-    assert!(!names.contains("Admin\"") && !names.contains("grantPlatformAdmin"), "no API grants it");
+    assert!(
+        !names.contains("Admin\"") && !names.contains("grantPlatformAdmin"),
+        "no API grants it"
+    );
 }

@@ -176,6 +176,8 @@ impl AuthMutation {
         input: VerifyEmailInput,
     ) -> async_graphql::Result<VerifyEmailPayload> {
         let user = auth::verify_email(app(ctx), &input.token).await?;
+        // Holding the mailed token proves the account is the caller's.
+        SignedInDuringRequest::mark(ctx, user.id);
         Ok(VerifyEmailPayload { user })
     }
 
