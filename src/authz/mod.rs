@@ -4,6 +4,9 @@
 //! the GraphQL request data; guards read it. Resource roles (the team matrix of
 //! PERMISSIONS.md) build on this.
 
+pub mod matrix;
+pub mod roles;
+
 use async_graphql::{Context, Guard};
 use uuid::Uuid;
 

@@ -363,6 +363,7 @@ diesel::table! {
         is_public -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        team_id -> Nullable<Uuid>,
     }
 }
 
@@ -491,6 +492,7 @@ diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(teams -> users (owner_id));
+diesel::joinable!(templates -> teams (team_id));
 diesel::joinable!(templates -> users (user_id));
 diesel::joinable!(usage_logs -> api_clients (api_client_id));
 diesel::joinable!(usage_logs -> generation_requests (generation_request_id));

@@ -17,6 +17,7 @@ pub struct Query(
     crate::accounts::graphql::UserQuery,
     crate::accounts::graphql::SecurityQuery,
     crate::accounts::graphql::ApiClientQuery,
+    crate::teams::graphql::TeamQuery,
     crate::ai_models::graphql::AiModelQuery,
     crate::studio::graphql::StudioQuery,
 );
@@ -27,6 +28,7 @@ pub struct Mutation(
     crate::accounts::graphql::AuthMutation,
     crate::accounts::graphql::SecurityMutation,
     crate::accounts::graphql::ApiClientMutation,
+    crate::teams::graphql::TeamMutation,
 );
 
 pub type AtelierSchema = Schema<Query, Mutation, EmptySubscription>;

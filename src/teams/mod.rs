@@ -1,3 +1,6 @@
 //! Teams and their members.
 
+pub mod graphql;
+pub mod loaders;
 pub mod model;
+pub mod service;

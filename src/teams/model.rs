@@ -1,6 +1,6 @@
 //! Team rows.
 
-use async_graphql::{ComplexObject, SimpleObject, ID};
+use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use rust_decimal::Decimal;
@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use crate::db::schema::{team_members, teams};
 use crate::db::string_enum;
-use crate::graphql::id::{GlobalId, NodeType};
 
 string_enum! {
     /// A member's role, strongest first.
@@ -45,14 +44,6 @@ pub struct Team {
     pub credit_balance: Decimal,
 }
 
-#[ComplexObject]
-impl Team {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::Team, self.id)
-    }
-}
-
 /// A user's membership in a team.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
 #[diesel(table_name = team_members, check_for_backend(diesel::pg::Pg))]
@@ -70,14 +61,6 @@ pub struct TeamMember {
     pub joined_at: DateTime<Utc>,
     /// Last activity of the user in the team.
     pub last_active_at: Option<DateTime<Utc>>,
-}
-
-#[ComplexObject]
-impl TeamMember {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::TeamMember, self.id)
-    }
 }
 
 impl TeamRole {

@@ -1,0 +1,13 @@
+DROP INDEX idx_asset_projectid_live;
+DROP TRIGGER trg_projects_follow_workbench ON projects;
+DROP FUNCTION atelier_project_follows_workbench();
+DROP INDEX uq_assetversion_project_version;
+DROP INDEX uq_assetversion_asset_version;
+DROP INDEX idx_template_teamid;
+ALTER TABLE templates DROP COLUMN team_id;
+DROP INDEX uq_brandkit_default_user;
+DROP INDEX uq_brandkit_default_team;
+DROP TRIGGER trg_teams_single_owner ON teams;
+DROP TRIGGER trg_team_members_single_owner ON team_members;
+DROP FUNCTION atelier_check_team_owner();
+DROP INDEX uq_teammember_one_owner;

@@ -1,0 +1,228 @@
+//! The permission matrix of PERMISSIONS.md, once: for each (resource, action),
+//! the weakest role allowed and the API-client scope it needs.
+
+use crate::teams::model::TeamRole;
+
+/// A caller's effective role on a resource, strongest last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, async_graphql::Enum)]
+pub enum Role {
+    /// No role: not a member of the owning team, not the owning user.
+    Guest,
+    /// Reads.
+    Viewer,
+    /// Creates and edits.
+    Editor,
+    /// Manages members, settings, deletions.
+    Admin,
+    /// Owns the team (or the personal resource).
+    Owner,
+}
+
+impl From<TeamRole> for Role {
+    fn from(role: TeamRole) -> Self {
+        match role {
+            TeamRole::Owner => Role::Owner,
+            TeamRole::Admin => Role::Admin,
+            TeamRole::Editor => Role::Editor,
+            TeamRole::Viewer => Role::Viewer,
+        }
+    }
+}
+
+/// What a permission is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    Team,
+    TeamMember,
+    TeamCredits,
+    TeamApiClient,
+    Workbench,
+    Project,
+    BrandKit,
+    Template,
+    Asset,
+    GenerationRequest,
+    AiModelFeedback,
+}
+
+impl Resource {
+    /// The name used in `NOT_FOUND` messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Team | Self::TeamMember | Self::TeamCredits | Self::TeamApiClient => "team",
+            Self::Workbench => "workbench",
+            Self::Project => "project",
+            Self::BrandKit => "brand kit",
+            Self::Template => "template",
+            Self::Asset => "asset",
+            Self::GenerationRequest => "generation request",
+            Self::AiModelFeedback => "feedback",
+        }
+    }
+}
+
+/// What the caller wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    Delete,
+    Restore,
+    /// Read rows that were soft-deleted.
+    ReadDeleted,
+    TransferOwnership,
+    Leave,
+    Download,
+    CreateVersion,
+    /// Select a sample or cancel a request one made oneself.
+    ActOnOwn,
+    /// Select a sample or cancel a request someone else made.
+    ActOnOthers,
+}
+
+/// One cell of the matrix.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub resource: Resource,
+    pub action: Action,
+    /// The weakest role allowed; stronger roles are allowed too.
+    pub min: Role,
+    /// The scope an API client needs; `None`: sessions only.
+    pub scope: Option<&'static str>,
+}
+
+const fn rule(resource: Resource, action: Action, min: Role, scope: Option<&'static str>) -> Rule {
+    Rule {
+        resource,
+        action,
+        min,
+        scope,
+    }
+}
+
+use Action::*;
+use Resource::*;
+use Role::{Admin, Editor, Owner, Viewer};
+
+const PROJECTS_READ: Option<&str> = Some("projects:read");
+const PROJECTS_WRITE: Option<&str> = Some("projects:write");
+const ASSETS_READ: Option<&str> = Some("assets:read");
+const ASSETS_WRITE: Option<&str> = Some("assets:write");
+const GENERATION_READ: Option<&str> = Some("generation:read");
+const GENERATION_WRITE: Option<&str> = Some("generation:write");
+
+/// PERMISSIONS.md, row by row.
+pub const MATRIX: &[Rule] = &[
+    rule(Team, Read, Viewer, PROJECTS_READ),
+    rule(Team, Update, Admin, None),
+    rule(Team, Delete, Owner, None),
+    rule(Team, TransferOwnership, Owner, None),
+    rule(TeamMember, Read, Viewer, PROJECTS_READ),
+    rule(TeamMember, Create, Admin, None),
+    rule(TeamMember, Update, Admin, None),
+    rule(TeamMember, Delete, Admin, None),
+    rule(TeamMember, Leave, Viewer, None),
+    rule(TeamCredits, Read, Viewer, PROJECTS_READ),
+    rule(TeamCredits, Update, Admin, None),
+    rule(TeamApiClient, Read, Admin, None),
+    rule(TeamApiClient, Create, Admin, None),
+    rule(TeamApiClient, Update, Admin, None),
+    rule(TeamApiClient, Delete, Admin, None),
+    rule(Workbench, Read, Viewer, PROJECTS_READ),
+    rule(Workbench, Create, Editor, PROJECTS_WRITE),
+    rule(Workbench, Update, Editor, PROJECTS_WRITE),
+    rule(Workbench, Delete, Admin, PROJECTS_WRITE),
+    rule(Project, Read, Viewer, PROJECTS_READ),
+    rule(Project, Create, Editor, PROJECTS_WRITE),
+    rule(Project, Update, Editor, PROJECTS_WRITE),
+    rule(Project, Delete, Admin, PROJECTS_WRITE),
+    rule(Project, Restore, Admin, PROJECTS_WRITE),
+    rule(Project, ReadDeleted, Admin, PROJECTS_READ),
+    rule(BrandKit, Read, Viewer, PROJECTS_READ),
+    rule(BrandKit, Create, Editor, PROJECTS_WRITE),
+    rule(BrandKit, Update, Editor, PROJECTS_WRITE),
+    rule(BrandKit, Delete, Admin, PROJECTS_WRITE),
+    rule(Template, Read, Viewer, PROJECTS_READ),
+    rule(Template, Create, Editor, PROJECTS_WRITE),
+    rule(Template, Update, Editor, PROJECTS_WRITE),
+    rule(Template, Delete, Admin, PROJECTS_WRITE),
+    rule(Asset, Read, Viewer, ASSETS_READ),
+    rule(Asset, Download, Viewer, ASSETS_READ),
+    rule(Asset, Create, Editor, ASSETS_WRITE),
+    rule(Asset, Update, Editor, ASSETS_WRITE),
+    rule(Asset, CreateVersion, Editor, ASSETS_WRITE),
+    rule(Asset, Delete, Admin, ASSETS_WRITE),
+    rule(Asset, Restore, Admin, ASSETS_WRITE),
+    rule(Asset, ReadDeleted, Admin, ASSETS_READ),
+    rule(GenerationRequest, Read, Viewer, GENERATION_READ),
+    rule(GenerationRequest, Create, Editor, GENERATION_WRITE),
+    rule(GenerationRequest, ActOnOwn, Editor, GENERATION_WRITE),
+    rule(GenerationRequest, ActOnOthers, Admin, GENERATION_WRITE),
+    rule(GenerationRequest, Delete, Admin, GENERATION_WRITE),
+    rule(AiModelFeedback, Read, Viewer, GENERATION_READ),
+    rule(AiModelFeedback, Create, Editor, GENERATION_WRITE),
+    rule(AiModelFeedback, Update, Editor, GENERATION_WRITE),
+    rule(AiModelFeedback, Delete, Editor, GENERATION_WRITE),
+];
+
+/// The cell for (resource, action). Every pair used in code is in the table; a
+/// missing one is a programming error, refused for everybody (fail closed).
+pub fn lookup(resource: Resource, action: Action) -> Rule {
+    MATRIX
+        .iter()
+        .find(|r| r.resource == resource && r.action == action)
+        .copied()
+        .unwrap_or(Rule {
+            resource,
+            action,
+            min: Role::Owner,
+            scope: Some("no-such-scope"),
+        })
+}
+
+/// Whether `role` may do `action` on `resource` (scopes aside).
+pub fn allows(role: Role, resource: Resource, action: Action) -> bool {
+    role >= lookup(resource, action).min
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_cell_appears_once() {
+        for (i, a) in MATRIX.iter().enumerate() {
+            for b in &MATRIX[i + 1..] {
+                assert!(
+                    !(a.resource == b.resource && a.action == b.action),
+                    "{:?} {:?} twice",
+                    a.resource,
+                    a.action
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn reading_needs_viewer_everywhere_so_list_filters_can_use_membership() {
+        // List queries filter by "member of the team, or the owner": that is right
+        // only while every Read is VIEWER.
+        for rule in MATRIX.iter().filter(|r| r.action == Read) {
+            if rule.resource != TeamApiClient {
+                assert_eq!(rule.min, Viewer, "{:?}", rule.resource);
+            }
+        }
+    }
+
+    #[test]
+    fn roles_are_hierarchical() {
+        assert!(allows(Owner, Project, Delete));
+        assert!(allows(Admin, Project, Delete));
+        assert!(!allows(Editor, Project, Delete));
+        assert!(allows(Editor, Project, Update));
+        assert!(!allows(Viewer, Project, Update));
+        assert!(allows(Viewer, Project, Read));
+        assert!(!allows(Role::Guest, Project, Read));
+    }
+}
