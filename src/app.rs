@@ -13,7 +13,8 @@ use crate::db::embedded::PrivatePostgres;
 use crate::db::{self, Db};
 use crate::notifications::events::EventBus;
 use crate::rate_limit::RateLimiter;
-use crate::secrets::SecretBox;
+use crate::secrets::{SecretBox, UrlSigner};
+use crate::studio::storage::Storage;
 
 /// Everything a request may need; built once at start-up.
 #[derive(Debug)]
@@ -24,6 +25,8 @@ pub struct App {
     pub events: EventBus,
     pub rate_limiter: RateLimiter,
     pub secret_box: SecretBox,
+    pub url_signer: UrlSigner,
+    pub storage: Storage,
     pub mailer: Mailer,
     redis: Option<redis::aio::ConnectionManager>,
     private_postgres: Option<PrivatePostgres>,
@@ -36,7 +39,10 @@ impl App {
     /// Connects to (or provisions) PostgreSQL, applies migrations, and connects to
     /// Redis when configured. Errors name the setting at fault.
     pub async fn start(config: Config) -> Result<Self, ConfigError> {
-        let secret_box = SecretBox::new(&encryption_key(&config)?);
+        let key = encryption_key(&config)?;
+        let secret_box = SecretBox::new(&key);
+        let url_signer = UrlSigner::derive_from(&key);
+        let storage = Storage::from_config(&config.storage, &config.data_dir)?;
         let mailer = Mailer::from_config(&config.mail)?;
         let (database_url, private_postgres, setting) = match &config.database.url {
             Some(url) => (url.expose_secret().to_string(), None, "DATABASE_URL"),
@@ -110,6 +116,8 @@ impl App {
             events,
             rate_limiter,
             secret_box,
+            url_signer,
+            storage,
             mailer,
             redis,
             private_postgres,

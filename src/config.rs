@@ -22,6 +22,10 @@
 //! | `AUTH_ATTEMPTS_PER_IP_PER_MINUTE` | `30` | sign-in / reset attempts per IP per minute |
 //! | `API_CLIENT_DEFAULT_RATE_LIMIT` | `600` | requests per minute of an API client without its own limit |
 //! | `SIGNUP_CREDIT_GRANT` | `10.00` | credits a new account starts with |
+//! | `MAX_UPLOAD_MB` | `25` | largest asset upload |
+//! | `DOWNLOAD_URL_TTL_SECONDS` | `900` | lifetime of a signed download URL |
+//! | `S3_BUCKET` | unset: files under `DATA_DIR/files` | S3-compatible bucket for asset files |
+//! | `S3_ENDPOINT`, `S3_REGION`, `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_ALLOW_HTTP` | | where and how to reach it (MinIO: endpoint + allow http) |
 //!
 //! Every error names the variable and what is wrong with it, on one line.
 
@@ -88,6 +92,25 @@ pub struct AuthConfig {
     pub signup_credit_grant: rust_decimal::Decimal,
 }
 
+/// An S3-compatible bucket.
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    pub bucket: String,
+    pub region: String,
+    pub endpoint: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<SecretString>,
+    pub allow_http: bool,
+}
+
+/// Asset files.
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    pub max_upload_bytes: u64,
+    pub download_url_ttl: Duration,
+    pub s3: Option<S3Config>,
+}
+
 /// Where mail goes.
 #[derive(Debug, Clone)]
 pub struct MailConfig {
@@ -115,6 +138,7 @@ pub struct Config {
     pub log: LogConfig,
     pub auth: AuthConfig,
     pub mail: MailConfig,
+    pub storage: StorageConfig,
 }
 
 impl Config {
@@ -289,6 +313,28 @@ impl Config {
                 .to_string(),
         };
 
+        let s3 = get("S3_BUCKET").map(|bucket| S3Config {
+            bucket,
+            region: get("S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+            endpoint: get("S3_ENDPOINT"),
+            access_key_id: get("S3_ACCESS_KEY_ID"),
+            secret_access_key: get("S3_SECRET_ACCESS_KEY").map(SecretString::from),
+            allow_http: get("S3_ALLOW_HTTP").is_some_and(|v| v == "true" || v == "1"),
+        });
+        let storage = StorageConfig {
+            max_upload_bytes: parse_number(get("MAX_UPLOAD_MB"), "MAX_UPLOAD_MB", 25, 1, 10_240)?
+                * 1024
+                * 1024,
+            download_url_ttl: Duration::from_secs(parse_number(
+                get("DOWNLOAD_URL_TTL_SECONDS"),
+                "DOWNLOAD_URL_TTL_SECONDS",
+                900,
+                1,
+                7 * 24 * 3600,
+            )?),
+            s3,
+        };
+
         Ok(Self {
             environment,
             database: DatabaseConfig {
@@ -303,6 +349,7 @@ impl Config {
             log: LogConfig { level, format },
             auth,
             mail,
+            storage,
         })
     }
 }

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State, WebSocketUpgrade};
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, Request, State, WebSocketUpgrade,
+};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -17,6 +19,7 @@ use crate::accounts;
 use crate::app::AppState;
 use crate::authz::{RequestInfo, SignedInDuringRequest};
 use crate::graphql::{self, AtelierSchema};
+use crate::studio;
 
 /// The state of every route.
 #[derive(Clone)]
@@ -28,13 +31,19 @@ pub struct ServerState {
 /// All routes of one server.
 pub fn router(app: AppState) -> Router {
     let schema = graphql::build_schema(app.clone());
+    // Room for the largest upload plus the rest of a multipart request.
+    let body_limit = usize::try_from(app.storage.max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1024 * 1024);
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(graphql_ws))
         .route("/graphiql", get(graphiql))
         .route("/graphiql/assets/{file}", get(graphiql_asset))
+        .route("/files/{asset_id}", get(download))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())
         .with_state(ServerState { app, schema })
 }
@@ -185,6 +194,55 @@ fn upgrade_to_graphql_ws(
                 .serve()
                 .await
         })
+}
+
+#[derive(serde::Deserialize)]
+struct DownloadParams {
+    expires: i64,
+    signature: String,
+}
+
+/// Serves an asset's file to the holder of a signed, unexpired URL (`Asset.downloadUrl`).
+async fn download(
+    State(state): State<ServerState>,
+    Path(asset_id): Path<String>,
+    Query(params): Query<DownloadParams>,
+) -> Response {
+    let Ok(asset_id) = uuid::Uuid::parse_str(&asset_id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if !studio::assets::check_download(&state.app, asset_id, params.expires, &params.signature) {
+        return (StatusCode::FORBIDDEN, "this link is invalid or has expired").into_response();
+    }
+    match studio::assets::file_of(&state.app, asset_id).await {
+        Ok(Some((asset, bytes))) => {
+            let disposition = format!(
+                "inline; filename=\"{}\"",
+                asset.name.replace(['"', '\\', '\r', '\n'], "_")
+            );
+            let mut headers = HeaderMap::new();
+            if let Ok(v) = header::HeaderValue::from_str(&asset.mime_type) {
+                headers.insert(header::CONTENT_TYPE, v);
+            }
+            if let Ok(v) = header::HeaderValue::from_str(&disposition) {
+                headers.insert(header::CONTENT_DISPOSITION, v);
+            }
+            headers.insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("private, max-age=300"),
+            );
+            headers.insert(
+                "x-content-type-options",
+                header::HeaderValue::from_static("nosniff"),
+            );
+            (headers, bytes).into_response()
+        }
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, %asset_id, "download failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 async fn healthz() -> &'static str {

@@ -1,8 +1,11 @@
 DROP INDEX idx_asset_projectid_live;
+DROP TRIGGER trg_workbenches_move_projects ON workbenches;
+DROP FUNCTION atelier_workbench_moves_projects();
 DROP TRIGGER trg_projects_follow_workbench ON projects;
 DROP FUNCTION atelier_project_follows_workbench();
 DROP INDEX uq_assetversion_project_version;
 DROP INDEX uq_assetversion_asset_version;
+ALTER TABLE asset_versions DROP CONSTRAINT ck_asset_versions_project_state, DROP COLUMN is_project_state;
 DROP INDEX idx_template_teamid;
 ALTER TABLE templates DROP COLUMN team_id;
 DROP INDEX uq_brandkit_default_user;

@@ -12,7 +12,7 @@ use crate::graphql::{app, loaders};
 #[derive(Default)]
 pub struct AiModelQuery;
 
-#[Object]
+#[Object(guard = "crate::authz::policy::RootGuard::query()")]
 impl AiModelQuery {
     /// Active AI models, by name. Anyone may list them.
     async fn ai_models(

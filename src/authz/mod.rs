@@ -5,6 +5,7 @@
 //! PERMISSIONS.md) build on this.
 
 pub mod matrix;
+pub mod policy;
 pub mod roles;
 
 use async_graphql::{Context, Guard};

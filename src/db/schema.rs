@@ -123,6 +123,7 @@ diesel::table! {
         description -> Nullable<Text>,
         created_by_user_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        is_project_state -> Bool,
     }
 }
 

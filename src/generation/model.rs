@@ -1,6 +1,6 @@
 //! Generation request rows.
 
-use async_graphql::{ComplexObject, SimpleObject, ID};
+use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use rust_decimal::Decimal;
@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use crate::db::schema::generation_requests;
 use crate::db::string_enum;
-use crate::graphql::id::{GlobalId, NodeType};
 
 string_enum! {
     /// Where a generation request stands.
@@ -73,12 +72,4 @@ pub struct GenerationRequest {
     pub updated_at: DateTime<Utc>,
     #[graphql(skip)]
     pub idempotency_key: Option<String>,
-}
-
-#[ComplexObject]
-impl GenerationRequest {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::GenerationRequest, self.id)
-    }
 }

@@ -19,7 +19,12 @@ pub struct Query(
     crate::accounts::graphql::ApiClientQuery,
     crate::teams::graphql::TeamQuery,
     crate::ai_models::graphql::AiModelQuery,
-    crate::studio::graphql::StudioQuery,
+    crate::studio::graphql::WorkbenchQuery,
+    crate::studio::graphql::ProjectQuery,
+    crate::studio::graphql::BrandKitQuery,
+    crate::studio::graphql::TemplateQuery,
+    crate::studio::graphql::AssetQuery,
+    crate::generation::graphql::GenerationQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -29,6 +34,11 @@ pub struct Mutation(
     crate::accounts::graphql::SecurityMutation,
     crate::accounts::graphql::ApiClientMutation,
     crate::teams::graphql::TeamMutation,
+    crate::studio::graphql::WorkbenchMutation,
+    crate::studio::graphql::ProjectMutation,
+    crate::studio::graphql::BrandKitMutation,
+    crate::studio::graphql::TemplateMutation,
+    crate::studio::graphql::AssetMutation,
 );
 
 pub type AtelierSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -4,18 +4,26 @@ use async_graphql::{Context, Interface, Object, ID};
 
 use super::id::{GlobalId, NodeType};
 use super::loaders;
+use crate::accounts::loaders::UserById;
 use crate::accounts::model::{ApiClient, Session, SocialMediaConnection, User, UserDataExport};
 use crate::ai_models::loaders::{AiModelById, AiModelVersionById};
 use crate::ai_models::model::{
     AiModel, AiModelDeployment, AiModelFeedback, AiModelValidationResult, AiModelVersion,
     AiModelVersionStatus,
 };
+use crate::authz::caller;
+use crate::authz::matrix::{Action, Resource};
+use crate::authz::roles::{authorize, Holder};
 use crate::credits::model::{BillingSubscription, CreditTransaction, UsageLog};
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
+use crate::generation::graphql::request_for;
 use crate::generation::model::GenerationRequest;
 use crate::notifications::model::Notification;
-use crate::studio::loaders::TemplateById;
+use crate::studio::graphql as studio;
+use crate::studio::loaders::AssetVersionById;
 use crate::studio::model::{Asset, AssetVersion, BrandKit, Project, Template, Workbench};
+use crate::teams::graphql::readable_team;
+use crate::teams::loaders::TeamMemberById;
 use crate::teams::model::{Team, TeamMember};
 
 /// An object with a global ID that `node(id)` can fetch.
@@ -51,7 +59,7 @@ pub enum Node {
 #[derive(Default)]
 pub struct NodeQuery;
 
-#[Object]
+#[Object(guard = "crate::authz::policy::RootGuard::query()")]
 impl NodeQuery {
     /// Fetches any object by its global ID. An ID that is not one of ours is
     /// `BAD_USER_INPUT`; an object that does not exist, or that the caller may not
@@ -62,46 +70,121 @@ impl NodeQuery {
         #[graphql(desc = "A global ID returned by this API.")] id: ID,
     ) -> async_graphql::Result<Option<Node>> {
         let global = GlobalId::decode(&id, "id")?;
-        let found = match global.node_type {
-            NodeType::AiModel => {
-                let id = global.as_uuid("id")?;
-                loaders(ctx)
-                    .load_one(AiModelById(id))
-                    .await?
-                    .filter(|m| m.is_active)
-                    .map(Node::AiModel)
+        match resolve(ctx, &id, &global).await {
+            Ok(Some(node)) => Ok(Some(node)),
+            Ok(None) | Err(AppError::NotFound(_)) | Err(AppError::Forbidden) => {
+                Err(AppError::NotFound("node").into())
             }
-            NodeType::AiModelVersion => {
-                let id = global.as_uuid("id")?;
-                match loaders(ctx).load_one(AiModelVersionById(id)).await? {
-                    Some(version) if version.status == AiModelVersionStatus::Production => {
-                        let model = loaders(ctx).load_one(AiModelById(version.model_id)).await?;
-                        model
-                            .filter(|m| m.is_active)
-                            .map(|_| Node::AiModelVersion(version))
-                    }
-                    _ => None,
-                }
-            }
-            NodeType::Template => {
-                let id = global.as_uuid("id")?;
-                loaders(ctx)
-                    .load_one(TemplateById(id))
-                    .await?
-                    .filter(|t| t.is_public)
-                    .map(Node::Template)
-            }
-            // Private types become readable with their permission guards.
-            _ => {
-                if global.node_type != NodeType::UsageLog {
-                    global.as_uuid("id")?;
-                }
-                None
-            }
-        };
-        match found {
-            Some(node) => Ok(Some(node)),
-            None => Err(AppError::NotFound("node").into()),
+            Err(e) => Err(e.into()),
         }
     }
+}
+
+/// Each type through its own typed lookup, so `node` applies the same permission
+/// checks as the type's own query.
+async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Option<Node>> {
+    let load_error = |e: async_graphql::Error| AppError::internal(anyhow::anyhow!(e.message));
+    Ok(match global.node_type {
+        NodeType::AiModel => {
+            let id = global.as_uuid("id")?;
+            loaders(ctx)
+                .load_one(AiModelById(id))
+                .await
+                .map_err(load_error)?
+                .filter(|m| m.is_active)
+                .map(Node::AiModel)
+        }
+        NodeType::AiModelVersion => {
+            let id = global.as_uuid("id")?;
+            match loaders(ctx)
+                .load_one(AiModelVersionById(id))
+                .await
+                .map_err(load_error)?
+            {
+                Some(version) if version.status == AiModelVersionStatus::Production => {
+                    let model = loaders(ctx)
+                        .load_one(AiModelById(version.model_id))
+                        .await
+                        .map_err(load_error)?;
+                    model
+                        .filter(|m| m.is_active)
+                        .map(|_| Node::AiModelVersion(version))
+                }
+                _ => None,
+            }
+        }
+        NodeType::Template => Some(Node::Template(
+            studio::template_for(ctx, id, Action::Read).await?,
+        )),
+        NodeType::Team => Some(Node::Team(readable_team(ctx, id, "id").await?)),
+        NodeType::TeamMember => {
+            let member_id = global.as_uuid("id")?;
+            let member = loaders(ctx)
+                .load_one(TeamMemberById(member_id))
+                .await
+                .map_err(load_error)?
+                .ok_or(AppError::NotFound("team member"))?;
+            authorize(
+                ctx,
+                Holder::Team(member.team_id),
+                Resource::TeamMember,
+                Action::Read,
+            )
+            .await?;
+            Some(Node::TeamMember(member))
+        }
+        NodeType::Workbench => Some(Node::Workbench(
+            studio::workbench_for(ctx, id, "id", Action::Read).await?,
+        )),
+        NodeType::Project => Some(Node::Project(
+            studio::project_for(ctx, id, "id", Action::Read).await?,
+        )),
+        NodeType::BrandKit => Some(Node::BrandKit(
+            studio::kit_for(ctx, id, Action::Read).await?,
+        )),
+        NodeType::Asset => Some(Node::Asset(
+            studio::asset_for(ctx, id, "id", Action::Read).await?,
+        )),
+        NodeType::AssetVersion => {
+            let version_id = global.as_uuid("id")?;
+            let version = loaders(ctx)
+                .load_one(AssetVersionById(version_id))
+                .await
+                .map_err(load_error)?
+                .ok_or(AppError::NotFound("asset version"))?;
+            let asset_id = version
+                .asset_id
+                .ok_or(AppError::NotFound("asset version"))?;
+            studio::asset_for(
+                ctx,
+                &GlobalId::uuid(NodeType::Asset, asset_id),
+                "id",
+                Action::Read,
+            )
+            .await?;
+            Some(Node::AssetVersion(version))
+        }
+        NodeType::GenerationRequest => Some(Node::GenerationRequest(
+            request_for(ctx, id, "id", Action::Read).await?,
+        )),
+        NodeType::User => {
+            let user_id = global.as_uuid("id")?;
+            if caller(ctx).user_id().is_none() {
+                return Err(AppError::Unauthenticated);
+            }
+            loaders(ctx)
+                .load_one(UserById(user_id))
+                .await
+                .map_err(load_error)?
+                .filter(|u| u.deleted_at.is_none())
+                .map(Node::User)
+        }
+        // Account records, billing and model administration become reachable with
+        // their own issues; until then they are not found through `node`.
+        NodeType::UsageLog => None,
+        _ => {
+            global.as_uuid("id")?;
+            None
+        }
+    })
 }

@@ -1,14 +1,13 @@
 //! Rows of the creative graph: brand kits, workbenches, projects, assets, asset
 //! versions and templates.
 
-use async_graphql::{ComplexObject, SimpleObject, ID};
+use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::schema::{asset_versions, assets, brand_kits, projects, templates, workbenches};
 use crate::db::string_enum;
-use crate::graphql::id::{GlobalId, NodeType};
 
 string_enum! {
     /// Where an asset came from.
@@ -51,14 +50,6 @@ pub struct BrandKit {
     pub updated_at: DateTime<Utc>,
 }
 
-#[ComplexObject]
-impl BrandKit {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::BrandKit, self.id)
-    }
-}
-
 /// A container of projects, personal or a team's.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
 #[diesel(table_name = workbenches, check_for_backend(diesel::pg::Pg))]
@@ -80,16 +71,8 @@ pub struct Workbench {
     pub team_id: Option<Uuid>,
 }
 
-#[ComplexObject]
-impl Workbench {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::Workbench, self.id)
-    }
-}
-
 /// A creative project: assets and generation requests.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Identifiable, SimpleObject)]
 #[diesel(table_name = projects, check_for_backend(diesel::pg::Pg))]
 #[graphql(complex)]
 pub struct Project {
@@ -121,16 +104,8 @@ pub struct Project {
     pub team_id: Option<Uuid>,
 }
 
-#[ComplexObject]
-impl Project {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::Project, self.id)
-    }
-}
-
 /// A file: uploaded, AI-generated or derived.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Identifiable, SimpleObject)]
 #[diesel(table_name = assets, check_for_backend(diesel::pg::Pg))]
 #[graphql(complex)]
 pub struct Asset {
@@ -167,14 +142,6 @@ pub struct Asset {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-#[ComplexObject]
-impl Asset {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::Asset, self.id)
-    }
-}
-
 /// A saved state of an asset or of a project.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
 #[diesel(table_name = asset_versions, check_for_backend(diesel::pg::Pg))]
@@ -198,14 +165,8 @@ pub struct AssetVersion {
     pub created_by_user_id: Option<Uuid>,
     /// When the version was saved.
     pub created_at: DateTime<Utc>,
-}
-
-#[ComplexObject]
-impl AssetVersion {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::AssetVersion, self.id)
-    }
+    /// A saved state of the whole project rather than of one asset.
+    pub is_project_state: bool,
 }
 
 /// A predefined (system) or saved (private) creative template.
@@ -235,12 +196,37 @@ pub struct Template {
     pub created_at: DateTime<Utc>,
     /// When the template last changed.
     pub updated_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub team_id: Option<Uuid>,
 }
 
-#[ComplexObject]
+use crate::authz::roles::Holder;
+
+impl Workbench {
+    pub fn holder(&self) -> Holder {
+        Holder::of(self.team_id, self.user_id)
+    }
+}
+
+impl Project {
+    pub fn holder(&self) -> Holder {
+        Holder::of(self.team_id, self.user_id)
+    }
+}
+
+impl BrandKit {
+    pub fn holder(&self) -> Holder {
+        Holder::of(self.team_id, self.user_id)
+    }
+}
+
 impl Template {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::Template, self.id)
+    /// System templates (no user, no team) are nobody's: public and read-only.
+    pub fn holder(&self) -> Holder {
+        match (self.team_id, self.user_id) {
+            (Some(team), _) => Holder::Team(team),
+            (None, Some(user)) => Holder::User(user),
+            (None, None) => Holder::Public,
+        }
     }
 }

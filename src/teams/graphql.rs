@@ -118,7 +118,7 @@ impl TeamMember {
 }
 
 /// A team the caller can read, or `NOT_FOUND`.
-async fn readable_team(ctx: &Context<'_>, id: &ID, field: &str) -> AppResult<Team> {
+pub(crate) async fn readable_team(ctx: &Context<'_>, id: &ID, field: &str) -> AppResult<Team> {
     let team_id = GlobalId::decode_uuid(id, NodeType::Team, field)?;
     authorize(ctx, Holder::Team(team_id), Resource::Team, Action::Read).await?;
     loaders(ctx)
@@ -135,7 +135,7 @@ fn user_id_of(id: &ID, field: &str) -> AppResult<Uuid> {
 #[derive(Default)]
 pub struct TeamQuery;
 
-#[Object]
+#[Object(guard = "crate::authz::policy::RootGuard::query()")]
 impl TeamQuery {
     /// A team the caller belongs to; `null` otherwise.
     async fn team(
@@ -268,7 +268,7 @@ pub struct TransferTeamOwnershipPayload {
 #[derive(Default)]
 pub struct TeamMutation;
 
-#[Object]
+#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
 impl TeamMutation {
     /// Creates a team; the caller becomes its OWNER.
     async fn create_team(

@@ -39,21 +39,58 @@ async fn node_returns_each_public_type() {
 }
 
 #[tokio::test]
-async fn inactive_models_private_templates_and_private_types_are_not_found() {
+async fn hidden_objects_are_not_found_and_private_types_need_credentials() {
     let app = TestApp::spawn().await;
     app.seed_demo().await;
-    let hidden = [
-        ("AIModel", atelier::demo::demo_id("aimodel:Legacy Painter")),
+    let (outsider, _) = app.sign_up("outsider@example.com", "password-123").await;
+    let id_of =
+        |typename: &str, key: &str| raw_id(&format!("{typename}:{}", atelier::demo::demo_id(key)));
+    // (type, id, code for an anonymous caller, code for a signed-in outsider)
+    let cases = [
+        (
+            "AIModel",
+            id_of("AIModel", "aimodel:Legacy Painter"),
+            "NOT_FOUND",
+            "NOT_FOUND",
+        ),
         (
             "Template",
-            atelier::demo::demo_id("template:olivia-private"),
+            id_of("Template", "template:olivia-private"),
+            "NOT_FOUND",
+            "NOT_FOUND",
         ),
-        ("Project", atelier::demo::demo_id("project:spring-launch")),
-        ("User", atelier::demo::demo_id("user:owner@atelier.test")),
-        ("Team", atelier::demo::demo_id("team:acme")),
+        (
+            "Project",
+            id_of("Project", "project:spring-launch"),
+            "UNAUTHENTICATED",
+            "NOT_FOUND",
+        ),
+        (
+            "Team",
+            id_of("Team", "team:acme"),
+            "UNAUTHENTICATED",
+            "NOT_FOUND",
+        ),
+        (
+            "Workbench",
+            id_of("Workbench", "workbench:acme-campaigns"),
+            "UNAUTHENTICATED",
+            "NOT_FOUND",
+        ),
+        (
+            "Asset",
+            id_of("Asset", "asset:spring-hero"),
+            "UNAUTHENTICATED",
+            "NOT_FOUND",
+        ),
+        (
+            "User",
+            id_of("User", "user:owner@atelier.test"),
+            "UNAUTHENTICATED",
+            "OK",
+        ),
     ];
-    for (typename, uuid) in hidden {
-        let id = raw_id(&format!("{typename}:{uuid}"));
+    for (typename, id, anonymous, outsider_code) in cases {
         let response = app.graphql(NODE, json!({"id": id})).await;
         assert_eq!(
             response["data"]["node"],
@@ -62,9 +99,29 @@ async fn inactive_models_private_templates_and_private_types_are_not_found() {
         );
         assert_eq!(
             error_code(&response),
-            Some("NOT_FOUND"),
+            Some(anonymous),
             "{typename}: {response}"
         );
+
+        let response = app.graphql_as(&outsider, NODE, json!({"id": id})).await;
+        if outsider_code == "OK" {
+            // Another user's public profile is readable by anyone signed in.
+            assert_eq!(
+                response["data"]["node"]["__typename"], typename,
+                "{response}"
+            );
+        } else {
+            assert_eq!(
+                response["data"]["node"],
+                serde_json::Value::Null,
+                "{typename}"
+            );
+            assert_eq!(
+                error_code(&response),
+                Some(outsider_code),
+                "{typename}: {response}"
+            );
+        }
     }
 }
 

@@ -81,3 +81,116 @@ fn no_secret_column_is_a_field() {
         assert!(!sdl.contains(secret), "{secret} is exposed");
     }
 }
+
+/// Field names of `Query`, `Mutation`, `Subscription` and `User`, by introspection.
+async fn introspect() -> (Vec<String>, Vec<(String, bool)>) {
+    let app = crate::helpers::TestApp::spawn().await;
+    let response = app
+        .graphql(
+            "{ __schema { queryType { fields { name } } mutationType { fields { name } } subscriptionType { fields { name } } }
+               __type(name: \"User\") { fields { name type { kind } } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let schema = &response["data"]["__schema"];
+    let mut roots = Vec::new();
+    for (root, key) in [
+        ("Query", "queryType"),
+        ("Mutation", "mutationType"),
+        ("Subscription", "subscriptionType"),
+    ] {
+        for field in schema[key]["fields"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            roots.push(format!(
+                "{root}.{}",
+                field["name"].as_str().unwrap_or_default()
+            ));
+        }
+    }
+    let user = response["data"]["__type"]["fields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap_or_default().to_string(),
+                f["type"]["kind"] == "NON_NULL",
+            )
+        })
+        .collect();
+    (roots, user)
+}
+
+#[tokio::test]
+async fn every_root_field_has_exactly_one_policy_and_every_policy_a_field() {
+    use atelier::authz::policy::ROOT_FIELDS;
+    let (in_schema, _) = introspect().await;
+    assert!(
+        in_schema.len() > 50,
+        "found only {} root fields",
+        in_schema.len()
+    );
+    let missing: Vec<&String> = in_schema
+        .iter()
+        .filter(|f| !ROOT_FIELDS.iter().any(|(name, _)| name == f))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "root fields without a policy: {missing:?}"
+    );
+    let stale: Vec<&str> = ROOT_FIELDS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !in_schema.iter().any(|f| f == name))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "policies of fields that do not exist: {stale:?}"
+    );
+    for (i, (name, _)) in ROOT_FIELDS.iter().enumerate() {
+        assert!(
+            !ROOT_FIELDS[i + 1..].iter().any(|(other, _)| other == name),
+            "{name} has two policies"
+        );
+    }
+    println!("{} root fields, each with one policy", in_schema.len());
+}
+
+#[tokio::test]
+async fn every_private_user_field_is_hidden_from_other_users() {
+    // The User type's fields other than the public profile are resolved through
+    // `private()` (null for others); this list must match the schema.
+    let public = ["id", "username", "fullName", "profilePictureUrl"];
+    let private = [
+        "email",
+        "pendingEmail",
+        "isEmailVerified",
+        "socialProvider",
+        "mfaEnabled",
+        "subscriptionTier",
+        "creditBalance",
+        "languagePreference",
+        "timezone",
+        "currencyPreference",
+        "numberNotation",
+        "isPlatformAdmin",
+        "lastLoginAt",
+        "createdAt",
+        "updatedAt",
+    ];
+    let (_, user) = introspect().await;
+    assert!(user.len() >= public.len() + private.len(), "{user:?}");
+    for (name, non_null) in user {
+        assert!(
+            public.contains(&name.as_str()) || private.contains(&name.as_str()),
+            "User.{name} is neither public profile nor private: classify it"
+        );
+        if private.contains(&name.as_str()) {
+            assert!(!non_null, "private User.{name} must be nullable");
+        }
+    }
+}

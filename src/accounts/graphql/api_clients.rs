@@ -4,7 +4,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use crate::accounts::api_clients::{self, CreateApiClientInput};
 use crate::accounts::model::ApiClient;
-use crate::authz::{require_user, SessionOnly};
+use crate::authz::require_user;
 use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 
@@ -42,10 +42,9 @@ pub struct RevokeApiClientPayload {
 #[derive(Default)]
 pub struct ApiClientQuery;
 
-#[Object]
+#[Object(guard = "crate::authz::policy::RootGuard::query()")]
 impl ApiClientQuery {
     /// The caller's personal API clients and those of teams they administer.
-    #[graphql(guard = "SessionOnly")]
     async fn my_api_clients(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiClient>> {
         Ok(api_clients::list_managed(app(ctx), require_user(ctx)?).await?)
     }
@@ -54,10 +53,9 @@ impl ApiClientQuery {
 #[derive(Default)]
 pub struct ApiClientMutation;
 
-#[Object]
+#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
 impl ApiClientMutation {
     /// Creates an API client; a team's client needs ADMIN or OWNER in that team.
-    #[graphql(guard = "SessionOnly")]
     async fn create_api_client(
         &self,
         ctx: &Context<'_>,
@@ -68,7 +66,6 @@ impl ApiClientMutation {
     }
 
     /// Replaces the client's secret.
-    #[graphql(guard = "SessionOnly")]
     async fn rotate_api_client_secret(
         &self,
         ctx: &Context<'_>,
@@ -81,7 +78,6 @@ impl ApiClientMutation {
     }
 
     /// Deactivates the client for good.
-    #[graphql(guard = "SessionOnly")]
     async fn revoke_api_client(
         &self,
         ctx: &Context<'_>,

@@ -5,7 +5,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 use super::ok_payload;
 use crate::accounts::auth::{self, SignUp};
 use crate::accounts::model::User;
-use crate::authz::{caller, request_info, Caller, SessionOnly, SignedInDuringRequest};
+use crate::authz::{caller, request_info, Caller, SignedInDuringRequest};
 use crate::error::AppError;
 use crate::graphql::app;
 
@@ -92,7 +92,7 @@ ok_payload!(
 #[derive(Default)]
 pub struct AuthMutation;
 
-#[Object]
+#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
 impl AuthMutation {
     /// Creates an account (with the sign-up credit grant) and signs it in.
     async fn sign_up(
@@ -135,7 +135,6 @@ impl AuthMutation {
     }
 
     /// Ends the current session (and optionally all others).
-    #[graphql(guard = "SessionOnly")]
     async fn sign_out(
         &self,
         ctx: &Context<'_>,
@@ -159,7 +158,6 @@ impl AuthMutation {
     }
 
     /// Mails a new verification token to the account's (or its pending) address.
-    #[graphql(guard = "SessionOnly")]
     async fn request_email_verification(
         &self,
         ctx: &Context<'_>,

@@ -6,7 +6,7 @@ use super::ok_payload;
 use crate::accounts::model::{Session, User};
 use crate::accounts::profile::{self, UpdateProfileInput};
 use crate::accounts::{security, sessions};
-use crate::authz::{caller, require_user, Caller, SessionOnly};
+use crate::authz::{caller, require_user, Caller};
 use crate::error::{AppError, AppResult};
 use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
@@ -129,10 +129,9 @@ ok_payload!(
 #[derive(Default)]
 pub struct SecurityQuery;
 
-#[Object]
+#[Object(guard = "crate::authz::policy::RootGuard::query()")]
 impl SecurityQuery {
     /// The caller's live sessions, newest first.
-    #[graphql(guard = "SessionOnly")]
     async fn my_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Session>> {
         let user_id = require_user(ctx)?;
         let mut conn = app(ctx).db.conn().await?;
@@ -143,10 +142,9 @@ impl SecurityQuery {
 #[derive(Default)]
 pub struct SecurityMutation;
 
-#[Object]
+#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
 impl SecurityMutation {
     /// Changes profile fields; omitted fields stay as they are.
-    #[graphql(guard = "SessionOnly")]
     async fn update_profile(
         &self,
         ctx: &Context<'_>,
@@ -158,7 +156,6 @@ impl SecurityMutation {
     }
 
     /// Sets a new password; every other session ends.
-    #[graphql(guard = "SessionOnly")]
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -179,7 +176,6 @@ impl SecurityMutation {
     }
 
     /// Starts an email change: the new address gets a verification token.
-    #[graphql(guard = "SessionOnly")]
     async fn change_email(
         &self,
         ctx: &Context<'_>,
@@ -194,7 +190,6 @@ impl SecurityMutation {
     }
 
     /// Deletes the account (soft): sessions and API clients stop working.
-    #[graphql(guard = "SessionOnly")]
     async fn delete_account(
         &self,
         ctx: &Context<'_>,
@@ -206,7 +201,6 @@ impl SecurityMutation {
     }
 
     /// Starts MFA enrolment: returns a new TOTP secret.
-    #[graphql(guard = "SessionOnly")]
     async fn begin_mfa_enrollment(
         &self,
         ctx: &Context<'_>,
@@ -220,7 +214,6 @@ impl SecurityMutation {
     }
 
     /// Turns MFA on with a code from the enrolled authenticator.
-    #[graphql(guard = "SessionOnly")]
     async fn confirm_mfa(
         &self,
         ctx: &Context<'_>,
@@ -234,7 +227,6 @@ impl SecurityMutation {
     }
 
     /// Turns MFA off with a current code.
-    #[graphql(guard = "SessionOnly")]
     async fn disable_mfa(
         &self,
         ctx: &Context<'_>,
@@ -248,7 +240,6 @@ impl SecurityMutation {
     }
 
     /// Ends one of the caller's sessions.
-    #[graphql(guard = "SessionOnly")]
     async fn revoke_session(
         &self,
         ctx: &Context<'_>,
@@ -268,7 +259,6 @@ impl SecurityMutation {
     }
 
     /// Ends every session of the caller except the current one.
-    #[graphql(guard = "SessionOnly")]
     async fn revoke_other_sessions(
         &self,
         ctx: &Context<'_>,

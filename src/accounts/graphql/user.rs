@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use crate::accounts::loaders::{ProfileOf, UserById};
 use crate::accounts::model::{SocialProvider, SubscriptionTier, User};
 use crate::accounts::profile_cache::CachedProfile;
-use crate::authz::{acts_as, caller, SignedIn};
+use crate::authz::{acts_as, caller};
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::loaders;
 
@@ -148,7 +148,7 @@ impl User {
 #[derive(Default)]
 pub struct UserQuery;
 
-#[Object]
+#[Object(guard = "crate::authz::policy::RootGuard::query()")]
 impl UserQuery {
     /// The signed-in user; `null` for an anonymous caller.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
@@ -162,7 +162,6 @@ impl UserQuery {
     }
 
     /// Another user's public profile; `null` when there is no such (live) user.
-    #[graphql(guard = "SignedIn")]
     async fn user(
         &self,
         ctx: &Context<'_>,

@@ -1,0 +1,248 @@
+//! `BrandKit`: colours, fonts, logos and style preferences, personal or a team's.
+
+use async_graphql::{
+    ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
+};
+
+use super::{loader_error, reach};
+use crate::accounts::loaders::UserById;
+use crate::accounts::model::User;
+use crate::authz::matrix::{Action, Resource};
+use crate::authz::require_user;
+use crate::authz::roles::{authorize, can, Holder};
+use crate::error::{AppError, AppResult};
+use crate::graphql::id::{GlobalId, NodeType};
+use crate::graphql::pagination::{self, Conn, PageArgs};
+use crate::graphql::{app, loaders};
+use crate::studio::brand_kits::{self, KitContent};
+use crate::studio::loaders::BrandKitById;
+use crate::studio::model::BrandKit;
+use crate::studio::validate;
+use crate::teams::loaders::TeamById;
+use crate::teams::model::Team;
+
+/// What the caller may do with a brand kit.
+#[derive(SimpleObject)]
+pub struct BrandKitViewerCan {
+    pub update: bool,
+    pub delete: bool,
+}
+
+#[ComplexObject]
+impl BrandKit {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        GlobalId::uuid(NodeType::BrandKit, self.id)
+    }
+
+    /// The team holding it; `null` for a personal kit.
+    async fn team(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Team>> {
+        match self.team_id {
+            Some(id) => loaders(ctx).load_one(TeamById(id)).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Who created it.
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        loaders(ctx).load_one(UserById(self.user_id)).await
+    }
+
+    /// What the caller may do here.
+    async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<BrandKitViewerCan> {
+        let h = self.holder();
+        Ok(BrandKitViewerCan {
+            update: can(ctx, h, Resource::BrandKit, Action::Update).await?,
+            delete: can(ctx, h, Resource::BrandKit, Action::Delete).await?,
+        })
+    }
+}
+
+pub(crate) async fn kit_for(ctx: &Context<'_>, id: &ID, action: Action) -> AppResult<BrandKit> {
+    let id = GlobalId::decode_uuid(id, NodeType::BrandKit, "id")?;
+    let kit = loaders(ctx)
+        .load_one(BrandKitById(id))
+        .await
+        .map_err(loader_error)?
+        .ok_or(AppError::NotFound("brand kit"))?;
+    authorize(ctx, kit.holder(), Resource::BrandKit, action).await?;
+    Ok(kit)
+}
+
+#[derive(Default)]
+pub struct BrandKitQuery;
+
+#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+impl BrandKitQuery {
+    /// A brand kit the caller can read; `null` otherwise.
+    async fn brand_kit(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<BrandKit>> {
+        match kit_for(ctx, &id, Action::Read).await {
+            Ok(kit) => Ok(Some(kit)),
+            Err(AppError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The brand kits the caller can read (optionally one team's), defaults first.
+    async fn brand_kits(
+        &self,
+        ctx: &Context<'_>,
+        team_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<BrandKit>> {
+        let args = PageArgs::new(first, after, last, before);
+        args.validate()?;
+        let team_id = team_id
+            .as_ref()
+            .map(|id| GlobalId::decode_uuid(id, NodeType::Team, "teamId"))
+            .transpose()?;
+        let reach = reach(ctx, Resource::BrandKit).await?;
+        let mut conn = app(ctx).db.conn().await?;
+        let total = brand_kits::count_visible(&mut conn, &reach, team_id).await?;
+        let window = args.window(total)?;
+        let rows = brand_kits::page_visible(&mut conn, &reach, team_id, window).await?;
+        Ok(pagination::connection(window, total, rows))
+    }
+}
+
+/// A brand kit.
+#[derive(InputObject)]
+pub struct CreateBrandKitInput {
+    /// The team it belongs to (EDITOR); omitted for a personal kit.
+    pub team_id: Option<ID>,
+    /// 1 to 100 characters.
+    pub name: String,
+    /// `[{name, hex, variable}]`, hex colours like `#FF0000`.
+    pub colors: Option<serde_json::Value>,
+    /// `[{name, family, url}]`.
+    pub fonts: Option<serde_json::Value>,
+    /// `[{name, path, format}]`.
+    pub logos: Option<serde_json::Value>,
+    /// Tone, industry hints...
+    pub style_preferences: Option<serde_json::Value>,
+    /// Make it the default kit of its team (or account); the previous one stops being it.
+    #[graphql(default)]
+    pub is_default: bool,
+}
+
+#[derive(InputObject)]
+pub struct UpdateBrandKitInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub colors: Option<serde_json::Value>,
+    pub fonts: Option<serde_json::Value>,
+    pub logos: MaybeUndefined<serde_json::Value>,
+    pub style_preferences: MaybeUndefined<serde_json::Value>,
+    pub is_default: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct DeleteBrandKitInput {
+    pub id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateBrandKitPayload {
+    pub brand_kit: BrandKit,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateBrandKitPayload {
+    pub brand_kit: BrandKit,
+}
+
+#[derive(SimpleObject)]
+pub struct DeleteBrandKitPayload {
+    pub deleted_brand_kit_id: ID,
+}
+
+fn maybe(value: MaybeUndefined<serde_json::Value>) -> Option<Option<serde_json::Value>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+#[derive(Default)]
+pub struct BrandKitMutation;
+
+#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+impl BrandKitMutation {
+    /// Creates a brand kit, personal or in a team (EDITOR).
+    async fn create_brand_kit(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateBrandKitInput,
+    ) -> async_graphql::Result<CreateBrandKitPayload> {
+        let user_id = require_user(ctx)?;
+        let team_id = input
+            .team_id
+            .as_ref()
+            .map(|id| GlobalId::decode_uuid(id, NodeType::Team, "teamId"))
+            .transpose()?;
+        authorize(
+            ctx,
+            Holder::of(team_id, user_id),
+            Resource::BrandKit,
+            Action::Create,
+        )
+        .await?;
+        let content = KitContent {
+            name: Some(validate::name("name", &input.name, 100)?),
+            colors: input.colors,
+            fonts: input.fonts,
+            logos: Some(input.logos),
+            style_preferences: Some(input.style_preferences),
+            is_default: Some(input.is_default),
+        };
+        let mut conn = app(ctx).db.conn().await?;
+        let brand_kit = brand_kits::create(&mut conn, user_id, team_id, content).await?;
+        Ok(CreateBrandKitPayload { brand_kit })
+    }
+
+    /// Changes a brand kit (EDITOR).
+    async fn update_brand_kit(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateBrandKitInput,
+    ) -> async_graphql::Result<UpdateBrandKitPayload> {
+        let kit = kit_for(ctx, &input.id, Action::Update).await?;
+        let content = KitContent {
+            name: input
+                .name
+                .as_deref()
+                .map(|n| validate::name("name", n, 100))
+                .transpose()?,
+            colors: input.colors,
+            fonts: input.fonts,
+            logos: maybe(input.logos),
+            style_preferences: maybe(input.style_preferences),
+            is_default: input.is_default,
+        };
+        let mut conn = app(ctx).db.conn().await?;
+        let brand_kit = brand_kits::update(&mut conn, &kit, content).await?;
+        Ok(UpdateBrandKitPayload { brand_kit })
+    }
+
+    /// Deletes a brand kit (ADMIN); projects and workbenches using it lose it.
+    async fn delete_brand_kit(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteBrandKitInput,
+    ) -> async_graphql::Result<DeleteBrandKitPayload> {
+        let kit = kit_for(ctx, &input.id, Action::Delete).await?;
+        let mut conn = app(ctx).db.conn().await?;
+        brand_kits::delete(&mut conn, kit.id).await?;
+        Ok(DeleteBrandKitPayload {
+            deleted_brand_kit_id: input.id,
+        })
+    }
+}

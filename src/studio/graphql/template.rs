@@ -1,0 +1,256 @@
+//! `Template`: system templates everyone can read, and private ones of a user or team.
+
+use async_graphql::{
+    ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
+};
+
+use super::loader_error;
+use crate::authz::matrix::{Action, Resource};
+use crate::authz::roles::{authorize, can, can_read, Holder};
+use crate::authz::{caller, require_user};
+use crate::error::{AppError, AppResult};
+use crate::graphql::id::{GlobalId, NodeType};
+use crate::graphql::pagination::{self, Conn, PageArgs};
+use crate::graphql::{app, loaders};
+use crate::studio::access::Reach;
+use crate::studio::loaders::TemplateById;
+use crate::studio::model::Template;
+use crate::studio::templates::{self, NewTemplate, TemplateChanges, TemplateFilter};
+use crate::studio::validate;
+
+/// What the caller may do with a template.
+#[derive(SimpleObject)]
+pub struct TemplateViewerCan {
+    pub update: bool,
+    pub delete: bool,
+}
+
+#[ComplexObject]
+impl Template {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        GlobalId::uuid(NodeType::Template, self.id)
+    }
+
+    /// What the caller may do here (system templates: nothing).
+    async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<TemplateViewerCan> {
+        let h = self.holder();
+        if h == Holder::Public {
+            return Ok(TemplateViewerCan {
+                update: false,
+                delete: false,
+            });
+        }
+        Ok(TemplateViewerCan {
+            update: can(ctx, h, Resource::Template, Action::Update).await?,
+            delete: can(ctx, h, Resource::Template, Action::Delete).await?,
+        })
+    }
+}
+
+/// A template the caller may read (public ones included), or may change.
+pub(crate) async fn template_for(
+    ctx: &Context<'_>,
+    id: &ID,
+    action: Action,
+) -> AppResult<Template> {
+    let id = GlobalId::decode_uuid(id, NodeType::Template, "id")?;
+    let template = loaders(ctx)
+        .load_one(TemplateById(id))
+        .await
+        .map_err(loader_error)?
+        .ok_or(AppError::NotFound("template"))?;
+    let holder = template.holder();
+    if action == Action::Read {
+        if template.is_public || can_read(ctx, holder, Resource::Template).await? {
+            return Ok(template);
+        }
+        return Err(AppError::NotFound("template"));
+    }
+    if holder == Holder::Public {
+        // System templates change through platform administration, not here.
+        return Err(AppError::Forbidden);
+    }
+    authorize(ctx, holder, Resource::Template, action).await?;
+    Ok(template)
+}
+
+#[derive(Default)]
+pub struct TemplateQuery;
+
+#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+impl TemplateQuery {
+    /// A template the caller can read; `null` otherwise.
+    async fn template(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Template>> {
+        match template_for(ctx, &id, Action::Read).await {
+            Ok(t) => Ok(Some(t)),
+            Err(AppError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Public templates, plus the caller's and their teams' private ones, newest
+    /// first, searchable by category, tags and text.
+    async fn templates(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<TemplateFilter>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+    ) -> async_graphql::Result<Conn<Template>> {
+        let args = PageArgs::new(first, after, last, before);
+        args.validate()?;
+        let filter = filter.unwrap_or_default();
+        let mut conn = app(ctx).db.conn().await?;
+        let reach = match caller(ctx).user_id() {
+            Some(_) => Some(Reach::of(&mut conn, caller(ctx), Resource::Template).await?),
+            None => None,
+        };
+        let total = templates::count_visible(&mut conn, &filter, reach.as_ref())
+            .await
+            .map_err(AppError::from)?;
+        let window = args.window(total)?;
+        let rows = templates::page_visible(&mut conn, &filter, reach.as_ref(), window)
+            .await
+            .map_err(AppError::from)?;
+        Ok(pagination::connection(window, total, rows))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateTemplateInput {
+    /// The team it belongs to (EDITOR); omitted for a personal template.
+    pub team_id: Option<ID>,
+    pub name: String,
+    pub description: Option<String>,
+    pub category: String,
+    /// Preview image URL or storage path.
+    pub preview_url: String,
+    /// Content and layout for the editor (a JSON object).
+    pub source_data: serde_json::Value,
+    #[graphql(default)]
+    pub tags: Vec<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateTemplateInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub description: MaybeUndefined<String>,
+    pub category: Option<String>,
+    pub preview_url: Option<String>,
+    pub source_data: Option<serde_json::Value>,
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(InputObject)]
+pub struct DeleteTemplateInput {
+    pub id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateTemplatePayload {
+    pub template: Template,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateTemplatePayload {
+    pub template: Template,
+}
+
+#[derive(SimpleObject)]
+pub struct DeleteTemplatePayload {
+    pub deleted_template_id: ID,
+}
+
+#[derive(Default)]
+pub struct TemplateMutation;
+
+#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+impl TemplateMutation {
+    /// Saves a private template, personal or in a team (EDITOR).
+    async fn create_template(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTemplateInput,
+    ) -> async_graphql::Result<CreateTemplatePayload> {
+        let user_id = require_user(ctx)?;
+        let team_id = input
+            .team_id
+            .as_ref()
+            .map(|id| GlobalId::decode_uuid(id, NodeType::Team, "teamId"))
+            .transpose()?;
+        authorize(
+            ctx,
+            Holder::of(team_id, user_id),
+            Resource::Template,
+            Action::Create,
+        )
+        .await?;
+        let new = NewTemplate {
+            name: validate::name("name", &input.name, 100)?,
+            description: validate::optional_text("description", input.description, 5000)?,
+            category: validate::name("category", &input.category, 50)?,
+            preview_url: validate::name("previewUrl", &input.preview_url, 1024)?,
+            source_data: input.source_data,
+            tags: input.tags,
+        };
+        let mut conn = app(ctx).db.conn().await?;
+        let template = templates::create(&mut conn, user_id, team_id, new).await?;
+        Ok(CreateTemplatePayload { template })
+    }
+
+    /// Changes a private template (EDITOR).
+    async fn update_template(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateTemplateInput,
+    ) -> async_graphql::Result<UpdateTemplatePayload> {
+        let template = template_for(ctx, &input.id, Action::Update).await?;
+        let changes = TemplateChanges {
+            name: input
+                .name
+                .as_deref()
+                .map(|n| validate::name("name", n, 100))
+                .transpose()?,
+            description: match input.description {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(d) => {
+                    Some(validate::optional_text("description", Some(d), 5000)?)
+                }
+            },
+            category: input
+                .category
+                .as_deref()
+                .map(|c| validate::name("category", c, 50))
+                .transpose()?,
+            preview_url: input
+                .preview_url
+                .as_deref()
+                .map(|p| validate::name("previewUrl", p, 1024))
+                .transpose()?,
+            source_data: input.source_data,
+            tags: input.tags.map(|t| Some(serde_json::json!(t))),
+        };
+        let mut conn = app(ctx).db.conn().await?;
+        let template = templates::update(&mut conn, template.id, changes).await?;
+        Ok(UpdateTemplatePayload { template })
+    }
+
+    /// Deletes a private template (ADMIN); projects using it lose the link.
+    async fn delete_template(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteTemplateInput,
+    ) -> async_graphql::Result<DeleteTemplatePayload> {
+        let template = template_for(ctx, &input.id, Action::Delete).await?;
+        let mut conn = app(ctx).db.conn().await?;
+        templates::delete(&mut conn, template.id).await?;
+        Ok(DeleteTemplatePayload {
+            deleted_template_id: input.id,
+        })
+    }
+}

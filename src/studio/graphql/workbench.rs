@@ -1,0 +1,305 @@
+//! `Workbench`: a container of projects, personal or a team's.
+
+use async_graphql::{
+    ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
+};
+use uuid::Uuid;
+
+use super::{loader_error, reach};
+use crate::accounts::loaders::UserById;
+use crate::accounts::model::User;
+use crate::authz::matrix::{Action, Resource, Role};
+use crate::authz::require_user;
+use crate::authz::roles::{authorize, can, can_read, role_on, Holder};
+use crate::error::{AppError, AppResult};
+use crate::graphql::id::{GlobalId, NodeType};
+use crate::graphql::pagination::{self, Conn, PageArgs};
+use crate::graphql::{app, loaders};
+use crate::studio::loaders::{BrandKitById, ProjectCount, ProjectsPage, WorkbenchById};
+use crate::studio::model::{BrandKit, Project, Workbench};
+use crate::studio::{validate, workbenches};
+use crate::teams::loaders::TeamById;
+use crate::teams::model::Team;
+
+/// What the caller may do with a workbench.
+#[derive(SimpleObject)]
+pub struct WorkbenchViewerCan {
+    pub update: bool,
+    pub delete: bool,
+    pub create_project: bool,
+}
+
+#[ComplexObject]
+impl Workbench {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        GlobalId::uuid(NodeType::Workbench, self.id)
+    }
+
+    /// The team holding it; `null` for a personal workbench.
+    async fn team(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Team>> {
+        match self.team_id {
+            Some(id) => loaders(ctx).load_one(TeamById(id)).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Who created it (for a personal workbench, its owner).
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        loaders(ctx).load_one(UserById(self.user_id)).await
+    }
+
+    /// The brand kit new projects start with.
+    async fn default_brand_kit(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<BrandKit>> {
+        let Some(id) = self.default_brand_kit_id else {
+            return Ok(None);
+        };
+        let kit = loaders(ctx).load_one(BrandKitById(id)).await?;
+        match kit {
+            Some(kit) if can_read(ctx, kit.holder(), Resource::BrandKit).await? => Ok(Some(kit)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Its projects, most recently updated first; `deleted: true` lists the
+    /// soft-deleted ones instead (ADMIN).
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        #[graphql(default)] deleted: bool,
+    ) -> async_graphql::Result<Conn<Project>> {
+        let args = PageArgs::new(first, after, last, before);
+        args.validate()?;
+        if deleted && !can(ctx, self.holder(), Resource::Project, Action::ReadDeleted).await? {
+            return Err(AppError::Forbidden.into());
+        }
+        let total = loaders(ctx)
+            .load_one(ProjectCount {
+                workbench_id: self.id,
+                deleted,
+            })
+            .await?
+            .unwrap_or(0);
+        let window = args.window(total)?;
+        let page = loaders(ctx)
+            .load_one(ProjectsPage {
+                workbench_id: self.id,
+                offset: window.offset,
+                limit: window.limit,
+                deleted,
+            })
+            .await?
+            .unwrap_or_default();
+        Ok(pagination::connection(window, total, page))
+    }
+
+    /// The caller's role here.
+    async fn my_role(&self, ctx: &Context<'_>) -> async_graphql::Result<Role> {
+        Ok(role_on(ctx, self.holder()).await?)
+    }
+
+    /// What the caller may do here.
+    async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<WorkbenchViewerCan> {
+        let h = self.holder();
+        Ok(WorkbenchViewerCan {
+            update: can(ctx, h, Resource::Workbench, Action::Update).await?,
+            delete: can(ctx, h, Resource::Workbench, Action::Delete).await?,
+            create_project: can(ctx, h, Resource::Project, Action::Create).await?,
+        })
+    }
+}
+
+/// A workbench the caller may do `action` on.
+pub(crate) async fn workbench_for(
+    ctx: &Context<'_>,
+    id: &ID,
+    field: &str,
+    action: Action,
+) -> AppResult<Workbench> {
+    let id = GlobalId::decode_uuid(id, NodeType::Workbench, field)?;
+    let workbench = loaders(ctx)
+        .load_one(WorkbenchById(id))
+        .await
+        .map_err(loader_error)?
+        .ok_or(AppError::NotFound("workbench"))?;
+    authorize(ctx, workbench.holder(), Resource::Workbench, action).await?;
+    Ok(workbench)
+}
+
+/// A brand kit usable by things held by `holder`: readable, and held by the same owner.
+pub(crate) async fn brand_kit_for(
+    ctx: &Context<'_>,
+    id: &ID,
+    field: &str,
+    holder: Holder,
+) -> AppResult<Uuid> {
+    let kit_id = GlobalId::decode_uuid(id, NodeType::BrandKit, field)?;
+    let kit = loaders(ctx)
+        .load_one(BrandKitById(kit_id))
+        .await
+        .map_err(loader_error)?;
+    match kit {
+        Some(kit) if kit.holder() == holder => Ok(kit.id),
+        _ => Err(AppError::bad_input(
+            field,
+            "no such brand kit in this team or account",
+        )),
+    }
+}
+
+fn team_of(id: &Option<ID>) -> AppResult<Option<Uuid>> {
+    id.as_ref()
+        .map(|id| GlobalId::decode_uuid(id, NodeType::Team, "teamId"))
+        .transpose()
+}
+
+#[derive(Default)]
+pub struct WorkbenchQuery;
+
+#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+impl WorkbenchQuery {
+    /// A workbench the caller can read; `null` otherwise.
+    async fn workbench(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Workbench>> {
+        match workbench_for(ctx, &id, "id", Action::Read).await {
+            Ok(w) => Ok(Some(w)),
+            Err(AppError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The workbenches the caller can read (optionally one team's), by name.
+    async fn workbenches(
+        &self,
+        ctx: &Context<'_>,
+        team_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Workbench>> {
+        let args = PageArgs::new(first, after, last, before);
+        args.validate()?;
+        let team_id = team_of(&team_id)?;
+        let reach = reach(ctx, Resource::Workbench).await?;
+        let mut conn = app(ctx).db.conn().await?;
+        let total = workbenches::count_visible(&mut conn, &reach, team_id).await?;
+        let window = args.window(total)?;
+        let rows = workbenches::page_visible(&mut conn, &reach, team_id, window).await?;
+        Ok(pagination::connection(window, total, rows))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateWorkbenchInput {
+    /// 1 to 100 characters.
+    pub name: String,
+    /// The team to create it in (EDITOR); omitted for a personal workbench.
+    pub team_id: Option<ID>,
+    /// A brand kit of the same team (or of the caller, for a personal workbench).
+    pub default_brand_kit_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateWorkbenchInput {
+    pub id: ID,
+    pub name: Option<String>,
+    /// `null` clears it.
+    pub default_brand_kit_id: MaybeUndefined<ID>,
+}
+
+#[derive(InputObject)]
+pub struct DeleteWorkbenchInput {
+    pub id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateWorkbenchPayload {
+    pub workbench: Workbench,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateWorkbenchPayload {
+    pub workbench: Workbench,
+}
+
+#[derive(SimpleObject)]
+pub struct DeleteWorkbenchPayload {
+    pub deleted_workbench_id: ID,
+}
+
+#[derive(Default)]
+pub struct WorkbenchMutation;
+
+#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+impl WorkbenchMutation {
+    /// Creates a workbench, personal or in a team (EDITOR).
+    async fn create_workbench(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateWorkbenchInput,
+    ) -> async_graphql::Result<CreateWorkbenchPayload> {
+        let user_id = require_user(ctx)?;
+        let team_id = team_of(&input.team_id)?;
+        let holder = Holder::of(team_id, user_id);
+        authorize(ctx, holder, Resource::Workbench, Action::Create).await?;
+        let name = validate::name("name", &input.name, 100)?;
+        let kit = match &input.default_brand_kit_id {
+            Some(id) => Some(brand_kit_for(ctx, id, "defaultBrandKitId", holder).await?),
+            None => None,
+        };
+        let mut conn = app(ctx).db.conn().await?;
+        let workbench = workbenches::create(&mut conn, user_id, team_id, &name, kit).await?;
+        Ok(CreateWorkbenchPayload { workbench })
+    }
+
+    /// Renames a workbench or changes its default brand kit (EDITOR).
+    async fn update_workbench(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateWorkbenchInput,
+    ) -> async_graphql::Result<UpdateWorkbenchPayload> {
+        let workbench = workbench_for(ctx, &input.id, "id", Action::Update).await?;
+        let changes = workbenches::WorkbenchChanges {
+            name: input
+                .name
+                .as_deref()
+                .map(|n| validate::name("name", n, 100))
+                .transpose()?,
+            default_brand_kit_id: match &input.default_brand_kit_id {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(id) => Some(Some(
+                    brand_kit_for(ctx, id, "defaultBrandKitId", workbench.holder()).await?,
+                )),
+            },
+        };
+        let mut conn = app(ctx).db.conn().await?;
+        let workbench = workbenches::update(&mut conn, workbench.id, changes).await?;
+        Ok(UpdateWorkbenchPayload { workbench })
+    }
+
+    /// Deletes a workbench and its projects (ADMIN).
+    async fn delete_workbench(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteWorkbenchInput,
+    ) -> async_graphql::Result<DeleteWorkbenchPayload> {
+        let workbench = workbench_for(ctx, &input.id, "id", Action::Delete).await?;
+        let mut conn = app(ctx).db.conn().await?;
+        workbenches::delete(&mut conn, workbench.id).await?;
+        Ok(DeleteWorkbenchPayload {
+            deleted_workbench_id: input.id,
+        })
+    }
+}
