@@ -52,6 +52,7 @@ pub async fn seed(app: &App) -> anyhow::Result<String> {
     let inserted = conn
         .transaction(async |conn| seed_rows(conn, &password_hash).await)
         .await?;
+    store_demo_files(app).await?;
 
     let mut report = format!(
         "Demo data ready ({inserted} new rows). Sign in with any of these (password '{DEMO_PASSWORD}'):\n"
@@ -264,7 +265,7 @@ async fn seed_rows(conn: &mut AsyncPgConnection, password_hash: &str) -> anyhow:
                 assets::file_path.eq(format!("demo/{name}")),
                 assets::mime_type.eq("image/png"),
                 assets::format.eq("png"),
-                assets::resolution.eq(Some("1080x1920")),
+                assets::resolution.eq(Some("270x480")),
                 assets::metadata.eq(Some(json!({"demo": true}))),
             ))
             .on_conflict_do_nothing()
@@ -274,6 +275,27 @@ async fn seed_rows(conn: &mut AsyncPgConnection, password_hash: &str) -> anyhow:
 
     inserted += seed_ai_models(conn).await?;
     Ok(inserted)
+}
+
+/// A small gradient in the brand's colours, so demo assets have real files.
+fn demo_image(seed: u8) -> anyhow::Result<Vec<u8>> {
+    let image = image::RgbImage::from_fn(270, 480, |x, y| {
+        let t = (x + y) as f32 / (270.0 + 480.0);
+        let (a, b) = ([0xE4u8, 0x57, 0x2E], [0x29u8, 0x33, 0x5C]);
+        let mix = |i: usize| (f32::from(a[i]) * (1.0 - t) + f32::from(b[i]) * t) as u8;
+        image::Rgb([mix(0), mix(1).wrapping_add(seed), mix(2)])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png)?;
+    Ok(bytes.into_inner())
+}
+
+/// Writes the files the demo asset rows point at (overwriting is harmless).
+async fn store_demo_files(app: &App) -> anyhow::Result<()> {
+    for (i, name) in ["spring-hero.png", "acme-logo.png", "holiday-banner.png"].into_iter().enumerate() {
+        app.storage.put(&format!("demo/{name}"), demo_image(i as u8 * 40)?).await?;
+    }
+    Ok(())
 }
 
 async fn seed_ai_models(conn: &mut AsyncPgConnection) -> anyhow::Result<usize> {
