@@ -1,10 +1,13 @@
 //! The database itself enforces the spec: CHECK, UNIQUE and NOT NULL constraints
-//! of every table, the foreign-key actions, the named indexes and `updated_at`.
+//! of every table, the foreign-key actions, the named indexes, `updated_at`, and
+//! the triggers (one Owner per team, checked at COMMIT; projects following their
+//! workbench).
 //!
 //! Most tests are table driven: [`TABLES`] describes, per table, a valid row and
 //! the constraints to break; each case runs in its own transaction, rolled back.
+//! The owner rule's cases also really commit, each on a database of its own.
 //! [`the_cases_cover_every_constraint_the_database_has`] compares those lists
-//! with the catalog, so a new constraint without a case fails the suite.
+//! with the catalog, so a new constraint or trigger without a case fails the suite.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,13 +46,16 @@ fn sql(sql: &str) -> String {
         .fold(sql.to_string(), |acc, (token, id)| acc.replace(token, id))
 }
 
-/// The parent rows every case may point at. `{user2}` owns nothing and belongs
-/// to no team, so cases can give it exactly the rows they need.
+/// The parent rows every case may point at. `{user}` owns `{team}` and is its
+/// Owner member (the owner check runs at the end of the seed's one transaction).
+/// `{user2}` owns nothing and belongs to no team, so cases can give it exactly
+/// the rows they need.
 const SEED: &str = r#"
 INSERT INTO users (id, email, username) VALUES
     ('{user}', 'owner@example.com', 'owner'),
     ('{user2}', 'member@example.com', 'member');
 INSERT INTO teams (id, name, owner_id) VALUES ('{team}', 'Studio', '{user}');
+INSERT INTO team_members (team_id, user_id, role) VALUES ('{team}', '{user}', 'Owner');
 INSERT INTO brand_kits (id, user_id, team_id, name, colors, fonts)
     VALUES ('{brand_kit}', '{user}', '{team}', 'Kit', '[]', '[]');
 INSERT INTO templates (id, user_id, name, category, preview_url, source_data)
@@ -142,8 +148,10 @@ struct Table {
     touch: Option<&'static str>,
 }
 
-/// A CHECK constraint: each `good` literal in `column` passes, each `bad` one fails.
+/// A CHECK constraint: after `prep`, each `good` literal in `column` passes,
+/// each `bad` one fails.
 struct Check {
+    prep: &'static str,
     constraint: &'static str,
     column: &'static str,
     good: &'static [&'static str],
@@ -160,6 +168,18 @@ struct Unique {
     second: Columns,
     violates: Option<&'static str>,
 }
+
+/// A second team, `{row}`, owned by `{user2}`; without its Owner member, which
+/// only matters at a COMMIT the rolled-back cases never reach.
+const TEAM_OF_USER2: &str =
+    "INSERT INTO teams (id, name, owner_id) VALUES ('{row}', 'Agency', '{user2}')";
+/// A second asset, `{row}`, in `{project}`.
+const OTHER_ASSET: &str =
+    "INSERT INTO assets (id, project_id, user_id, name, type, file_path, mime_type, format) \
+     VALUES ('{row}', '{project}', '{user}', 'dog.png', 'Uploaded', 'bucket/dog.png', 'image/png', 'png')";
+/// A second project, `{row}`, on `{workbench}`.
+const OTHER_PROJECT: &str =
+    "INSERT INTO projects (id, workbench_id, user_id, name) VALUES ('{row}', '{workbench}', '{user}', 'Relaunch')";
 
 const NO_CHECKS: &[Check] = &[];
 const NO_UNIQUES: &[Unique] = &[];
@@ -192,18 +212,21 @@ const TABLES: &[Table] = &[
         nullable_by_design: &[],
         checks: &[
             Check {
+                prep: "",
                 constraint: "ck_users_social_provider",
                 column: "social_provider",
                 good: &["'google'", "'facebook'", "'apple'", "NULL"],
                 bad: &["'github'", "'Google'"],
             },
             Check {
+                prep: "",
                 constraint: "ck_users_subscription_tier",
                 column: "subscription_tier",
                 good: &["'Free'", "'Pro'", "'Team'", "'Enterprise'"],
                 bad: &["'Platinum'", "'free'"],
             },
             Check {
+                prep: "",
                 constraint: "ck_users_credit_balance",
                 column: "credit_balance",
                 good: &["0", "12.50"],
@@ -349,7 +372,75 @@ const TABLES: &[Table] = &[
         ],
         nullable_by_design: &[],
         checks: NO_CHECKS,
-        uniques: NO_UNIQUES,
+        uniques: &[
+            Unique {
+                what: "a second default kit of the team",
+                prep: "",
+                first: &[("is_default", "true")],
+                second: &[("is_default", "true"), ("name", "'Other'")],
+                violates: Some("uq_brandkit_default_team"),
+            },
+            Unique {
+                what: "a second default kit of the team, by another user",
+                prep: "",
+                first: &[("is_default", "true")],
+                second: &[("is_default", "true"), ("user_id", "'{user2}'")],
+                violates: Some("uq_brandkit_default_team"),
+            },
+            Unique {
+                what: "a non-default kit beside the team's default",
+                prep: "",
+                first: &[("is_default", "true")],
+                second: &[("name", "'Other'")],
+                violates: None,
+            },
+            Unique {
+                what: "two non-default kits of the team",
+                prep: "",
+                first: &[],
+                second: &[],
+                violates: None,
+            },
+            Unique {
+                what: "default kits of two teams",
+                prep: TEAM_OF_USER2,
+                first: &[("is_default", "true")],
+                second: &[("is_default", "true"), ("team_id", "'{row}'")],
+                violates: None,
+            },
+            Unique {
+                what: "a second personal default kit of the user",
+                prep: "",
+                first: &[("is_default", "true"), ("team_id", "NULL")],
+                second: &[("is_default", "true"), ("team_id", "NULL")],
+                violates: Some("uq_brandkit_default_user"),
+            },
+            Unique {
+                what: "a personal default kit and a team default kit of the same user",
+                prep: "",
+                first: &[("is_default", "true"), ("team_id", "NULL")],
+                second: &[("is_default", "true")],
+                violates: None,
+            },
+            Unique {
+                what: "personal default kits of two users",
+                prep: "",
+                first: &[("is_default", "true"), ("team_id", "NULL")],
+                second: &[
+                    ("is_default", "true"),
+                    ("team_id", "NULL"),
+                    ("user_id", "'{user2}'"),
+                ],
+                violates: None,
+            },
+            Unique {
+                what: "two personal non-default kits of the user",
+                prep: "",
+                first: &[("team_id", "NULL")],
+                second: &[("team_id", "NULL")],
+                violates: None,
+            },
+        ],
         touch: Some("name = 'Renamed'"),
     },
     Table {
@@ -416,6 +507,7 @@ const TABLES: &[Table] = &[
         ],
         nullable_by_design: &[],
         checks: &[Check {
+            prep: "",
             constraint: "ck_assets_type",
             column: "type",
             good: &["'Uploaded'", "'AIGenerated'", "'Derived'"],
@@ -424,18 +516,125 @@ const TABLES: &[Table] = &[
         uniques: NO_UNIQUES,
         touch: Some("name = 'renamed.svg'"),
     },
+    // The valid row is a state of the project; the unique cases' asset versions
+    // name an asset and are no project state.
     Table {
         name: "asset_versions",
         valid: &[
-            ("asset_id", "'{asset}'"),
+            ("asset_id", "NULL"),
             ("project_id", "'{project}'"),
             ("version_number", "1"),
             ("created_by_user_id", "'{user}'"),
+            ("is_project_state", "true"),
         ],
-        not_null: &["id", "version_number", "created_at"],
+        not_null: &["id", "version_number", "created_at", "is_project_state"],
         nullable_by_design: &[],
-        checks: NO_CHECKS,
-        uniques: NO_UNIQUES,
+        checks: &[
+            Check {
+                prep: "",
+                constraint: "ck_asset_versions_project_state",
+                column: "asset_id",
+                good: &["NULL"],
+                // a project state with an asset
+                bad: &["'{asset}'"],
+            },
+            Check {
+                prep: "",
+                constraint: "ck_asset_versions_project_state",
+                column: "project_id",
+                good: &["'{project}'"],
+                // a project state without a project
+                bad: &["NULL"],
+            },
+            Check {
+                prep: "",
+                constraint: "ck_asset_versions_project_state",
+                column: "is_project_state",
+                // false: a version whose asset was deleted (asset_id SET NULL)
+                good: &["true", "false"],
+                bad: &[],
+            },
+        ],
+        uniques: &[
+            Unique {
+                what: "same asset and version number",
+                prep: "",
+                first: &[("asset_id", "'{asset}'"), ("is_project_state", "false")],
+                second: &[("asset_id", "'{asset}'"), ("is_project_state", "false")],
+                violates: Some("uq_assetversion_asset_version"),
+            },
+            Unique {
+                what: "same asset and version number, no project",
+                prep: "",
+                first: &[("asset_id", "'{asset}'"), ("is_project_state", "false")],
+                second: &[
+                    ("asset_id", "'{asset}'"),
+                    ("is_project_state", "false"),
+                    ("project_id", "NULL"),
+                ],
+                violates: Some("uq_assetversion_asset_version"),
+            },
+            Unique {
+                what: "same asset, next version number",
+                prep: "",
+                first: &[("asset_id", "'{asset}'"), ("is_project_state", "false")],
+                second: &[
+                    ("asset_id", "'{asset}'"),
+                    ("is_project_state", "false"),
+                    ("version_number", "2"),
+                ],
+                violates: None,
+            },
+            Unique {
+                what: "same version number, another asset",
+                prep: OTHER_ASSET,
+                first: &[("asset_id", "'{asset}'"), ("is_project_state", "false")],
+                second: &[("asset_id", "'{row}'"), ("is_project_state", "false")],
+                violates: None,
+            },
+            Unique {
+                what: "two states of the project with the same number",
+                prep: "",
+                first: &[],
+                second: &[],
+                violates: Some("uq_assetversion_project_version"),
+            },
+            Unique {
+                what: "states of two projects with the same number",
+                prep: OTHER_PROJECT,
+                first: &[],
+                second: &[("project_id", "'{row}'")],
+                violates: None,
+            },
+            Unique {
+                what: "a project state and an asset version with the same number",
+                prep: "",
+                first: &[],
+                second: &[("asset_id", "'{asset}'"), ("is_project_state", "false")],
+                violates: None,
+            },
+            Unique {
+                what: "a project state and a version of a deleted asset with the same number",
+                prep: "",
+                first: &[],
+                second: &[("is_project_state", "false")],
+                violates: None,
+            },
+            Unique {
+                what: "two versions of deleted assets of the project with the same number",
+                prep: "",
+                first: &[("is_project_state", "false")],
+                second: &[("is_project_state", "false")],
+                violates: None,
+            },
+            Unique {
+                what: "same number, neither asset nor project",
+                prep: "",
+                first: &[("project_id", "NULL"), ("is_project_state", "false")],
+                second: &[("project_id", "NULL"), ("is_project_state", "false")],
+                violates: None,
+            },
+        ],
         touch: None,
     },
     Table {
@@ -456,6 +655,7 @@ const TABLES: &[Table] = &[
         ],
         nullable_by_design: &["project_id"],
         checks: &[Check {
+            prep: "",
             constraint: "ck_generation_requests_status",
             column: "status",
             good: &[
@@ -514,6 +714,7 @@ const TABLES: &[Table] = &[
         ],
         nullable_by_design: &[],
         checks: &[Check {
+            prep: "",
             constraint: "ck_social_media_connections_platform",
             column: "platform",
             good: &[
@@ -578,24 +779,28 @@ const TABLES: &[Table] = &[
         nullable_by_design: &[],
         checks: &[
             Check {
+                prep: "",
                 constraint: "ck_api_clients_allowed_origins",
                 column: "allowed_origins",
                 good: &["'[]'", r#"'["https://a.example", "https://b.example"]'"#],
                 bad: &["'{}'", r#"'"https://a.example"'"#, "'null'"],
             },
             Check {
+                prep: "",
                 constraint: "ck_api_clients_allowed_ips",
                 column: "allowed_ips",
                 good: &["'[]'", r#"'["203.0.113.0/24"]'"#],
                 bad: &[r#"'{"ip": "203.0.113.1"}'"#, "'42'"],
             },
             Check {
+                prep: "",
                 constraint: "ck_api_clients_scopes",
                 column: "scopes",
                 good: &["'[]'", r#"'["generate"]'"#],
                 bad: &[r#"'"generate"'"#, "'{}'"],
             },
             Check {
+                prep: "",
                 constraint: "ck_api_clients_rate_limit_per_min",
                 column: "rate_limit_per_min",
                 good: &["1", "NULL"],
@@ -645,6 +850,7 @@ const TABLES: &[Table] = &[
         nullable_by_design: &[],
         checks: &[
             Check {
+                prep: "",
                 constraint: "ck_subscriptions_status",
                 column: "status",
                 good: &[
@@ -657,6 +863,7 @@ const TABLES: &[Table] = &[
                 bad: &["'Paused'", "'active'"],
             },
             Check {
+                prep: "",
                 constraint: "ck_subscriptions_payment_provider",
                 column: "payment_provider",
                 good: &["'Stripe'", "'PayPal'", "'OdooManual'"],
@@ -726,6 +933,7 @@ const TABLES: &[Table] = &[
         ],
         nullable_by_design: &[],
         checks: &[Check {
+            prep: "",
             constraint: "ck_teams_credit_balance",
             column: "credit_balance",
             good: &["0"],
@@ -744,6 +952,10 @@ const TABLES: &[Table] = &[
         not_null: &["id", "team_id", "user_id", "role", "joined_at"],
         nullable_by_design: &[],
         checks: &[Check {
+            // The seed's Owner steps aside, so that an 'Owner' row can pass
+            // uq_teammember_one_owner (the owner check waits for a COMMIT that
+            // never comes).
+            prep: "DELETE FROM team_members WHERE team_id = '{team}' AND role = 'Owner'",
             constraint: "ck_team_members_role",
             column: "role",
             good: &["'Owner'", "'Admin'", "'Editor'", "'Viewer'"],
@@ -759,9 +971,27 @@ const TABLES: &[Table] = &[
             },
             Unique {
                 what: "same team, other user",
-                prep: "",
-                first: &[],
-                second: &[("user_id", "'{user}'")],
+                prep: TEAM_OF_USER2,
+                first: &[("team_id", "'{row}'")],
+                second: &[("team_id", "'{row}'"), ("user_id", "'{user}'")],
+                violates: None,
+            },
+            Unique {
+                what: "two Owners in one team",
+                prep: "DELETE FROM team_members WHERE team_id = '{team}'",
+                first: &[("role", "'Owner'")],
+                second: &[("user_id", "'{user}'"), ("role", "'Owner'")],
+                violates: Some("uq_teammember_one_owner"),
+            },
+            Unique {
+                what: "an Owner beside an Admin, in a second team",
+                prep: TEAM_OF_USER2,
+                first: &[
+                    ("team_id", "'{row}'"),
+                    ("user_id", "'{user}'"),
+                    ("role", "'Admin'"),
+                ],
+                second: &[("team_id", "'{row}'"), ("role", "'Owner'")],
                 violates: None,
             },
         ],
@@ -835,6 +1065,7 @@ const TABLES: &[Table] = &[
             ("preview_url", "'https://cdn.example/poster.png'"),
             ("source_data", r#"'{"layers": [{"kind": "text"}]}'"#),
             ("tags", r#"'["poster", "a3"]'"#),
+            ("team_id", "'{team}'"),
         ],
         not_null: &[
             "id",
@@ -869,6 +1100,7 @@ const TABLES: &[Table] = &[
         ],
         nullable_by_design: &[],
         checks: &[Check {
+            prep: "",
             constraint: "ck_ai_models_task_type",
             column: "task_type",
             good: &[
@@ -908,6 +1140,7 @@ const TABLES: &[Table] = &[
         ],
         nullable_by_design: &[],
         checks: &[Check {
+            prep: "",
             constraint: "ck_ai_model_versions_status",
             column: "status",
             good: &[
@@ -956,12 +1189,14 @@ const TABLES: &[Table] = &[
         nullable_by_design: &[],
         checks: &[
             Check {
+                prep: "",
                 constraint: "ck_ai_model_validation_results_security_scan_status",
                 column: "security_scan_status",
                 good: &["'Passed'", "'Failed'", "'Pending'", "'Skipped'"],
                 bad: &["'Unknown'", "'passed'"],
             },
             Check {
+                prep: "",
                 constraint: "ck_ai_model_validation_results_functional_status",
                 column: "functional_status",
                 good: &["'Passed'", "'Failed'", "'Pending'", "'Skipped'"],
@@ -991,12 +1226,14 @@ const TABLES: &[Table] = &[
         nullable_by_design: &[],
         checks: &[
             Check {
+                prep: "",
                 constraint: "ck_ai_model_deployments_environment",
                 column: "environment",
                 good: &["'staging'", "'production'", "'testing'"],
                 bad: &["'dev'", "'Production'"],
             },
             Check {
+                prep: "",
                 constraint: "ck_ai_model_deployments_status",
                 column: "status",
                 good: &[
@@ -1025,6 +1262,7 @@ const TABLES: &[Table] = &[
         not_null: &["id", "feedback_timestamp", "created_at"],
         nullable_by_design: &["user_id"],
         checks: &[Check {
+            prep: "",
             constraint: "ck_ai_model_feedback_rating",
             column: "rating",
             good: &["1", "2", "3", "4", "5", "NULL"],
@@ -1058,6 +1296,7 @@ const TABLES: &[Table] = &[
         not_null: &["id", "user_id", "kind", "status", "requested_at"],
         nullable_by_design: &[],
         checks: &[Check {
+            prep: "",
             constraint: "ck_user_data_exports_status",
             column: "status",
             good: &["'pending'", "'completed'", "'failed'"],
@@ -1116,6 +1355,13 @@ struct Case {
     expect: Expect,
 }
 
+/// NOT NULL columns a BEFORE trigger fills in, so that a NULL never reaches the
+/// constraint: (table, column, trigger). Their NULL case runs with the trigger
+/// disabled; [`projects_take_their_user_and_team_from_the_workbench`] shows the
+/// trigger at work.
+const FILLED_BY_TRIGGER: &[(&str, &str, &str)] =
+    &[("projects", "user_id", "trg_projects_follow_workbench")];
+
 /// Every case of every table in [`TABLES`].
 fn cases() -> Vec<Case> {
     let mut cases = Vec::new();
@@ -1130,10 +1376,15 @@ fn cases() -> Vec<Case> {
             expect: Expect::Accepted,
         });
         for &column in table.not_null {
+            let setup = FILLED_BY_TRIGGER
+                .iter()
+                .filter(|&&(table, col, _)| table == t && col == column)
+                .map(|(_, _, trigger)| format!("ALTER TABLE {t} DISABLE TRIGGER {trigger}"))
+                .collect();
             cases.push(Case {
                 category: Category::NotNull,
                 what: format!("{t}.{column} = NULL"),
-                setup: vec![],
+                setup,
                 statement: insert(t, table.valid, &[(column, "NULL")]),
                 expect: Expect::Rejected(DatabaseErrorKind::NotNullViolation, t, column),
             });
@@ -1148,11 +1399,15 @@ fn cases() -> Vec<Case> {
             });
         }
         for check in table.checks {
+            let setup: Vec<String> = match check.prep {
+                "" => vec![],
+                prep => vec![sql(prep)],
+            };
             for &value in check.good {
                 cases.push(Case {
                     category: Category::Check,
                     what: format!("{t}.{} = {value} passes {}", check.column, check.constraint),
-                    setup: vec![],
+                    setup: setup.clone(),
                     statement: insert(t, table.valid, &[(check.column, value)]),
                     expect: Expect::Accepted,
                 });
@@ -1161,7 +1416,7 @@ fn cases() -> Vec<Case> {
                 cases.push(Case {
                     category: Category::Check,
                     what: format!("{t}.{} = {value} breaks {}", check.column, check.constraint),
-                    setup: vec![],
+                    setup: setup.clone(),
                     statement: insert(t, table.valid, &[(check.column, value)]),
                     expect: Expect::Rejected(
                         DatabaseErrorKind::CheckViolation,
@@ -1174,7 +1429,7 @@ fn cases() -> Vec<Case> {
         for unique in table.uniques {
             let mut setup = Vec::new();
             if !unique.prep.is_empty() {
-                setup.push(unique.prep.to_string());
+                setup.push(sql(unique.prep));
             }
             setup.push(row(unique.first));
             cases.push(Case {
@@ -1269,25 +1524,59 @@ async fn every_table_accepts_a_valid_row() {
 async fn not_null_columns_reject_null() {
     let (_db, mut conn) = seeded().await;
     let ran = run(&mut conn, Category::NotNull).await;
-    assert!(ran >= 165, "only {ran} NOT NULL cases ran");
+    assert!(ran >= 166, "only {ran} NOT NULL cases ran");
 }
 
 #[tokio::test]
 async fn check_constraints_accept_the_spec_values_and_reject_others() {
     let (_db, mut conn) = seeded().await;
     let ran = run(&mut conn, Category::Check).await;
-    assert!(ran >= 129, "only {ran} CHECK cases ran");
+    assert!(ran >= 135, "only {ran} CHECK cases ran");
 }
 
 #[tokio::test]
 async fn unique_constraints_reject_duplicates_and_partial_ones_allow_nulls() {
     let (_db, mut conn) = seeded().await;
     let ran = run(&mut conn, Category::Unique).await;
-    assert!(ran >= 28, "only {ran} UNIQUE cases ran");
+    assert!(ran >= 49, "only {ran} UNIQUE cases ran");
 }
 
+/// The function of every `set_updated_at` trigger.
+const UPDATED_AT_FUNCTION: &str = "diesel_set_updated_at";
+
+/// The triggers besides `set_updated_at`, as (`table.trigger`, function); each
+/// has a test below.
+const OTHER_TRIGGERS: &[(&str, &str)] = &[
+    // the_owner_rule_is_checked_at_commit, and at SET CONSTRAINTS ALL IMMEDIATE;
+    // moving_the_owner_membership_to_another_team_is_refused
+    ("teams.trg_teams_single_owner", "atelier_check_team_owner"),
+    (
+        "team_members.trg_team_members_single_owner",
+        "atelier_check_team_owner",
+    ),
+    // projects_take_their_user_and_team_from_the_workbench
+    (
+        "projects.trg_projects_follow_workbench",
+        "atelier_project_follows_workbench",
+    ),
+    // deleting_assets_and_moving_workbenches_keep_the_rules
+    (
+        "workbenches.trg_workbenches_move_projects",
+        "atelier_workbench_moves_projects",
+    ),
+];
+
+/// The functions of the schema that no trigger runs, each with its test.
+const OTHER_FUNCTIONS: &[&str] = &[
+    // creates the set_updated_at triggers: updated_at_is_maintained_by_a_trigger_on_every_table
+    "diesel_manage_updated_at",
+    // tests/api/partitions.rs
+    "atelier_create_monthly_partitions",
+];
+
 /// The cases above cover the catalog exactly: every table, NOT NULL column,
-/// CHECK constraint and unique index, and every table with `updated_at`.
+/// CHECK constraint and unique index, every table with `updated_at`, every
+/// trigger with its function, and every function.
 #[tokio::test]
 async fn the_cases_cover_every_constraint_the_database_has() {
     let db = TestDb::migrated().await;
@@ -1334,6 +1623,24 @@ async fn the_cases_cover_every_constraint_the_database_has() {
         ),
     )
     .await;
+    let triggers = texts(
+        &mut conn,
+        &format!(
+            "SELECT c.relname::text || '.' || t.tgname::text || ' -> ' || p.proname::text AS v \
+             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+             JOIN pg_proc p ON p.oid = t.tgfoid WHERE {TABLES_SQL} AND NOT t.tgisinternal"
+        ),
+    )
+    .await;
+    // Not those of extensions.
+    let functions = texts(
+        &mut conn,
+        "SELECT p.proname::text AS v FROM pg_proc p \
+         WHERE p.pronamespace = 'public'::regnamespace AND NOT EXISTS \
+         (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
+          AND d.objid = p.oid AND d.deptype = 'e')",
+    )
+    .await;
 
     let listed_tables: BTreeSet<String> = TABLES.iter().map(|t| t.name.to_string()).collect();
     let listed_not_null: BTreeSet<String> = TABLES
@@ -1357,6 +1664,21 @@ async fn the_cases_cover_every_constraint_the_database_has() {
         .filter(|t| t.touch.is_some())
         .map(|t| t.name.to_string())
         .collect();
+    let listed_triggers: BTreeSet<String> = listed_touch
+        .iter()
+        .map(|t| format!("{t}.set_updated_at -> {UPDATED_AT_FUNCTION}"))
+        .chain(
+            OTHER_TRIGGERS
+                .iter()
+                .map(|(trigger, function)| format!("{trigger} -> {function}")),
+        )
+        .collect();
+    let listed_functions: BTreeSet<String> = OTHER_TRIGGERS
+        .iter()
+        .map(|(_, function)| function.to_string())
+        .chain([UPDATED_AT_FUNCTION.to_string()])
+        .chain(OTHER_FUNCTIONS.iter().map(|f| f.to_string()))
+        .collect();
 
     let mut problems = Vec::new();
     for (what, in_db, listed) in [
@@ -1365,6 +1687,8 @@ async fn the_cases_cover_every_constraint_the_database_has() {
         ("CHECK constraints", &checks, &listed_checks),
         ("unique indexes", &unique_indexes, &listed_uniques),
         ("tables with updated_at", &with_updated_at, &listed_touch),
+        ("triggers", &triggers, &listed_triggers),
+        ("functions", &functions, &listed_functions),
     ] {
         let untested: Vec<_> = in_db.difference(listed).collect();
         let missing: Vec<_> = listed.difference(in_db).collect();
@@ -1380,12 +1704,15 @@ async fn the_cases_cover_every_constraint_the_database_has() {
         }
     }
     println!(
-        "catalog: {} tables, {} NOT NULL columns, {} CHECKs, {} unique indexes, {} with updated_at",
+        "catalog: {} tables, {} NOT NULL columns, {} CHECKs, {} unique indexes, {} with updated_at, \
+         {} triggers, {} functions",
         tables.len(),
         not_null.len(),
         checks.len(),
         unique_indexes.len(),
-        with_updated_at.len()
+        with_updated_at.len(),
+        triggers.len(),
+        functions.len()
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -1462,6 +1789,16 @@ const FK_CASES: &[FkCase] = &[
         after: Ok(0),
     },
     FkCase {
+        what: "deleting a team deletes its templates, not the others",
+        setup: "INSERT INTO templates (id, team_id, name, category, preview_url, source_data) \
+                VALUES ('{row}', '{team}', 'Team story', 'social', 'https://cdn.example/t.png', '{\"layers\": []}')",
+        action: "DELETE FROM teams WHERE id = '{team}'",
+        probe: "SELECT (SELECT count(*) FROM templates WHERE id = '{row}') \
+                + (SELECT count(*) FROM templates WHERE id = '{template}') AS n",
+        before: 2,
+        after: Ok(1),
+    },
+    FkCase {
         what: "deleting a workbench deletes its projects",
         setup: "",
         action: "DELETE FROM workbenches WHERE id = '{workbench}'",
@@ -1470,11 +1807,12 @@ const FK_CASES: &[FkCase] = &[
         after: Ok(0),
     },
     FkCase {
-        what: "deleting a project deletes its asset versions",
-        setup: "INSERT INTO asset_versions (id, project_id, version_number) VALUES ('{row}', '{project}', 1)",
+        what: "deleting a project deletes its asset versions, project states or not",
+        setup: "INSERT INTO asset_versions (id, project_id, version_number, is_project_state) \
+                VALUES ('{row}', '{project}', 1, true), ('{new_id}', '{project}', 1, false)",
         action: "DELETE FROM projects WHERE id = '{project}'",
-        probe: "SELECT count(*) AS n FROM asset_versions WHERE id = '{row}'",
-        before: 1,
+        probe: "SELECT count(*) AS n FROM asset_versions WHERE project_id = '{project}'",
+        before: 2,
         after: Ok(0),
     },
     FkCase {
@@ -1602,6 +1940,25 @@ const FK_CASES: &[FkCase] = &[
         before: 1,
         after: Err("sessions_user_id_fkey"),
     },
+    // A workbench that does not exist: the projects trigger leaves user_id and
+    // team_id as given, so the foreign key names the bad id.
+    FkCase {
+        what: "a project inserted on a workbench that does not exist",
+        setup: "",
+        action: "INSERT INTO projects (id, workbench_id, user_id, team_id, name) \
+                 VALUES ('{new_id}', '{row}', '{user}', '{team}', 'Orphan')",
+        probe: "SELECT count(*) AS n FROM projects WHERE id = '{new_id}'",
+        before: 0,
+        after: Err("projects_workbench_id_fkey"),
+    },
+    FkCase {
+        what: "a project moved to a workbench that does not exist",
+        setup: "",
+        action: "UPDATE projects SET workbench_id = '{row}' WHERE id = '{project}'",
+        probe: "SELECT count(*) AS n FROM projects WHERE id = '{project}' AND workbench_id = '{workbench}'",
+        before: 1,
+        after: Err("projects_workbench_id_fkey"),
+    },
 ];
 
 #[tokio::test]
@@ -1647,7 +2004,7 @@ async fn foreign_keys_cascade_set_null_and_restrict_as_the_spec_says() {
         }
     }
     println!("foreign-key actions: {} cases ran", FK_CASES.len());
-    assert!(FK_CASES.len() >= 23);
+    assert!(FK_CASES.len() >= 26);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -1700,6 +2057,7 @@ const FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
     ("workbenches.team_id", "teams", "CASCADE", "NO ACTION"),
     ("projects.team_id", "teams", "CASCADE", "NO ACTION"),
     ("api_clients.team_id", "teams", "CASCADE", "NO ACTION"),
+    ("templates.team_id", "teams", "CASCADE", "NO ACTION"),
     ("credit_transactions.team_id", "teams", "SET NULL", "NO ACTION"),
     ("user_data_exports.user_id", "users", "CASCADE", "NO ACTION"),
 ];
@@ -1788,7 +2146,7 @@ async fn every_foreign_key_has_the_actions_the_spec_gives_it() {
         expected.len()
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!(found.len(), 46);
+    assert_eq!(found.len(), 47);
 }
 
 // ---------------------------------------------------------------------------
@@ -1866,6 +2224,19 @@ const SPEC_INDEXES: &[(&str, &str, &str, bool, &str, &str)] = &[
     ("idx_aimodelfeedback_modelversionid", "ai_model_feedback", "model_version_id", false, "btree", ""),
 ];
 
+/// Indexes the spec does not name, pinned to the migrations' choice (same fields).
+#[rustfmt::skip]
+const OTHER_INDEXES: &[(&str, &str, &str, bool, &str, &str)] = &[
+    // 2026-11-22-000012_teams_and_studio
+    ("uq_teammember_one_owner", "team_members", "team_id", true, "btree", "((role)::text = 'Owner'::text)"),
+    ("uq_brandkit_default_team", "brand_kits", "team_id", true, "btree", "(is_default AND (team_id IS NOT NULL))"),
+    ("uq_brandkit_default_user", "brand_kits", "user_id", true, "btree", "(is_default AND (team_id IS NULL))"),
+    ("idx_template_teamid", "templates", "team_id", false, "btree", ""),
+    ("uq_assetversion_asset_version", "asset_versions", "asset_id,version_number", true, "btree", "(asset_id IS NOT NULL)"),
+    ("uq_assetversion_project_version", "asset_versions", "project_id,version_number", true, "btree", "is_project_state"),
+    ("idx_asset_projectid_live", "assets", "project_id,created_at", false, "btree", "(deleted_at IS NULL)"),
+];
+
 /// The spec's unique constraints that are plain (unconditional) UNIQUE constraints.
 const SPEC_UNIQUE_CONSTRAINTS: &[&str] = &[
     "uq_user_email",
@@ -1916,7 +2287,9 @@ async fn every_index_and_constraint_named_in_the_spec_exists_as_specified() {
     let by_name: BTreeMap<&str, &IndexRow> = rows.iter().map(|r| (r.name.as_str(), r)).collect();
 
     let mut problems = Vec::new();
-    for &(name, table, columns, is_unique, method, condition) in SPEC_INDEXES {
+    for &(name, table, columns, is_unique, method, condition) in
+        SPEC_INDEXES.iter().chain(OTHER_INDEXES)
+    {
         match by_name.get(name) {
             None => problems.push(format!("{name}: missing")),
             Some(found) => {
@@ -1948,9 +2321,10 @@ async fn every_index_and_constraint_named_in_the_spec_exists_as_specified() {
         }
     }
     println!(
-        "spec names: {} indexes checked, {} unique constraints checked",
+        "spec names: {} indexes checked, {} unique constraints checked; {} other indexes checked",
         SPEC_INDEXES.len(),
-        SPEC_UNIQUE_CONSTRAINTS.len()
+        SPEC_UNIQUE_CONSTRAINTS.len(),
+        OTHER_INDEXES.len()
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(
@@ -1975,6 +2349,8 @@ async fn updated_at_is_maintained_by_a_trigger_on_every_table() {
     for table in TABLES {
         let Some(touch) = table.touch else { continue };
         let t = table.name;
+        // Rolled back: a committed team would need its Owner member.
+        conn.batch_execute("BEGIN").await.expect("begin");
         let id: One = diesel::sql_query(format!(
             "{} RETURNING id::text AS v",
             insert(t, table.valid, &[("updated_at", past)])
@@ -2010,6 +2386,7 @@ async fn updated_at_is_maintained_by_a_trigger_on_every_table() {
             &format!("SELECT updated_at = {past} AS ok {row}"),
         )
         .await;
+        conn.batch_execute("ROLLBACK").await.expect("rollback");
 
         if !(kept_on_insert && bumped && explicit_kept) {
             failures.push(format!(
@@ -2021,5 +2398,522 @@ async fn updated_at_is_maintained_by_a_trigger_on_every_table() {
     }
     println!("updated_at: {ran} tables checked");
     assert!(ran >= 15, "only {ran} tables with updated_at checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// Team ownership, checked at COMMIT
+// ---------------------------------------------------------------------------
+
+/// One transaction on the seed (`{team}`, owned by `{user}`, its Owner member):
+/// every statement succeeds, as the owner check is deferred; the transaction's
+/// end then succeeds or fails with ck_team_single_owner. Afterwards `probe`
+/// counts `after`: the change if accepted, the seed unchanged if refused.
+struct OwnerCase {
+    what: &'static str,
+    statements: &'static [&'static str],
+    accepted: bool,
+    probe: &'static str,
+    after: i64,
+}
+
+/// The team `{row}` with `{user2}` as teams.owner_id.
+const NEW_TEAM: &str =
+    "INSERT INTO teams (id, name, owner_id) VALUES ('{row}', 'Agency', '{user2}')";
+const SEED_OWNER_UNCHANGED: &str = "SELECT count(*) AS n FROM teams t \
+     JOIN team_members m ON m.team_id = t.id AND m.user_id = t.owner_id AND m.role = 'Owner' \
+     WHERE t.id = '{team}' AND t.owner_id = '{user}'";
+
+const OWNER_CASES: &[OwnerCase] = &[
+    OwnerCase {
+        what: "a team and its Owner member, in one transaction",
+        statements: &[
+            NEW_TEAM,
+            "INSERT INTO team_members (team_id, user_id, role) VALUES ('{row}', '{user2}', 'Owner')",
+        ],
+        accepted: true,
+        probe: "SELECT count(*) AS n FROM teams t \
+                JOIN team_members m ON m.team_id = t.id AND m.user_id = t.owner_id AND m.role = 'Owner' \
+                WHERE t.id = '{row}'",
+        after: 1,
+    },
+    OwnerCase {
+        what: "a team without an Owner member",
+        statements: &[NEW_TEAM],
+        accepted: false,
+        probe: "SELECT count(*) AS n FROM teams WHERE id = '{row}'",
+        after: 0,
+    },
+    OwnerCase {
+        what: "a team whose members are not Owners",
+        statements: &[
+            NEW_TEAM,
+            "INSERT INTO team_members (team_id, user_id, role) VALUES ('{row}', '{user2}', 'Admin')",
+        ],
+        accepted: false,
+        probe: "SELECT count(*) AS n FROM teams WHERE id = '{row}'",
+        after: 0,
+    },
+    OwnerCase {
+        what: "a team whose Owner member is not teams.owner_id",
+        statements: &[
+            NEW_TEAM,
+            "INSERT INTO team_members (team_id, user_id, role) VALUES ('{row}', '{user2}', 'Admin')",
+            "INSERT INTO team_members (team_id, user_id, role) VALUES ('{row}', '{user}', 'Owner')",
+        ],
+        accepted: false,
+        probe: "SELECT count(*) AS n FROM teams WHERE id = '{row}'",
+        after: 0,
+    },
+    OwnerCase {
+        what: "two Owners (uq_teammember_one_owner dropped, so the trigger must see it)",
+        statements: &[
+            "DROP INDEX uq_teammember_one_owner",
+            "INSERT INTO team_members (team_id, user_id, role) VALUES ('{team}', '{user2}', 'Owner')",
+        ],
+        accepted: false,
+        probe: "SELECT (SELECT count(*) FROM team_members WHERE team_id = '{team}') \
+                + (SELECT count(*) FROM pg_class WHERE relname = 'uq_teammember_one_owner') AS n",
+        after: 2,
+    },
+    OwnerCase {
+        what: "teams.owner_id moved to a member who is not the Owner",
+        statements: &[
+            "INSERT INTO team_members (team_id, user_id, role) VALUES ('{team}', '{user2}', 'Admin')",
+            "UPDATE teams SET owner_id = '{user2}' WHERE id = '{team}'",
+        ],
+        accepted: false,
+        probe: SEED_OWNER_UNCHANGED,
+        after: 1,
+    },
+    OwnerCase {
+        what: "the Owner demoted, no successor",
+        statements: &[
+            "UPDATE team_members SET role = 'Admin' WHERE team_id = '{team}' AND user_id = '{user}'",
+        ],
+        accepted: false,
+        probe: SEED_OWNER_UNCHANGED,
+        after: 1,
+    },
+    OwnerCase {
+        what: "the Owner member removed",
+        statements: &["DELETE FROM team_members WHERE team_id = '{team}' AND user_id = '{user}'"],
+        accepted: false,
+        probe: SEED_OWNER_UNCHANGED,
+        after: 1,
+    },
+    // uq_teammember_one_owner is not deferrable: demote, then promote.
+    OwnerCase {
+        what: "ownership transferred to another member in one transaction",
+        statements: &[
+            "INSERT INTO team_members (team_id, user_id, role) VALUES ('{team}', '{user2}', 'Admin')",
+            "UPDATE team_members SET role = 'Admin' WHERE team_id = '{team}' AND user_id = '{user}'",
+            "UPDATE team_members SET role = 'Owner' WHERE team_id = '{team}' AND user_id = '{user2}'",
+            "UPDATE teams SET owner_id = '{user2}' WHERE id = '{team}'",
+        ],
+        accepted: true,
+        probe: "SELECT count(*) AS n FROM teams t \
+                JOIN team_members m ON m.team_id = t.id AND m.user_id = t.owner_id AND m.role = 'Owner' \
+                WHERE t.id = '{team}' AND t.owner_id = '{user2}' \
+                AND EXISTS (SELECT 1 FROM team_members WHERE team_id = '{team}' AND user_id = '{user}' AND role = 'Admin')",
+        after: 1,
+    },
+    OwnerCase {
+        what: "the Owner membership handed to a non-member, with teams.owner_id",
+        statements: &[
+            "UPDATE teams SET owner_id = '{user2}' WHERE id = '{team}'",
+            "UPDATE team_members SET user_id = '{user2}' WHERE team_id = '{team}' AND role = 'Owner'",
+        ],
+        accepted: true,
+        probe: "SELECT count(*) AS n FROM teams t \
+                JOIN team_members m ON m.team_id = t.id AND m.user_id = t.owner_id AND m.role = 'Owner' \
+                WHERE t.id = '{team}' AND t.owner_id = '{user2}'",
+        after: 1,
+    },
+    OwnerCase {
+        what: "a team deleted with its members",
+        statements: &[
+            "INSERT INTO team_members (team_id, user_id, role) VALUES ('{team}', '{user2}', 'Editor')",
+            "DELETE FROM teams WHERE id = '{team}'",
+        ],
+        accepted: true,
+        probe: "SELECT (SELECT count(*) FROM teams WHERE id = '{team}') \
+                + (SELECT count(*) FROM team_members WHERE team_id = '{team}') AS n",
+        after: 0,
+    },
+];
+
+/// How an [`OwnerCase`]'s transaction ends.
+#[derive(Clone, Copy, PartialEq)]
+enum End {
+    /// A real COMMIT.
+    Commit,
+    /// `SET CONSTRAINTS ALL IMMEDIATE`, which runs the deferred checks at once,
+    /// then ROLLBACK.
+    Immediate,
+}
+
+/// Runs `case`, ending as `end` says; `Err` explains how it misbehaved.
+async fn run_owner_case(
+    conn: &mut AsyncPgConnection,
+    case: &OwnerCase,
+    end: End,
+) -> Result<(), String> {
+    conn.batch_execute("BEGIN").await.expect("begin");
+    for statement in case.statements {
+        if let Err(e) = conn.batch_execute(&sql(statement)).await {
+            conn.batch_execute("ROLLBACK").await.expect("rollback");
+            return Err(format!("`{statement}` failed before the check: {e}"));
+        }
+    }
+    let ending = match end {
+        End::Commit => "COMMIT",
+        End::Immediate => "SET CONSTRAINTS ALL IMMEDIATE",
+    };
+    let result = conn.batch_execute(ending).await;
+    let problem = match (case.accepted, result) {
+        (true, Ok(())) => None,
+        (true, Err(e)) => Some(format!("{ending} failed: {e}")),
+        (false, Ok(())) => Some(format!(
+            "{ending} succeeded; expected ck_team_single_owner to refuse it"
+        )),
+        (false, Err(Error::DatabaseError(kind, info))) => {
+            let ok = kind == DatabaseErrorKind::CheckViolation
+                && info.constraint_name() == Some("ck_team_single_owner");
+            (!ok).then(|| {
+                format!(
+                    "{ending}: expected CheckViolation of ck_team_single_owner, got {kind:?} of {:?}: {}",
+                    info.constraint_name(),
+                    info.message()
+                )
+            })
+        }
+        (false, Err(e)) => Some(format!("{ending}: unexpected error {e}")),
+    };
+    // A COMMIT ends the transaction, committed or not; the other ending leaves
+    // it open (aborted if refused), to be rolled back.
+    let open = end == End::Immediate;
+    if let Some(problem) = problem {
+        if open {
+            conn.batch_execute("ROLLBACK").await.expect("rollback");
+        }
+        return Err(problem);
+    }
+    if open && !case.accepted {
+        conn.batch_execute("ROLLBACK").await.expect("rollback");
+    }
+    // An accepted change is seen before its ROLLBACK; a refused one never.
+    let after = count(conn, case.probe).await;
+    if open && case.accepted {
+        conn.batch_execute("ROLLBACK").await.expect("rollback");
+    }
+    (after == case.after)
+        .then_some(())
+        .ok_or(format!("after: {after}, expected {}", case.after))
+}
+
+/// Each case really commits, on a database of its own.
+#[tokio::test]
+async fn the_owner_rule_is_checked_at_commit() {
+    let mut failures = Vec::new();
+    for case in OWNER_CASES {
+        let (_db, mut conn) = seeded().await;
+        if let Err(problem) = run_owner_case(&mut conn, case, End::Commit).await {
+            failures.push(format!("{}: {problem}", case.what));
+        }
+    }
+    println!("owner rule at COMMIT: {} cases ran", OWNER_CASES.len());
+    assert!(OWNER_CASES.len() >= 11);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The same cases, each rolled back after SET CONSTRAINTS ALL IMMEDIATE; and the
+/// check is deferred: made immediate from the start, a new team is refused
+/// before its Owner member can follow.
+#[tokio::test]
+async fn the_owner_rule_is_checked_at_set_constraints_immediate_and_deferred_until_then() {
+    let (_db, mut conn) = seeded().await;
+    let mut failures = Vec::new();
+    for case in OWNER_CASES {
+        if let Err(problem) = run_owner_case(&mut conn, case, End::Immediate).await {
+            failures.push(format!("{}: {problem}", case.what));
+        }
+    }
+
+    conn.batch_execute("BEGIN; SET CONSTRAINTS ALL IMMEDIATE")
+        .await
+        .expect("begin");
+    let result = diesel::sql_query(sql(NEW_TEAM)).execute(&mut conn).await;
+    let refused_at_once = matches!(
+        &result,
+        Err(Error::DatabaseError(DatabaseErrorKind::CheckViolation, info))
+            if info.constraint_name() == Some("ck_team_single_owner")
+    );
+    conn.batch_execute("ROLLBACK").await.expect("rollback");
+    if !refused_at_once {
+        failures.push(format!(
+            "immediate from the start: a new team without its Owner yet: expected \
+             ck_team_single_owner at the INSERT, got {result:?}"
+        ));
+    }
+    println!(
+        "owner rule at SET CONSTRAINTS ALL IMMEDIATE: {} cases ran, plus the deferral control",
+        OWNER_CASES.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// projects.user_id and projects.team_id follow the workbench
+// ---------------------------------------------------------------------------
+
+/// After `setup`, `statement` succeeds and `probe` counts `after`; rolled back.
+struct ProbeCase {
+    what: &'static str,
+    setup: &'static str,
+    statement: &'static str,
+    probe: &'static str,
+    after: i64,
+}
+
+/// The workbench `{row}` of `{user2}` in `{team}`.
+const TEAM_BENCH: &str = "INSERT INTO workbenches (id, user_id, name, team_id) \
+     VALUES ('{row}', '{user2}', 'Team bench', '{team}')";
+
+const PROJECT_CASES: &[ProbeCase] = &[
+    ProbeCase {
+        what: "inserted on a personal workbench, claiming {user2} and {team}",
+        setup: "",
+        statement: "INSERT INTO projects (id, workbench_id, user_id, team_id, name) \
+                    VALUES ('{new_id}', '{workbench}', '{user2}', '{team}', 'Stray')",
+        probe: "SELECT count(*) AS n FROM projects \
+                WHERE id = '{new_id}' AND user_id = '{user}' AND team_id IS NULL",
+        after: 1,
+    },
+    ProbeCase {
+        what: "inserted on a team workbench, claiming {user} and no team",
+        setup: TEAM_BENCH,
+        statement: "INSERT INTO projects (id, workbench_id, user_id, team_id, name) \
+                    VALUES ('{new_id}', '{row}', '{user}', NULL, 'Stray')",
+        probe: "SELECT count(*) AS n FROM projects \
+                WHERE id = '{new_id}' AND user_id = '{user2}' AND team_id = '{team}'",
+        after: 1,
+    },
+    ProbeCase {
+        what: "inserted without user_id",
+        setup: TEAM_BENCH,
+        statement:
+            "INSERT INTO projects (id, workbench_id, name) VALUES ('{new_id}', '{row}', 'Bare')",
+        probe: "SELECT count(*) AS n FROM projects \
+                WHERE id = '{new_id}' AND user_id = '{user2}' AND team_id = '{team}'",
+        after: 1,
+    },
+    ProbeCase {
+        what: "user_id and team_id updated away from the workbench's",
+        setup: "",
+        statement:
+            "UPDATE projects SET user_id = '{user2}', team_id = '{team}' WHERE id = '{project}'",
+        probe: "SELECT count(*) AS n FROM projects \
+                WHERE id = '{project}' AND user_id = '{user}' AND team_id IS NULL",
+        after: 1,
+    },
+    ProbeCase {
+        what: "moved to a team workbench",
+        setup: TEAM_BENCH,
+        statement: "UPDATE projects SET workbench_id = '{row}' WHERE id = '{project}'",
+        probe: "SELECT count(*) AS n FROM projects \
+                WHERE id = '{project}' AND user_id = '{user2}' AND team_id = '{team}'",
+        after: 1,
+    },
+];
+
+/// Runs each case in its own transaction, rolled back; the failures, explained.
+async fn run_probe_cases(conn: &mut AsyncPgConnection, cases: &[ProbeCase]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for case in cases {
+        conn.batch_execute("BEGIN").await.expect("begin");
+        if !case.setup.is_empty() {
+            conn.batch_execute(&sql(case.setup))
+                .await
+                .unwrap_or_else(|e| panic!("{}: setup failed: {e}", case.what));
+        }
+        let problem = match conn.batch_execute(&sql(case.statement)).await {
+            Err(e) => Some(format!("the statement failed: {e}")),
+            Ok(()) => {
+                let after = count(conn, case.probe).await;
+                (after != case.after).then(|| format!("after: {after}, expected {}", case.after))
+            }
+        };
+        conn.batch_execute("ROLLBACK").await.expect("rollback");
+        if let Some(problem) = problem {
+            failures.push(format!("{}: {problem}", case.what));
+        }
+    }
+    failures
+}
+
+#[tokio::test]
+async fn projects_take_their_user_and_team_from_the_workbench() {
+    let (_db, mut conn) = seeded().await;
+    let failures = run_probe_cases(&mut conn, PROJECT_CASES).await;
+    println!(
+        "projects follow the workbench: {} cases ran",
+        PROJECT_CASES.len()
+    );
+    assert!(PROJECT_CASES.len() >= 5);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// Defects once in 2026-11-22-000012_teams_and_studio, now fixed
+// ---------------------------------------------------------------------------
+
+/// Memberships moved between teams: the owner check looks at the team left
+/// (OLD.team_id) as well as the team joined.
+const MOVE_CASES: &[OwnerCase] = &[
+    OwnerCase {
+        what: "the Owner membership moved to a new team the same user owns",
+        statements: &[
+            "INSERT INTO teams (id, name, owner_id) VALUES ('{row}', 'Agency', '{user}')",
+            "UPDATE team_members SET team_id = '{row}' WHERE team_id = '{team}' AND user_id = '{user}'",
+        ],
+        accepted: false,
+        probe: SEED_OWNER_UNCHANGED,
+        after: 1,
+    },
+    OwnerCase {
+        what: "the Owner membership moved to a new team, a successor taking over the old one",
+        statements: &[
+            "INSERT INTO teams (id, name, owner_id) VALUES ('{row}', 'Agency', '{user}')",
+            "INSERT INTO team_members (team_id, user_id, role) VALUES ('{team}', '{user2}', 'Admin')",
+            "UPDATE team_members SET team_id = '{row}' WHERE team_id = '{team}' AND user_id = '{user}'",
+            "UPDATE team_members SET role = 'Owner' WHERE team_id = '{team}' AND user_id = '{user2}'",
+            "UPDATE teams SET owner_id = '{user2}' WHERE id = '{team}'",
+        ],
+        accepted: true,
+        probe: "SELECT count(*) AS n FROM teams t \
+                JOIN team_members m ON m.team_id = t.id AND m.user_id = t.owner_id AND m.role = 'Owner' \
+                WHERE (t.id = '{team}' AND t.owner_id = '{user2}') OR (t.id = '{row}' AND t.owner_id = '{user}')",
+        after: 2,
+    },
+];
+
+/// Each case at a real COMMIT, on a database of its own, then all of them at
+/// SET CONSTRAINTS ALL IMMEDIATE.
+#[tokio::test]
+async fn moving_the_owner_membership_to_another_team_is_refused() {
+    let mut failures = Vec::new();
+    for case in MOVE_CASES {
+        let (_db, mut conn) = seeded().await;
+        if let Err(problem) = run_owner_case(&mut conn, case, End::Commit).await {
+            failures.push(format!("{} (COMMIT): {problem}", case.what));
+        }
+    }
+    let (_db, mut conn) = seeded().await;
+    for case in MOVE_CASES {
+        if let Err(problem) = run_owner_case(&mut conn, case, End::Immediate).await {
+            failures.push(format!("{} (IMMEDIATE): {problem}", case.what));
+        }
+    }
+    println!("memberships moved: {} cases ran, twice", MOVE_CASES.len());
+    assert!(MOVE_CASES.len() >= 2);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// [`TEAM_BENCH`], and a project `{new_id}` on it.
+const TEAM_BENCH_AND_PROJECT: &str = "INSERT INTO workbenches (id, user_id, name, team_id) \
+     VALUES ('{row}', '{user2}', 'Team bench', '{team}'); \
+     INSERT INTO projects (id, workbench_id, name) VALUES ('{new_id}', '{row}', 'Team launch')";
+
+const DELETE_AND_MOVE_CASES: &[ProbeCase] = &[
+    // asset_versions.asset_id is ON DELETE SET NULL: the versions of a deleted
+    // asset have no asset, but are no project states.
+    ProbeCase {
+        what: "deleting an asset whose project has a state of the same version number",
+        setup: "INSERT INTO asset_versions (asset_id, project_id, version_number, is_project_state) \
+                VALUES ('{asset}', '{project}', 1, false), (NULL, '{project}', 1, true)",
+        statement: "DELETE FROM assets WHERE id = '{asset}'",
+        probe: "SELECT (SELECT count(*) FROM asset_versions \
+                        WHERE project_id = '{project}' AND asset_id IS NULL AND is_project_state) \
+                + 10 * (SELECT count(*) FROM asset_versions \
+                        WHERE project_id = '{project}' AND asset_id IS NULL AND NOT is_project_state) AS n",
+        after: 11,
+    },
+    ProbeCase {
+        what: "deleting two assets of a project that both have a version 1",
+        setup: "INSERT INTO assets (id, project_id, user_id, name, type, file_path, mime_type, format) \
+                VALUES ('{row}', '{project}', '{user}', 'dog.png', 'Uploaded', 'bucket/dog.png', 'image/png', 'png'); \
+                INSERT INTO asset_versions (asset_id, project_id, version_number) VALUES \
+                ('{asset}', '{project}', 1), ('{row}', '{project}', 1)",
+        statement: "DELETE FROM assets WHERE id IN ('{asset}', '{row}')",
+        probe: "SELECT count(*) AS n FROM asset_versions \
+                WHERE project_id = '{project}' AND asset_id IS NULL AND NOT is_project_state",
+        after: 2,
+    },
+    // trg_workbenches_move_projects: a workbench that changes hands takes its
+    // projects along, and only its own.
+    ProbeCase {
+        what: "a workbench moved into a team takes its projects along",
+        setup: "",
+        statement: "UPDATE workbenches SET team_id = '{team}' WHERE id = '{workbench}'",
+        probe: "SELECT count(*) AS n FROM projects \
+                WHERE id = '{project}' AND user_id = '{user}' AND team_id = '{team}'",
+        after: 1,
+    },
+    ProbeCase {
+        what: "a workbench given to another user takes its projects along",
+        setup: "",
+        statement: "UPDATE workbenches SET user_id = '{user2}' WHERE id = '{workbench}'",
+        probe: "SELECT count(*) AS n FROM projects \
+                WHERE id = '{project}' AND user_id = '{user2}' AND team_id IS NULL",
+        after: 1,
+    },
+    ProbeCase {
+        what: "a workbench given to another user in a team takes its projects along",
+        setup: "",
+        statement: "UPDATE workbenches SET user_id = '{user2}', team_id = '{team}' WHERE id = '{workbench}'",
+        probe: "SELECT count(*) AS n FROM projects \
+                WHERE id = '{project}' AND user_id = '{user2}' AND team_id = '{team}'",
+        after: 1,
+    },
+    ProbeCase {
+        what: "a workbench taken out of its team takes its projects along",
+        setup: TEAM_BENCH_AND_PROJECT,
+        statement: "UPDATE workbenches SET team_id = NULL WHERE id = '{row}'",
+        probe: "SELECT count(*) AS n FROM projects \
+                WHERE id = '{new_id}' AND user_id = '{user2}' AND team_id IS NULL",
+        after: 1,
+    },
+    ProbeCase {
+        what: "the projects of other workbenches stay where they are",
+        setup: TEAM_BENCH_AND_PROJECT,
+        statement: "UPDATE workbenches SET user_id = '{user2}' WHERE id = '{workbench}'",
+        probe: "SELECT count(*) AS n FROM projects \
+                WHERE (id = '{project}' AND user_id = '{user2}' AND team_id IS NULL) \
+                OR (id = '{new_id}' AND user_id = '{user2}' AND team_id = '{team}')",
+        after: 2,
+    },
+    // The trigger's WHEN: an update that leaves user_id and team_id as they
+    // were does not touch the projects (whose updated_at would move).
+    ProbeCase {
+        what: "a workbench renamed, its owner set to the same values, leaves its projects alone",
+        setup: "UPDATE projects SET updated_at = '2000-01-01 00:00:00+00' WHERE id = '{project}'",
+        statement: "UPDATE workbenches SET name = 'Renamed', user_id = '{user}', team_id = NULL \
+                    WHERE id = '{workbench}'",
+        probe: "SELECT count(*) AS n FROM projects \
+                WHERE id = '{project}' AND updated_at = '2000-01-01 00:00:00+00'",
+        after: 1,
+    },
+];
+
+#[tokio::test]
+async fn deleting_assets_and_moving_workbenches_keep_the_rules() {
+    let (_db, mut conn) = seeded().await;
+    let failures = run_probe_cases(&mut conn, DELETE_AND_MOVE_CASES).await;
+    println!(
+        "asset deletions and workbench moves: {} cases ran",
+        DELETE_AND_MOVE_CASES.len()
+    );
+    assert!(DELETE_AND_MOVE_CASES.len() >= 8);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
