@@ -28,6 +28,10 @@ pub struct App {
     pub url_signer: UrlSigner,
     pub storage: Storage,
     pub mailer: Mailer,
+    /// Calls to inference services.
+    pub http: reqwest::Client,
+    /// Wakes this process's idle workers when a job is queued here.
+    pub generation_wakeup: tokio::sync::Notify,
     redis: Option<redis::aio::ConnectionManager>,
     private_postgres: Option<PrivatePostgres>,
 }
@@ -119,6 +123,11 @@ impl App {
             url_signer,
             storage,
             mailer,
+            http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .build()
+                .map_err(|e| ConfigError::new("HTTP", e.to_string()))?,
+            generation_wakeup: tokio::sync::Notify::new(),
             redis,
             private_postgres,
         })

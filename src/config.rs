@@ -24,6 +24,12 @@
 //! | `SIGNUP_CREDIT_GRANT` | `10.00` | credits a new account starts with |
 //! | `MAX_UPLOAD_MB` | `25` | largest asset upload |
 //! | `DOWNLOAD_URL_TTL_SECONDS` | `900` | lifetime of a signed download URL |
+//! | `WORKERS` | `2` | generation workers inside the server (`atelier worker` runs more elsewhere) |
+//! | `GENERATION_PHASE_DEADLINE_SECONDS` | `600` | a processing phase longer than this fails, refunded |
+//! | `GENERATION_SELECTION_DEADLINE_SECONDS` | `86400` | samples waiting longer for a selection fail |
+//! | `CONTENT_BLOCKLIST` | a few words | comma-separated words the content check refuses |
+//! | `WORKER_LEASE_SECONDS` | `30` | a job whose worker stopped heart-beating is retried after this |
+//! | `WORKER_POLL_MS` | `250` | idle workers look for jobs this often |
 //! | `S3_BUCKET` | unset: files under `DATA_DIR/files` | S3-compatible bucket for asset files |
 //! | `S3_ENDPOINT`, `S3_REGION`, `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_ALLOW_HTTP` | | where and how to reach it (MinIO: endpoint + allow http) |
 //!
@@ -111,6 +117,23 @@ pub struct StorageConfig {
     pub s3: Option<S3Config>,
 }
 
+/// The generation pipeline.
+#[derive(Debug, Clone)]
+pub struct GenerationConfig {
+    /// Workers inside the server process.
+    pub workers: usize,
+    /// How long a processing phase may take before the request fails (refunded).
+    pub phase_deadline: Duration,
+    /// How long samples wait for a selection before the request fails.
+    pub selection_deadline: Duration,
+    /// Words the content check refuses.
+    pub blocklist: Vec<String>,
+    pub max_attempts: u32,
+    pub lease: Duration,
+    pub poll_interval: Duration,
+    pub sweep_interval: Duration,
+}
+
 /// Where mail goes.
 #[derive(Debug, Clone)]
 pub struct MailConfig {
@@ -139,6 +162,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub mail: MailConfig,
     pub storage: StorageConfig,
+    pub generation: GenerationConfig,
 }
 
 impl Config {
@@ -335,6 +359,58 @@ impl Config {
             s3,
         };
 
+        let generation = GenerationConfig {
+            workers: parse_number(get("WORKERS"), "WORKERS", 2, 0, 64)? as usize,
+            phase_deadline: Duration::from_secs(parse_number(
+                get("GENERATION_PHASE_DEADLINE_SECONDS"),
+                "GENERATION_PHASE_DEADLINE_SECONDS",
+                600,
+                1,
+                86_400,
+            )?),
+            selection_deadline: Duration::from_secs(parse_number(
+                get("GENERATION_SELECTION_DEADLINE_SECONDS"),
+                "GENERATION_SELECTION_DEADLINE_SECONDS",
+                86_400,
+                1,
+                30 * 86_400,
+            )?),
+            blocklist: get("CONTENT_BLOCKLIST")
+                .unwrap_or_else(|| "gore,beheading,csam,nazi".into())
+                .split(',')
+                .map(|w| w.trim().to_string())
+                .filter(|w| !w.is_empty())
+                .collect(),
+            max_attempts: parse_number(
+                get("GENERATION_MAX_ATTEMPTS"),
+                "GENERATION_MAX_ATTEMPTS",
+                3,
+                1,
+                20,
+            )? as u32,
+            lease: Duration::from_secs(parse_number(
+                get("WORKER_LEASE_SECONDS"),
+                "WORKER_LEASE_SECONDS",
+                30,
+                1,
+                3600,
+            )?),
+            poll_interval: Duration::from_millis(parse_number(
+                get("WORKER_POLL_MS"),
+                "WORKER_POLL_MS",
+                250,
+                10,
+                60_000,
+            )?),
+            sweep_interval: Duration::from_millis(parse_number(
+                get("SWEEP_INTERVAL_MS"),
+                "SWEEP_INTERVAL_MS",
+                5_000,
+                10,
+                3_600_000,
+            )?),
+        };
+
         Ok(Self {
             environment,
             database: DatabaseConfig {
@@ -350,6 +426,7 @@ impl Config {
             auth,
             mail,
             storage,
+            generation,
         })
     }
 }

@@ -292,8 +292,13 @@ fn demo_image(seed: u8) -> anyhow::Result<Vec<u8>> {
 
 /// Writes the files the demo asset rows point at (overwriting is harmless).
 async fn store_demo_files(app: &App) -> anyhow::Result<()> {
-    for (i, name) in ["spring-hero.png", "acme-logo.png", "holiday-banner.png"].into_iter().enumerate() {
-        app.storage.put(&format!("demo/{name}"), demo_image(i as u8 * 40)?).await?;
+    for (i, name) in ["spring-hero.png", "acme-logo.png", "holiday-banner.png"]
+        .into_iter()
+        .enumerate()
+    {
+        app.storage
+            .put(&format!("demo/{name}"), demo_image(i as u8 * 40)?)
+            .await?;
     }
     Ok(())
 }

@@ -2,13 +2,15 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use atelier::app::App;
 use atelier::config::{Config, LogFormat};
 
-const USAGE: &str = "usage: atelier [serve [--seed-demo] | migrate | seed | schema | admin grant|revoke EMAIL | help]
+const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | seed | schema | admin grant|revoke EMAIL | help]
 
   serve        run the GraphQL server (the default); --seed-demo loads the demo data first
+  worker       run generation workers only (WORKERS of them, default 2), no HTTP server
   migrate      apply pending database migrations and exit
   seed         load the demo data (idempotent) and print the demo credentials
   schema       print the GraphQL schema (SDL) to stdout
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
                 .map(|app| app.shutdown())
                 .map_err(|e| e.to_string()),
             "seed" => seed(config).await,
+            "worker" => worker(config).await,
             "admin" => admin(config, &flags).await,
             other => Err(format!("unknown command '{other}'\n{USAGE}")),
         }
@@ -108,6 +111,19 @@ async fn admin(config: Config, args: &[&str]) -> Result<(), String> {
     }
 }
 
+async fn worker(config: Config) -> Result<(), String> {
+    let count = config.generation.workers.max(1);
+    let app = Arc::new(App::start(config).await.map_err(|e| e.to_string())?);
+    tracing::info!(count, "generation workers running");
+    let workers = atelier::generation::worker::Workers::start(app.clone(), count);
+    shutdown_signal().await;
+    if let Some(workers) = workers {
+        workers.stop(Duration::from_secs(20)).await;
+    }
+    app.shutdown();
+    Ok(())
+}
+
 async fn serve(config: Config, seed_demo: bool) -> Result<(), String> {
     let address = std::net::SocketAddr::new(config.server.host, config.server.port);
     let listener = tokio::net::TcpListener::bind(address)
@@ -125,7 +141,12 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), String> {
     }
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(graphql = %format!("http://{local}/graphql"), graphiql = %format!("http://{local}/graphiql"), "Atelier is listening");
+    let workers =
+        atelier::generation::worker::Workers::start(app.clone(), app.config.generation.workers);
     let result = atelier::server::serve(app.clone(), listener, shutdown_signal()).await;
+    if let Some(workers) = workers {
+        workers.stop(Duration::from_secs(20)).await;
+    }
     app.shutdown();
     result.map_err(|e| format!("server error: {e}"))
 }

@@ -98,6 +98,27 @@ pub const ROOT_FIELDS: &[(&str, Access)] = &[
     ("Mutation.deleteAsset", Matrix(Asset, Delete)),
     ("Mutation.restoreAsset", Matrix(Asset, Restore)),
     ("Mutation.createAssetVersion", Matrix(Asset, CreateVersion)),
+    (
+        "Mutation.requestGeneration",
+        Matrix(GenerationRequest, Create),
+    ),
+    (
+        "Mutation.selectGenerationSample",
+        Matrix(GenerationRequest, ActOnOwn),
+    ),
+    (
+        "Mutation.cancelGeneration",
+        Matrix(GenerationRequest, ActOnOwn),
+    ),
+    ("Query.notifications", Session),
+    ("Query.unreadNotificationCount", Session),
+    ("Mutation.markNotificationsRead", Session),
+    (
+        "Subscription.generationStatus",
+        Matrix(GenerationRequest, Read),
+    ),
+    ("Subscription.notificationReceived", Session),
+    ("Subscription.creditBalanceChanged", SignedIn),
 ];
 
 /// The policy of `Root.field`, if the table has one.

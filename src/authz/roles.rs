@@ -92,9 +92,13 @@ pub async fn authorize(
     let role = role_on(ctx, holder).await?;
     if role >= rule.min && scope_allows(caller, rule.scope) {
         if let (Holder::Team(team_id), Some(user_id)) = (holder, caller.user_id()) {
-            if !matches!(action, Action::Read | Action::Download | Action::ReadDeleted) {
+            if !matches!(
+                action,
+                Action::Read | Action::Download | Action::ReadDeleted
+            ) {
                 // A member acting in the team: `lastActiveAt`, written at most once a minute.
-                crate::teams::service::touch_membership(crate::graphql::app(ctx), team_id, user_id).await?;
+                crate::teams::service::touch_membership(crate::graphql::app(ctx), team_id, user_id)
+                    .await?;
             }
         }
         return Ok(role);

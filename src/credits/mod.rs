@@ -1,4 +1,6 @@
 //! The credit ledger, usage log and billing subscriptions.
 
+pub mod graphql;
+pub mod ledger;
 pub mod model;
 pub mod usage;

@@ -191,6 +191,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    generation_jobs (id) {
+        id -> Uuid,
+        generation_request_id -> Uuid,
+        #[max_length = 20]
+        phase -> Varchar,
+        #[max_length = 20]
+        status -> Varchar,
+        attempts -> Int4,
+        run_after -> Timestamptz,
+        #[max_length = 100]
+        locked_by -> Nullable<Varchar>,
+        lease_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     generation_requests (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -213,6 +232,23 @@ diesel::table! {
         updated_at -> Timestamptz,
         #[max_length = 255]
         idempotency_key -> Nullable<Varchar>,
+        team_id -> Nullable<Uuid>,
+        ai_model_version_id -> Nullable<Uuid>,
+        sample_charged_at -> Nullable<Timestamptz>,
+        final_charged_at -> Nullable<Timestamptz>,
+        sample_refunded_at -> Nullable<Timestamptz>,
+        final_refunded_at -> Nullable<Timestamptz>,
+        phase_deadline -> Nullable<Timestamptz>,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    generation_status_transitions (from_status, to_status) {
+        #[max_length = 50]
+        from_status -> Varchar,
+        #[max_length = 50]
+        to_status -> Varchar,
     }
 }
 
@@ -479,7 +515,10 @@ diesel::joinable!(brand_kits -> users (user_id));
 diesel::joinable!(credit_transactions -> generation_requests (generation_request_id));
 diesel::joinable!(credit_transactions -> teams (team_id));
 diesel::joinable!(credit_transactions -> users (user_id));
+diesel::joinable!(generation_jobs -> generation_requests (generation_request_id));
+diesel::joinable!(generation_requests -> ai_model_versions (ai_model_version_id));
 diesel::joinable!(generation_requests -> projects (project_id));
+diesel::joinable!(generation_requests -> teams (team_id));
 diesel::joinable!(generation_requests -> users (user_id));
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(projects -> brand_kits (brand_kit_id));
@@ -514,7 +553,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     assets,
     brand_kits,
     credit_transactions,
+    generation_jobs,
     generation_requests,
+    generation_status_transitions,
     mail_outbox,
     notifications,
     projects,

@@ -1,16 +1,20 @@
 //! Generation requests in the schema (reads; the pipeline adds the mutations).
 
-use async_graphql::{ComplexObject, Context, Object, ID};
+use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, Subscription, ID};
+use futures_util::Stream;
 
 use super::loaders::GenerationRequestById;
-use super::model::GenerationRequest;
+use super::model::{GenerationRequest, GenerationStatus};
+use super::service::{self, NewRequest};
+use super::{events, worker};
 use crate::accounts::loaders::UserById;
 use crate::accounts::model::User;
+use crate::authz::caller;
 use crate::authz::matrix::{Action, Resource};
-use crate::authz::roles::{authorize, Holder};
+use crate::authz::roles::{authorize, can, Holder};
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::{GlobalId, NodeType};
-use crate::graphql::loaders;
+use crate::graphql::{app, loaders};
 use crate::studio::loaders::{AssetById, ProjectById};
 use crate::studio::model::{Asset, Project};
 
@@ -79,6 +83,45 @@ impl GenerationRequest {
         }
     }
 
+    /// The samples generated so far, in order.
+    async fn samples(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Asset>> {
+        let ids: Vec<uuid::Uuid> = self
+            .sample_assets
+            .as_ref()
+            .and_then(|v| v.as_array())
+            .map(|list| {
+                list.iter()
+                    .filter_map(|s| s.get("id")?.as_str()?.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let found = loaders(ctx)
+            .load_many(ids.iter().copied().map(AssetById))
+            .await?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| found.get(&AssetById(id)).cloned())
+            .collect())
+    }
+
+    /// What the caller may do with it.
+    async fn viewer_can(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<GenerationRequestViewerCan> {
+        let Some(holder) = request_holder(ctx, self).await? else {
+            return Ok(GenerationRequestViewerCan {
+                select_sample: false,
+                cancel: false,
+            });
+        };
+        let allowed = can(ctx, holder, Resource::GenerationRequest, act_on(ctx, self)).await?;
+        Ok(GenerationRequestViewerCan {
+            select_sample: allowed && self.status == GenerationStatus::AwaitingSelection,
+            cancel: allowed && !self.status.is_terminal(),
+        })
+    }
+
     /// The sample the requester picked.
     async fn selected_sample(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Asset>> {
         match self.selected_sample_id {
@@ -105,4 +148,297 @@ impl GenerationQuery {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The statuses after which nothing changes.
+fn is_final_status(status: GenerationStatus) -> bool {
+    status.is_terminal()
+}
+
+/// What the caller may do with a request.
+#[derive(SimpleObject)]
+pub struct GenerationRequestViewerCan {
+    /// Pick a sample (EDITOR for one's own request, ADMIN for others').
+    pub select_sample: bool,
+    /// Cancel it (same rule).
+    pub cancel: bool,
+}
+
+/// The action for selecting or cancelling: one's own request or someone else's.
+fn act_on(ctx: &Context<'_>, request: &GenerationRequest) -> Action {
+    if caller(ctx).user_id() == Some(request.user_id) {
+        Action::ActOnOwn
+    } else {
+        Action::ActOnOthers
+    }
+}
+
+#[derive(InputObject)]
+pub struct RequestGenerationInput {
+    pub project_id: ID,
+    /// What to generate (1 to 4000 characters).
+    pub input_prompt: String,
+    /// Style hints.
+    pub style_guidance: Option<String>,
+    /// `{sampleCount: 1-4, resolution: "1024x1024", format: "png" | "jpeg" | "webp"}`.
+    pub input_parameters: Option<serde_json::Value>,
+    /// An active image model.
+    pub ai_model_id: ID,
+    /// Repeating a key returns the first request and charges nothing more.
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct SelectGenerationSampleInput {
+    pub generation_request_id: ID,
+    /// One of the request's `samples`.
+    pub sample_asset_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct CancelGenerationInput {
+    pub generation_request_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct RequestGenerationPayload {
+    pub generation_request: GenerationRequest,
+}
+
+#[derive(SimpleObject)]
+pub struct SelectGenerationSamplePayload {
+    pub generation_request: GenerationRequest,
+}
+
+#[derive(SimpleObject)]
+pub struct CancelGenerationPayload {
+    pub generation_request: GenerationRequest,
+}
+
+#[derive(Default)]
+pub struct GenerationMutation;
+
+#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+impl GenerationMutation {
+    /// Asks for samples (EDITOR). The sample price is charged at once, from the
+    /// team's pool for a team project, otherwise from the caller's balance.
+    async fn request_generation(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestGenerationInput,
+    ) -> async_graphql::Result<RequestGenerationPayload> {
+        let user_id = crate::authz::require_user(ctx)?;
+        let project =
+            crate::studio::graphql::project_for(ctx, &input.project_id, "projectId", Action::Read)
+                .await?;
+        authorize(
+            ctx,
+            project.holder(),
+            Resource::GenerationRequest,
+            Action::Create,
+        )
+        .await?;
+        let model_id = GlobalId::decode_uuid(&input.ai_model_id, NodeType::AiModel, "aiModelId")?;
+        let api_client_id = match caller(ctx) {
+            crate::authz::Caller::ApiClient { client_id, .. } => Some(*client_id),
+            _ => None,
+        };
+        let app = app(ctx);
+        let (request, charged) = service::request(
+            app,
+            NewRequest {
+                user_id,
+                project,
+                prompt: input.input_prompt,
+                style_guidance: input.style_guidance,
+                model_id,
+                input_parameters: input.input_parameters,
+                idempotency_key: input.idempotency_key,
+                api_client_id,
+            },
+        )
+        .await?;
+        if let Some((payer, balance)) = charged {
+            events::status_changed(app, &request).await;
+            events::balance_changed(app, payer, balance).await;
+            app.generation_wakeup.notify_waiters();
+        }
+        Ok(RequestGenerationPayload {
+            generation_request: request,
+        })
+    }
+
+    /// Picks a sample; the final price is charged and the final is generated.
+    async fn select_generation_sample(
+        &self,
+        ctx: &Context<'_>,
+        input: SelectGenerationSampleInput,
+    ) -> async_graphql::Result<SelectGenerationSamplePayload> {
+        let request = request_for(
+            ctx,
+            &input.generation_request_id,
+            "generationRequestId",
+            Action::Read,
+        )
+        .await?;
+        let holder = request_holder(ctx, &request)
+            .await?
+            .ok_or(AppError::NotFound("generation request"))?;
+        authorize(
+            ctx,
+            holder,
+            Resource::GenerationRequest,
+            act_on(ctx, &request),
+        )
+        .await?;
+        let sample_id =
+            GlobalId::decode_uuid(&input.sample_asset_id, NodeType::Asset, "sampleAssetId")?;
+        let app = app(ctx);
+        let actor = crate::authz::require_user(ctx)?;
+        let (request, payer, balance) =
+            service::select_sample(app, &request, sample_id, actor).await?;
+        events::status_changed(app, &request).await;
+        events::balance_changed(app, payer, balance).await;
+        app.generation_wakeup.notify_waiters();
+        Ok(SelectGenerationSamplePayload {
+            generation_request: request,
+        })
+    }
+
+    /// Cancels a request before its final is done; undelivered phases are refunded.
+    async fn cancel_generation(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelGenerationInput,
+    ) -> async_graphql::Result<CancelGenerationPayload> {
+        let request = request_for(
+            ctx,
+            &input.generation_request_id,
+            "generationRequestId",
+            Action::Read,
+        )
+        .await?;
+        let holder = request_holder(ctx, &request)
+            .await?
+            .ok_or(AppError::NotFound("generation request"))?;
+        authorize(
+            ctx,
+            holder,
+            Resource::GenerationRequest,
+            act_on(ctx, &request),
+        )
+        .await?;
+        if request.status.is_terminal() {
+            return Err(AppError::Conflict(format!(
+                "the request is already {}",
+                request.status.as_db_str()
+            ))
+            .into());
+        }
+        let app = app(ctx);
+        worker::fail_request(
+            app,
+            request.id,
+            GenerationStatus::Cancelled,
+            Some("cancelled".into()),
+        )
+        .await?;
+        let mut conn = app.db.conn().await?;
+        let request = service::load(&mut conn, request.id).await?;
+        if request.status != GenerationStatus::Cancelled {
+            return Err(AppError::Conflict(format!(
+                "the request is already {}",
+                request.status.as_db_str()
+            ))
+            .into());
+        }
+        Ok(CancelGenerationPayload {
+            generation_request: request,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct GenerationSubscription;
+
+#[Subscription(guard = "crate::authz::policy::RootGuard::subscription()")]
+impl GenerationSubscription {
+    /// The request now, then again each time its status or samples change; the
+    /// stream ends after a terminal status. A client that reconnects gets the
+    /// current state at once, so no change is missed.
+    async fn generation_status(
+        &self,
+        ctx: &Context<'_>,
+        generation_request_id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = GenerationRequest>> {
+        let request = request_for(
+            ctx,
+            &generation_request_id,
+            "generationRequestId",
+            Action::Read,
+        )
+        .await?;
+        let app = app(ctx).clone();
+        // Subscribe before reading, so nothing between the read and the
+        // subscription is lost; the periodic re-read covers a lost event (Redis away).
+        let changes = app.events.subscribe(events::topic(request.id));
+        Ok(status_stream(app, request, changes))
+    }
+}
+
+fn status_stream(
+    app: crate::app::AppState,
+    first: GenerationRequest,
+    changes: impl Stream<Item = serde_json::Value> + Send + 'static,
+) -> impl Stream<Item = GenerationRequest> {
+    struct State {
+        app: crate::app::AppState,
+        id: uuid::Uuid,
+        last: Option<(GenerationStatus, chrono::DateTime<chrono::Utc>)>,
+        pending_first: Option<GenerationRequest>,
+        changes: std::pin::Pin<Box<dyn Stream<Item = serde_json::Value> + Send>>,
+        tick: tokio::time::Interval,
+        done: bool,
+    }
+    let state = State {
+        app,
+        id: first.id,
+        last: None,
+        pending_first: Some(first),
+        changes: Box::pin(changes),
+        tick: tokio::time::interval(std::time::Duration::from_secs(2)),
+        done: false,
+    };
+    futures_util::stream::unfold(state, |mut state| async move {
+        use futures_util::StreamExt;
+        if state.done {
+            return None;
+        }
+        if let Some(first) = state.pending_first.take() {
+            state.last = Some((first.status, first.updated_at));
+            state.done = is_final_status(first.status);
+            return Some((first, state));
+        }
+        loop {
+            tokio::select! {
+                event = state.changes.next() => {
+                    if event.is_none() {
+                        // The bus closed: keep going on the periodic re-read alone.
+                        state.changes = Box::pin(futures_util::stream::pending());
+                    }
+                }
+                _ = state.tick.tick() => {}
+            }
+            let current = match state.app.db.conn().await {
+                Ok(mut conn) => service::load(&mut conn, state.id).await.ok(),
+                Err(_) => None,
+            };
+            let Some(current) = current else { continue };
+            if state.last != Some((current.status, current.updated_at)) {
+                state.last = Some((current.status, current.updated_at));
+                state.done = is_final_status(current.status);
+                return Some((current, state));
+            }
+        }
+    })
 }

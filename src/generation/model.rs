@@ -72,4 +72,20 @@ pub struct GenerationRequest {
     pub updated_at: DateTime<Utc>,
     #[graphql(skip)]
     pub idempotency_key: Option<String>,
+    #[graphql(skip)]
+    pub team_id: Option<Uuid>,
+    #[graphql(skip)]
+    pub ai_model_version_id: Option<Uuid>,
+    #[graphql(skip)]
+    pub sample_charged_at: Option<DateTime<Utc>>,
+    #[graphql(skip)]
+    pub final_charged_at: Option<DateTime<Utc>>,
+    #[graphql(skip)]
+    pub sample_refunded_at: Option<DateTime<Utc>>,
+    #[graphql(skip)]
+    pub final_refunded_at: Option<DateTime<Utc>>,
+    /// When the current phase must be over (it then fails, with its refund).
+    pub phase_deadline: Option<DateTime<Utc>>,
+    /// When the request reached a terminal status.
+    pub completed_at: Option<DateTime<Utc>>,
 }

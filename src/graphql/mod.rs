@@ -6,7 +6,7 @@ pub mod node;
 pub mod pagination;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::app::AppState;
 
@@ -25,6 +25,7 @@ pub struct Query(
     crate::studio::graphql::TemplateQuery,
     crate::studio::graphql::AssetQuery,
     crate::generation::graphql::GenerationQuery,
+    crate::notifications::graphql::NotificationQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -39,9 +40,19 @@ pub struct Mutation(
     crate::studio::graphql::BrandKitMutation,
     crate::studio::graphql::TemplateMutation,
     crate::studio::graphql::AssetMutation,
+    crate::generation::graphql::GenerationMutation,
+    crate::notifications::graphql::NotificationMutation,
 );
 
-pub type AtelierSchema = Schema<Query, Mutation, EmptySubscription>;
+/// The subscription root: one part per domain.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(
+    crate::generation::graphql::GenerationSubscription,
+    crate::notifications::graphql::NotificationSubscription,
+    crate::credits::graphql::CreditSubscription,
+);
+
+pub type AtelierSchema = Schema<Query, Mutation, Subscription>;
 
 /// What every DataLoader of every domain needs; each domain implements
 /// `Loader<Key>` on it for its own key types.
@@ -50,8 +61,12 @@ pub struct Loaders {
 }
 
 /// The schema's shape, without runtime data: shared by the server and `sdl()`.
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
 }
 
 /// The schema served by this process.

@@ -1,4 +1,6 @@
 //! Notifications and the event bus that carries them (and every other live event).
 
 pub mod events;
+pub mod graphql;
 pub mod model;
+pub mod service;

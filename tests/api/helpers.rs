@@ -219,6 +219,8 @@ pub struct TestApp {
     pub db: Arc<TestDb>,
     pub client: reqwest::Client,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The in-process generation workers (`WORKERS`, default 2; `0` for none).
+    pub workers: Option<atelier::generation::worker::Workers>,
 }
 
 impl TestApp {
@@ -260,12 +262,15 @@ impl TestApp {
             })
             .await;
         });
+        let workers =
+            atelier::generation::worker::Workers::start(app.clone(), app.config.generation.workers);
         Self {
             address,
             app,
             db,
             client: reqwest::Client::new(),
             shutdown: Some(tx),
+            workers,
         }
     }
 
@@ -375,6 +380,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if let Some(workers) = self.workers.take() {
+            workers.abort();
         }
     }
 }
