@@ -30,6 +30,7 @@
 //! | `CONTENT_BLOCKLIST` | a few words | comma-separated words the content check refuses |
 //! | `WORKER_LEASE_SECONDS` | `30` | a job whose worker stopped heart-beating is retried after this |
 //! | `WORKER_POLL_MS` | `250` | idle workers look for jobs this often |
+//! | `SUBSCRIPTION_RECHECK_MS` | `2000` | a status subscription re-reads the database this often |
 //! | `S3_BUCKET` | unset: files under `DATA_DIR/files` | S3-compatible bucket for asset files |
 //! | `S3_ENDPOINT`, `S3_REGION`, `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_ALLOW_HTTP` | | where and how to reach it (MinIO: endpoint + allow http) |
 //!
@@ -132,6 +133,9 @@ pub struct GenerationConfig {
     pub lease: Duration,
     pub poll_interval: Duration,
     pub sweep_interval: Duration,
+    /// How often a `generationStatus` subscription re-reads the database even
+    /// without an event (covers events lost while Redis was away).
+    pub recheck_interval: Duration,
 }
 
 /// Where mail goes.
@@ -406,6 +410,13 @@ impl Config {
                 get("SWEEP_INTERVAL_MS"),
                 "SWEEP_INTERVAL_MS",
                 5_000,
+                10,
+                3_600_000,
+            )?),
+            recheck_interval: Duration::from_millis(parse_number(
+                get("SUBSCRIPTION_RECHECK_MS"),
+                "SUBSCRIPTION_RECHECK_MS",
+                2_000,
                 10,
                 3_600_000,
             )?),

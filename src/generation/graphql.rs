@@ -401,13 +401,16 @@ fn status_stream(
         done: bool,
     }
     let state = State {
-        app,
         id: first.id,
         last: None,
         pending_first: Some(first),
         changes: Box::pin(changes),
-        tick: tokio::time::interval(std::time::Duration::from_secs(2)),
+        tick: {
+            let every = app.config.generation.recheck_interval;
+            tokio::time::interval_at(tokio::time::Instant::now() + every, every)
+        },
         done: false,
+        app,
     };
     futures_util::stream::unfold(state, |mut state| async move {
         use futures_util::StreamExt;
