@@ -86,9 +86,7 @@ pub fn validate_parameters(
     };
     let resolutions = strings(allowed.get("resolutions"));
     let resolution = match input.get("resolution") {
-        None => resolutions
-            .iter()
-            .next()
+        None => <[String]>::first(&resolutions)
             .cloned()
             .unwrap_or_else(|| "512x512".into()),
         Some(v) => {

@@ -220,6 +220,10 @@ impl ProjectQuery {
     }
 
     /// The projects the caller can read, filtered and sorted.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the four Relay connection arguments"
+    )]
     async fn projects(
         &self,
         ctx: &Context<'_>,
