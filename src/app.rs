@@ -21,6 +21,9 @@ use crate::studio::storage::Storage;
 pub struct App {
     pub config: Config,
     pub db: Db,
+    /// A pool of its own for the generation workers, so their polling never
+    /// competes with requests for connections (nor shows in per-request counts).
+    pub worker_db: Db,
     pub cache: Cache,
     pub events: EventBus,
     pub rate_limiter: RateLimiter,
@@ -76,6 +79,12 @@ impl App {
         db.ping()
             .await
             .map_err(|e| ConfigError::new(setting, format!("{e:#}")))?;
+        let worker_db = Db::new(
+            &database_url,
+            config.generation.workers + 4,
+            config.database.statement_timeout,
+        )
+        .map_err(|e| ConfigError::new(setting, format!("{e:#}")))?;
 
         db::ensure_partitions(&db)
             .await
@@ -116,6 +125,7 @@ impl App {
         Ok(Self {
             config,
             db,
+            worker_db,
             cache,
             events,
             rate_limiter,

@@ -145,7 +145,7 @@ async fn work(app: Arc<App>, name: String, mut shutdown: watch::Receiver<bool>) 
             return;
         }
         let claimed = async {
-            let mut conn = app.db.conn().await?;
+            let mut conn = app.worker_db.conn().await?;
             claim(&mut conn, &name, config.lease).await
         }
         .await;
@@ -180,7 +180,7 @@ async fn heartbeat(app: Arc<App>, job_id: Uuid, lease: Duration) {
     loop {
         tick.tick().await;
         let extended = async {
-            let mut conn = app.db.conn().await?;
+            let mut conn = app.worker_db.conn().await?;
             diesel::sql_query("UPDATE generation_jobs SET lease_until = now() + make_interval(secs => $2) WHERE id = $1 AND status = 'running'")
                 .bind::<SqlUuid, _>(job_id)
                 .bind::<Integer, _>(lease.as_secs() as i32)
@@ -203,7 +203,7 @@ enum Outcome {
 }
 
 async fn settle_job(app: &App, job: &Job, outcome: AppResult<Outcome>) -> AppResult<()> {
-    let mut conn = app.db.conn().await?;
+    let mut conn = app.worker_db.conn().await?;
     match outcome {
         Ok(Outcome::Done) => set_job(&mut conn, job.id, "done", None, None).await,
         Ok(Outcome::Retry(error)) => retry_or_fail(app, &mut conn, job, error).await,
@@ -241,7 +241,7 @@ pub async fn fail_request(
     to: GenerationStatus,
     message: Option<String>,
 ) -> AppResult<()> {
-    let mut conn = app.db.conn().await?;
+    let mut conn = app.worker_db.conn().await?;
     let Some((request, balances)) =
         service::finish_unsuccessfully(&mut conn, request_id, to, message.clone()).await?
     else {
@@ -358,7 +358,7 @@ async fn spec_parts(
 
 async fn samples(app: &App, job: &Job) -> AppResult<Outcome> {
     let started = Instant::now();
-    let mut conn = app.db.conn().await?;
+    let mut conn = app.worker_db.conn().await?;
     let mut request = load(&mut conn, job.generation_request_id).await?;
     match request.status {
         GenerationStatus::Pending => {
@@ -525,7 +525,7 @@ async fn insert_asset(
 
 async fn final_image(app: &App, job: &Job) -> AppResult<Outcome> {
     let started = Instant::now();
-    let mut conn = app.db.conn().await?;
+    let mut conn = app.worker_db.conn().await?;
     let request = load(&mut conn, job.generation_request_id).await?;
     if request.status != GenerationStatus::ProcessingFinal {
         return Ok(Outcome::Done);
@@ -650,7 +650,7 @@ async fn sweep(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
             return;
         }
         let overdue: AppResult<Vec<Uuid>> = async {
-            let mut conn = app.db.conn().await?;
+            let mut conn = app.worker_db.conn().await?;
             Ok(generation_requests::table
                 .filter(generation_requests::phase_deadline.lt(Utc::now()))
                 .filter(generation_requests::status.eq_any([
