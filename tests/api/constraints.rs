@@ -1,7 +1,8 @@
 //! The database itself enforces the spec: CHECK, UNIQUE and NOT NULL constraints
 //! of every table, the foreign-key actions, the named indexes, `updated_at`, and
 //! the triggers (one Owner per team, checked at COMMIT; projects following their
-//! workbench).
+//! workbench; generation requests moving only along `generation_status_transitions`,
+//! which must equal `generation::state::TRANSITIONS`).
 //!
 //! Most tests are table driven: [`TABLES`] describes, per table, a valid row and
 //! the constraints to break; each case runs in its own transaction, rolled back.
@@ -644,6 +645,9 @@ const TABLES: &[Table] = &[
             ("project_id", "'{project}'"),
             ("input_prompt", "'a dog on a skateboard'"),
             ("idempotency_key", "'key-1'"),
+            ("team_id", "'{team}'"),
+            ("ai_model_version_id", "'{version}'"),
+            ("phase_deadline", "now() + interval '10 minutes'"),
         ],
         not_null: &[
             "id",
@@ -655,7 +659,12 @@ const TABLES: &[Table] = &[
         ],
         nullable_by_design: &["project_id"],
         checks: &[Check {
-            prep: "",
+            // The point is the CHECK itself: trg_generation_requests_transition
+            // would refuse any status but 'Pending' at INSERT, before the CHECK
+            // sees it, so it is disabled here (the case is rolled back).
+            // generation_requests_move_only_along_the_transition_table tests it.
+            prep:
+                "ALTER TABLE generation_requests DISABLE TRIGGER trg_generation_requests_transition",
             constraint: "ck_generation_requests_status",
             column: "status",
             good: &[
@@ -1305,6 +1314,89 @@ const TABLES: &[Table] = &[
         uniques: NO_UNIQUES,
         touch: None,
     },
+    // 2026-11-22-000013_generation_pipeline: the state machine's table (its
+    // rows are checked against the code's in
+    // the_transition_table_in_the_database_is_the_code_table) and the job queue.
+    Table {
+        name: "generation_status_transitions",
+        valid: &[
+            ("from_status", "'AwaitingSelection'"),
+            ("to_status", "'ContentRejected'"),
+        ],
+        not_null: &["from_status", "to_status"],
+        nullable_by_design: &[],
+        checks: NO_CHECKS,
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
+    Table {
+        name: "generation_jobs",
+        valid: &[
+            ("generation_request_id", "'{generation}'"),
+            ("phase", "'samples'"),
+            ("locked_by", "'worker-1'"),
+            ("lease_until", "now() + interval '1 minute'"),
+        ],
+        not_null: &[
+            "id",
+            "generation_request_id",
+            "phase",
+            "status",
+            "attempts",
+            "run_after",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[
+            Check {
+                prep: "",
+                constraint: "ck_generation_jobs_phase",
+                column: "phase",
+                good: &["'samples'", "'final'"],
+                bad: &["'Samples'", "'preview'", "''"],
+            },
+            Check {
+                prep: "",
+                constraint: "ck_generation_jobs_status",
+                column: "status",
+                good: &["'queued'", "'running'", "'done'", "'failed'"],
+                bad: &["'Queued'", "'cancelled'"],
+            },
+            Check {
+                prep: "",
+                constraint: "ck_generation_jobs_attempts",
+                column: "attempts",
+                good: &["0", "5"],
+                bad: &["-1"],
+            },
+        ],
+        uniques: &[
+            Unique {
+                what: "same request and phase",
+                prep: "",
+                first: &[],
+                second: &[("status", "'failed'")],
+                violates: Some("uq_generationjob_request_phase"),
+            },
+            Unique {
+                what: "same request, other phase",
+                prep: "",
+                first: &[],
+                second: &[("phase", "'final'")],
+                violates: None,
+            },
+            Unique {
+                what: "same phase, other request",
+                prep: "INSERT INTO generation_requests (id, user_id, input_prompt) \
+                       VALUES ('{row}', '{user}', 'a fox')",
+                first: &[],
+                second: &[("generation_request_id", "'{row}'")],
+                violates: None,
+            },
+        ],
+        touch: Some("attempts = 1"),
+    },
 ];
 
 /// `INSERT INTO table` of the `base` row with `overrides` replacing or adding columns.
@@ -1517,28 +1609,28 @@ async fn run(conn: &mut AsyncPgConnection, category: Category) -> usize {
 async fn every_table_accepts_a_valid_row() {
     let (_db, mut conn) = seeded().await;
     let ran = run(&mut conn, Category::Valid).await;
-    assert!(ran >= 24, "only {ran} valid-row cases ran");
+    assert!(ran >= 26, "only {ran} valid-row cases ran");
 }
 
 #[tokio::test]
 async fn not_null_columns_reject_null() {
     let (_db, mut conn) = seeded().await;
     let ran = run(&mut conn, Category::NotNull).await;
-    assert!(ran >= 166, "only {ran} NOT NULL cases ran");
+    assert!(ran >= 176, "only {ran} NOT NULL cases ran");
 }
 
 #[tokio::test]
 async fn check_constraints_accept_the_spec_values_and_reject_others() {
     let (_db, mut conn) = seeded().await;
     let ran = run(&mut conn, Category::Check).await;
-    assert!(ran >= 135, "only {ran} CHECK cases ran");
+    assert!(ran >= 149, "only {ran} CHECK cases ran");
 }
 
 #[tokio::test]
 async fn unique_constraints_reject_duplicates_and_partial_ones_allow_nulls() {
     let (_db, mut conn) = seeded().await;
     let ran = run(&mut conn, Category::Unique).await;
-    assert!(ran >= 49, "only {ran} UNIQUE cases ran");
+    assert!(ran >= 52, "only {ran} UNIQUE cases ran");
 }
 
 /// The function of every `set_updated_at` trigger.
@@ -1563,6 +1655,11 @@ const OTHER_TRIGGERS: &[(&str, &str)] = &[
     (
         "workbenches.trg_workbenches_move_projects",
         "atelier_workbench_moves_projects",
+    ),
+    // generation_requests_move_only_along_the_transition_table
+    (
+        "generation_requests.trg_generation_requests_transition",
+        "atelier_check_generation_transition",
     ),
 ];
 
@@ -1824,7 +1921,35 @@ const FK_CASES: &[FkCase] = &[
         before: 2,
         after: Ok(0),
     },
+    FkCase {
+        what: "deleting a generation request deletes its jobs, not the others'",
+        setup: "INSERT INTO generation_requests (id, user_id, input_prompt) VALUES ('{new_id}', '{user}', 'a fox'); \
+                INSERT INTO generation_jobs (id, generation_request_id, phase) VALUES \
+                ('{row}', '{generation}', 'samples'), (gen_random_uuid(), '{generation}', 'final'), \
+                (gen_random_uuid(), '{new_id}', 'samples')",
+        action: "DELETE FROM generation_requests WHERE id = '{generation}'",
+        probe: "SELECT count(*) AS n FROM generation_jobs",
+        before: 3,
+        after: Ok(1),
+    },
     // ON DELETE SET NULL
+    FkCase {
+        what: "deleting a team sets generation_requests.team_id NULL",
+        setup: "UPDATE generation_requests SET team_id = '{team}' WHERE id = '{generation}'",
+        action: "DELETE FROM teams WHERE id = '{team}'",
+        probe: "SELECT count(*) AS n FROM generation_requests WHERE id = '{generation}' AND team_id IS NULL",
+        before: 0,
+        after: Ok(1),
+    },
+    FkCase {
+        what: "deleting a model version sets generation_requests.ai_model_version_id NULL",
+        setup: "UPDATE generation_requests SET ai_model_version_id = '{version}' WHERE id = '{generation}'",
+        action: "DELETE FROM ai_model_versions WHERE id = '{version}'",
+        probe: "SELECT count(*) AS n FROM generation_requests \
+                WHERE id = '{generation}' AND ai_model_version_id IS NULL",
+        before: 0,
+        after: Ok(1),
+    },
     FkCase {
         what: "deleting a project sets assets.project_id NULL",
         setup: "",
@@ -2004,7 +2129,7 @@ async fn foreign_keys_cascade_set_null_and_restrict_as_the_spec_says() {
         }
     }
     println!("foreign-key actions: {} cases ran", FK_CASES.len());
-    assert!(FK_CASES.len() >= 26);
+    assert!(FK_CASES.len() >= 29);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -2060,6 +2185,10 @@ const FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
     ("templates.team_id", "teams", "CASCADE", "NO ACTION"),
     ("credit_transactions.team_id", "teams", "SET NULL", "NO ACTION"),
     ("user_data_exports.user_id", "users", "CASCADE", "NO ACTION"),
+    // 2026-11-22-000013_generation_pipeline
+    ("generation_requests.team_id", "teams", "SET NULL", "NO ACTION"),
+    ("generation_requests.ai_model_version_id", "ai_model_versions", "SET NULL", "NO ACTION"),
+    ("generation_jobs.generation_request_id", "generation_requests", "CASCADE", "NO ACTION"),
 ];
 
 #[derive(diesel::QueryableByName)]
@@ -2146,7 +2275,7 @@ async fn every_foreign_key_has_the_actions_the_spec_gives_it() {
         expected.len()
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!(found.len(), 47);
+    assert_eq!(found.len(), 50);
 }
 
 // ---------------------------------------------------------------------------
@@ -2235,6 +2364,10 @@ const OTHER_INDEXES: &[(&str, &str, &str, bool, &str, &str)] = &[
     ("uq_assetversion_asset_version", "asset_versions", "asset_id,version_number", true, "btree", "(asset_id IS NOT NULL)"),
     ("uq_assetversion_project_version", "asset_versions", "project_id,version_number", true, "btree", "is_project_state"),
     ("idx_asset_projectid_live", "assets", "project_id,created_at", false, "btree", "(deleted_at IS NULL)"),
+    // 2026-11-22-000013_generation_pipeline
+    ("idx_generationrequest_deadline", "generation_requests", "phase_deadline", false, "btree", "((status)::text = ANY ((ARRAY['Pending'::character varying, 'ProcessingSamples'::character varying, 'AwaitingSelection'::character varying, 'ProcessingFinal'::character varying])::text[]))"),
+    ("uq_generationjob_request_phase", "generation_jobs", "generation_request_id,phase", true, "btree", ""),
+    ("idx_generationjob_claimable", "generation_jobs", "run_after", false, "btree", "((status)::text = ANY ((ARRAY['queued'::character varying, 'running'::character varying])::text[]))"),
 ];
 
 /// The spec's unique constraints that are plain (unconditional) UNIQUE constraints.
@@ -2397,7 +2530,7 @@ async fn updated_at_is_maintained_by_a_trigger_on_every_table() {
         ran += 1;
     }
     println!("updated_at: {ran} tables checked");
-    assert!(ran >= 15, "only {ran} tables with updated_at checked");
+    assert!(ran >= 16, "only {ran} tables with updated_at checked");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -2915,5 +3048,230 @@ async fn deleting_assets_and_moving_workbenches_keep_the_rules() {
         DELETE_AND_MOVE_CASES.len()
     );
     assert!(DELETE_AND_MOVE_CASES.len() >= 8);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// The generation state machine (2026-11-22-000013_generation_pipeline)
+// ---------------------------------------------------------------------------
+
+use atelier::generation::model::GenerationStatus;
+use atelier::generation::state::TRANSITIONS;
+
+/// Forbidden changes the spec's state machine names; all of them, and every
+/// other pair outside [`TRANSITIONS`], are refused below.
+const FORBIDDEN_SAMPLE: &[(&str, &str)] = &[
+    ("Pending", "Completed"),
+    ("Completed", "Cancelled"),
+    ("AwaitingSelection", "ContentRejected"),
+    ("Failed", "Pending"),
+];
+
+/// The request every transition case inserts, Pending, in its own transaction.
+fn new_request(status: GenerationStatus) -> String {
+    sql(&format!(
+        "INSERT INTO generation_requests (id, user_id, project_id, input_prompt, status) \
+         VALUES ('{{new_id}}', '{{user}}', '{{project}}', 'a bird', '{}')",
+        status.as_db_str()
+    ))
+}
+
+fn set_status(status: GenerationStatus) -> String {
+    sql(&format!(
+        "UPDATE generation_requests SET status = '{}' WHERE id = '{{new_id}}'",
+        status.as_db_str()
+    ))
+}
+
+/// The shortest way from Pending to `to` along [`TRANSITIONS`]: the statuses
+/// after Pending, `to` last (empty for Pending itself).
+fn path_to(to: GenerationStatus) -> Vec<GenerationStatus> {
+    let mut paths: BTreeMap<&str, Vec<GenerationStatus>> = BTreeMap::new();
+    paths.insert(GenerationStatus::Pending.as_db_str(), vec![]);
+    let mut frontier = vec![GenerationStatus::Pending];
+    while !frontier.is_empty() {
+        let mut next = Vec::new();
+        for from in frontier {
+            for &(f, t) in TRANSITIONS {
+                if f == from && !paths.contains_key(t.as_db_str()) {
+                    let mut path = paths[from.as_db_str()].clone();
+                    path.push(t);
+                    paths.insert(t.as_db_str(), path);
+                    next.push(t);
+                }
+            }
+        }
+        frontier = next;
+    }
+    paths
+        .remove(to.as_db_str())
+        .unwrap_or_else(|| panic!("{} cannot be reached from Pending", to.as_db_str()))
+}
+
+/// Whether `result` is a refusal by the transition trigger. The trigger's
+/// RAISE names the constraint but no table, so the table is not checked.
+fn refused_by_transition_trigger(result: Result<usize, Error>) -> Result<(), String> {
+    match result {
+        Ok(_) => Err("accepted; expected ck_generation_transition to refuse it".into()),
+        Err(Error::DatabaseError(DatabaseErrorKind::CheckViolation, info))
+            if info.constraint_name() == Some("ck_generation_transition") =>
+        {
+            Ok(())
+        }
+        Err(Error::DatabaseError(kind, info)) => Err(format!(
+            "expected CheckViolation of ck_generation_transition, got {kind:?} of {:?}: {}",
+            info.constraint_name(),
+            info.message()
+        )),
+        Err(e) => Err(format!("unexpected error: {e}")),
+    }
+}
+
+#[tokio::test]
+async fn the_transition_table_in_the_database_is_the_code_table() {
+    let db = TestDb::migrated().await;
+    let mut conn = db.conn().await;
+    let in_db = texts(
+        &mut conn,
+        "SELECT from_status::text || ' -> ' || to_status::text AS v \
+         FROM generation_status_transitions",
+    )
+    .await;
+    let in_code: BTreeSet<String> = TRANSITIONS
+        .iter()
+        .map(|(from, to)| format!("{} -> {}", from.as_db_str(), to.as_db_str()))
+        .collect();
+    assert_eq!(
+        in_code.len(),
+        TRANSITIONS.len(),
+        "a transition is listed twice"
+    );
+    let only_in_db: Vec<_> = in_db.difference(&in_code).collect();
+    let only_in_code: Vec<_> = in_code.difference(&in_db).collect();
+    println!(
+        "transition table: {} rows in the database, {} in the code",
+        in_db.len(),
+        in_code.len()
+    );
+    assert!(
+        only_in_db.is_empty() && only_in_code.is_empty(),
+        "only in generation_status_transitions: {only_in_db:?}; \
+         only in generation::state::TRANSITIONS: {only_in_code:?}"
+    );
+    // Every status the CHECK allows appears in the code's enum, and back.
+    let statuses = texts(
+        &mut conn,
+        "SELECT unnest(ARRAY[from_status, to_status])::text AS v FROM generation_status_transitions",
+    )
+    .await;
+    let all: BTreeSet<String> = GenerationStatus::ALL
+        .iter()
+        .map(|s| s.as_db_str().to_string())
+        .collect();
+    assert_eq!(statuses, all, "the table does not mention every status");
+}
+
+/// Every allowed change accepted, every other change refused, a change to the
+/// same status accepted (no change at all), and a request inserted in any
+/// status but Pending refused. Each case in its own transaction, rolled back:
+/// a request `{new_id}` is inserted Pending and walked to the case's `from`
+/// along allowed changes.
+#[tokio::test]
+async fn generation_requests_move_only_along_the_transition_table() {
+    use GenerationStatus::*;
+    for &(from, to) in FORBIDDEN_SAMPLE {
+        let (from, to) = (
+            GenerationStatus::from_db_str(from).expect("a status"),
+            GenerationStatus::from_db_str(to).expect("a status"),
+        );
+        assert!(
+            !from.can_become(to),
+            "{from:?} -> {to:?} is allowed in the code"
+        );
+    }
+
+    let (_db, mut conn) = seeded().await;
+    let mut failures = Vec::new();
+    let (mut accepted, mut refused) = (0, 0);
+    for &from in GenerationStatus::ALL {
+        for &to in GenerationStatus::ALL {
+            let allowed = from == to || TRANSITIONS.contains(&(from, to));
+            let what = format!("{} -> {}", from.as_db_str(), to.as_db_str());
+            conn.batch_execute("BEGIN").await.expect("begin");
+            let mut setup = vec![new_request(Pending)];
+            setup.extend(path_to(from).into_iter().map(set_status));
+            let mut setup_ok = true;
+            for statement in &setup {
+                if let Err(e) = diesel::sql_query(statement).execute(&mut conn).await {
+                    failures.push(format!("{what}: setup `{statement}` failed: {e}"));
+                    setup_ok = false;
+                    break;
+                }
+            }
+            if setup_ok {
+                let result = diesel::sql_query(set_status(to)).execute(&mut conn).await;
+                let verdict = if allowed {
+                    accepted += 1;
+                    match result {
+                        Ok(1) => {
+                            let now = count(
+                                &mut conn,
+                                &format!(
+                                    "SELECT count(*) AS n FROM generation_requests \
+                                     WHERE id = '{{new_id}}' AND status = '{}'",
+                                    to.as_db_str()
+                                ),
+                            )
+                            .await;
+                            (now == 1)
+                                .then_some(())
+                                .ok_or_else(|| "accepted, but the status did not change".into())
+                        }
+                        Ok(n) => Err(format!("{n} rows updated")),
+                        Err(e) => Err(format!("expected success, got: {e}")),
+                    }
+                } else {
+                    refused += 1;
+                    refused_by_transition_trigger(result)
+                };
+                if let Err(why) = verdict {
+                    failures.push(format!("{what}: {why}"));
+                }
+            }
+            conn.batch_execute("ROLLBACK").await.expect("rollback");
+        }
+    }
+
+    let mut inserted = 0;
+    for &status in GenerationStatus::ALL {
+        conn.batch_execute("BEGIN").await.expect("begin");
+        let result = diesel::sql_query(new_request(status))
+            .execute(&mut conn)
+            .await;
+        let verdict = if status == Pending {
+            result
+                .map(|_| ())
+                .map_err(|e| format!("expected success, got: {e}"))
+        } else {
+            refused_by_transition_trigger(result)
+        };
+        conn.batch_execute("ROLLBACK").await.expect("rollback");
+        if let Err(why) = verdict {
+            failures.push(format!("inserted {}: {why}", status.as_db_str()));
+        }
+        inserted += 1;
+    }
+
+    println!(
+        "generation transitions: {accepted} accepted ({} allowed, {} unchanged), \
+         {refused} refused, {inserted} inserts",
+        TRANSITIONS.len(),
+        GenerationStatus::ALL.len()
+    );
+    assert_eq!(accepted, TRANSITIONS.len() + GenerationStatus::ALL.len());
+    assert_eq!(
+        refused,
+        GenerationStatus::ALL.len() * (GenerationStatus::ALL.len() - 1) - TRANSITIONS.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
