@@ -10,14 +10,19 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{redis_vars, TestApp};
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A signed-up user with a personal project; returns (token, project id, model id).
 async fn user_with_project(app: &TestApp, email: &str) -> (String, String, String) {
     app.seed_demo().await;
     let (token, _) = app.sign_up(email, "password-123").await;
     let bench = app
-        .graphql_as(&token, "mutation { createWorkbench(input: {name: \"Bench\"}) { workbench { id } } }", json!({}))
+        .graphql_as(
+            &token,
+            "mutation { createWorkbench(input: {name: \"Bench\"}) { workbench { id } } }",
+            json!({}),
+        )
         .await;
     let bench_id = bench["data"]["createWorkbench"]["workbench"]["id"].clone();
     let project = app
@@ -27,7 +32,10 @@ async fn user_with_project(app: &TestApp, email: &str) -> (String, String, Strin
             json!({"w": bench_id}),
         )
         .await;
-    let project_id = project["data"]["createProject"]["project"]["id"].as_str().expect("project").to_string();
+    let project_id = project["data"]["createProject"]["project"]["id"]
+        .as_str()
+        .expect("project")
+        .to_string();
     let model_id = atelier::graphql::id::GlobalId::uuid(
         atelier::graphql::id::NodeType::AiModel,
         atelier::demo::demo_id("aimodel:Atelier Diffusion"),
@@ -36,7 +44,12 @@ async fn user_with_project(app: &TestApp, email: &str) -> (String, String, Strin
     (token, project_id, model_id)
 }
 
-async fn request_generation(app: &TestApp, token: &str, project_id: &str, model_id: &str) -> String {
+async fn request_generation(
+    app: &TestApp,
+    token: &str,
+    project_id: &str,
+    model_id: &str,
+) -> String {
     let response = app
         .graphql_as(
             token,
@@ -52,12 +65,24 @@ async fn request_generation(app: &TestApp, token: &str, project_id: &str, model_
 }
 
 async fn connect(app: &TestApp, protocol: &str, token: &str) -> Socket {
-    let mut request = format!("ws://{}/graphql", app.address).into_client_request().expect("request");
-    request.headers_mut().insert("Sec-WebSocket-Protocol", protocol.parse().expect("header"));
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
-    let init = json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}});
-    socket.send(Message::Text(init.to_string().into())).await.expect("init");
-    let ack = next_json(&mut socket, Duration::from_secs(5)).await.expect("ack");
+    let mut request = format!("ws://{}/graphql", app.address)
+        .into_client_request()
+        .expect("request");
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", protocol.parse().expect("header"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    let init =
+        json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}});
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .expect("init");
+    let ack = next_json(&mut socket, Duration::from_secs(5))
+        .await
+        .expect("ack");
     assert_eq!(ack["type"], "connection_ack");
     socket
 }
@@ -66,7 +91,10 @@ async fn connect(app: &TestApp, protocol: &str, token: &str) -> Socket {
 async fn next_json(socket: &mut Socket, within: Duration) -> Option<Value> {
     let deadline = tokio::time::Instant::now() + within;
     loop {
-        let message = tokio::time::timeout_at(deadline, socket.next()).await.ok()??.ok()?;
+        let message = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .ok()??
+            .ok()?;
         if let Message::Text(text) = message {
             let value: Value = serde_json::from_str(&text).ok()?;
             if !matches!(value["type"].as_str(), Some("ka" | "ping" | "pong")) {
@@ -80,13 +108,22 @@ const STATUS: &str = "subscription($id: ID!) { generationStatus(generationReques
 
 /// Follows a request over an open socket, selecting the first sample when asked;
 /// returns the statuses seen, and whether the server completed the stream.
-async fn follow(app: &TestApp, socket: &mut Socket, token: &str, request_id: &str, legacy: bool) -> (Vec<String>, bool) {
+async fn follow(
+    app: &TestApp,
+    socket: &mut Socket,
+    token: &str,
+    request_id: &str,
+    legacy: bool,
+) -> (Vec<String>, bool) {
     let subscribe = if legacy {
         json!({"id": "1", "type": "start", "payload": {"query": STATUS, "variables": {"id": request_id}}})
     } else {
         json!({"id": "1", "type": "subscribe", "payload": {"query": STATUS, "variables": {"id": request_id}}})
     };
-    socket.send(Message::Text(subscribe.to_string().into())).await.expect("subscribe");
+    socket
+        .send(Message::Text(subscribe.to_string().into()))
+        .await
+        .expect("subscribe");
     let mut statuses = Vec::new();
     let mut completed = false;
     while let Some(message) = next_json(socket, Duration::from_secs(30)).await {
@@ -119,15 +156,31 @@ async fn follow(app: &TestApp, socket: &mut Socket, token: &str, request_id: &st
 
 fn assert_full_journey(statuses: &[String]) {
     for expected in ["AWAITING_SELECTION", "PROCESSING_FINAL", "COMPLETED"] {
-        assert!(statuses.iter().any(|s| s == expected), "{expected} missing from {statuses:?}");
+        assert!(
+            statuses.iter().any(|s| s == expected),
+            "{expected} missing from {statuses:?}"
+        );
     }
-    assert_eq!(statuses.last().map(String::as_str), Some("COMPLETED"), "{statuses:?}");
-    let order = ["PENDING", "PROCESSING_SAMPLES", "AWAITING_SELECTION", "PROCESSING_FINAL", "COMPLETED"];
+    assert_eq!(
+        statuses.last().map(String::as_str),
+        Some("COMPLETED"),
+        "{statuses:?}"
+    );
+    let order = [
+        "PENDING",
+        "PROCESSING_SAMPLES",
+        "AWAITING_SELECTION",
+        "PROCESSING_FINAL",
+        "COMPLETED",
+    ];
     let positions: Vec<usize> = statuses
         .iter()
         .map(|s| order.iter().position(|o| o == s).expect("known status"))
         .collect();
-    assert!(positions.windows(2).all(|w| w[0] < w[1]), "out of order or repeated: {statuses:?}");
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "out of order or repeated: {statuses:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -138,7 +191,10 @@ async fn a_rust_client_follows_a_generation_from_pending_to_completed() {
     let request_id = request_generation(&app, &token, &project, &model).await;
     let (statuses, completed) = follow(&app, &mut socket, &token, &request_id, false).await;
     assert_full_journey(&statuses);
-    assert!(completed, "the server completes the stream after a terminal status");
+    assert!(
+        completed,
+        "the server completes the stream after a terminal status"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -161,7 +217,11 @@ async fn a_subscriber_arriving_late_gets_the_current_state_at_once() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let r = app
-            .graphql_as(&token, "query($id: ID!) { generationRequest(id: $id) { status } }", json!({"id": request_id}))
+            .graphql_as(
+                &token,
+                "query($id: ID!) { generationRequest(id: $id) { status } }",
+                json!({"id": request_id}),
+            )
             .await;
         if r["data"]["generationRequest"]["status"] == "AWAITING_SELECTION" {
             break;
@@ -171,7 +231,10 @@ async fn a_subscriber_arriving_late_gets_the_current_state_at_once() {
     }
     let mut socket = connect(&app, "graphql-transport-ws", &token).await;
     let (statuses, _) = follow(&app, &mut socket, &token, &request_id, false).await;
-    assert_eq!(statuses.first().map(String::as_str), Some("AWAITING_SELECTION"));
+    assert_eq!(
+        statuses.first().map(String::as_str),
+        Some("AWAITING_SELECTION")
+    );
     assert_eq!(statuses.last().map(String::as_str), Some("COMPLETED"));
 }
 
@@ -183,8 +246,13 @@ async fn another_users_request_cannot_be_followed() {
     let (stranger, _) = app.sign_up("stranger-ws@example.com", "password-123").await;
     let mut socket = connect(&app, "graphql-transport-ws", &stranger).await;
     let subscribe = json!({"id": "1", "type": "subscribe", "payload": {"query": STATUS, "variables": {"id": request_id}}});
-    socket.send(Message::Text(subscribe.to_string().into())).await.expect("subscribe");
-    let reply = next_json(&mut socket, Duration::from_secs(5)).await.expect("reply");
+    socket
+        .send(Message::Text(subscribe.to_string().into()))
+        .await
+        .expect("subscribe");
+    let reply = next_json(&mut socket, Duration::from_secs(5))
+        .await
+        .expect("reply");
     // Refused as if it did not exist: an execution error in the stream (or an
     // `error` message), never data.
     let code = match reply["type"].as_str() {
@@ -192,7 +260,10 @@ async fn another_users_request_cannot_be_followed() {
         _ => reply["payload"]["errors"][0]["extensions"]["code"].clone(),
     };
     assert_eq!(code, "NOT_FOUND", "{reply}");
-    assert!(reply["payload"]["data"]["generationStatus"].is_null(), "{reply}");
+    assert!(
+        reply["payload"]["data"]["generationStatus"].is_null(),
+        "{reply}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -200,7 +271,8 @@ async fn the_graphql_ws_npm_client_follows_a_generation() {
     let app = TestApp::spawn().await;
     let (token, project, model) = user_with_project(&app, "npm-client@example.com").await;
     let request_id = request_generation(&app, &token, &project, &model).await;
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/follow-generation.mjs");
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/follow-generation.mjs");
     let output = tokio::process::Command::new("node")
         .arg(&script)
         .arg(app.url(""))
@@ -261,8 +333,13 @@ async fn without_redis_the_other_instance_hears_nothing() {
     let request_id = request_generation(&worker, &token, &project, &model).await;
     let mut socket = connect(&subscriber, "graphql-transport-ws", &token).await;
     let subscribe = json!({"id": "1", "type": "subscribe", "payload": {"query": STATUS, "variables": {"id": request_id}}});
-    socket.send(Message::Text(subscribe.to_string().into())).await.expect("subscribe");
-    let first = next_json(&mut socket, Duration::from_secs(5)).await.expect("current state");
+    socket
+        .send(Message::Text(subscribe.to_string().into()))
+        .await
+        .expect("subscribe");
+    let first = next_json(&mut socket, Duration::from_secs(5))
+        .await
+        .expect("current state");
     let first_status = first["payload"]["data"]["generationStatus"]["status"].clone();
     // The samples get made on the other instance; in-process events do not cross over.
     let later = next_json(&mut socket, Duration::from_secs(4)).await;
