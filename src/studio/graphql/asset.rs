@@ -188,7 +188,9 @@ impl AssetQuery {
         };
         match asset_for(ctx, &id, "id", action).await {
             Ok(a) if deleted == a.deleted_at.is_some() => Ok(Some(a)),
+            // Deleted rows are absent unless the caller may see them: null, not an error.
             Ok(_) | Err(AppError::NotFound(_)) => Ok(None),
+            Err(AppError::Forbidden) if deleted => Ok(None),
             Err(e) => Err(e.into()),
         }
     }

@@ -214,7 +214,9 @@ impl ProjectQuery {
         };
         match project_for(ctx, &id, "id", action).await {
             Ok(p) if deleted == p.deleted_at.is_some() => Ok(Some(p)),
+            // Deleted rows are absent unless the caller may see them: null, not an error.
             Ok(_) | Err(AppError::NotFound(_)) => Ok(None),
+            Err(AppError::Forbidden) if deleted => Ok(None),
             Err(e) => Err(e.into()),
         }
     }
