@@ -30,6 +30,7 @@
 //! | `CONTENT_BLOCKLIST` | a few words | comma-separated words the content check refuses |
 //! | `WORKER_LEASE_SECONDS` | `30` | a job whose worker stopped heart-beating is retried after this |
 //! | `WORKER_POLL_MS` | `250` | idle workers look for jobs this often |
+//! | `LOW_BALANCE_THRESHOLD` | `5.00` | a debit crossing below it sends a `billing_alert` notification |
 //! | `SUBSCRIPTION_RECHECK_MS` | `2000` | a status subscription re-reads the database this often |
 //! | `S3_BUCKET` | unset: files under `DATA_DIR/files` | S3-compatible bucket for asset files |
 //! | `S3_ENDPOINT`, `S3_REGION`, `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_ALLOW_HTTP` | | where and how to reach it (MinIO: endpoint + allow http) |
@@ -136,6 +137,8 @@ pub struct GenerationConfig {
     /// How often a `generationStatus` subscription re-reads the database even
     /// without an event (covers events lost while Redis was away).
     pub recheck_interval: Duration,
+    /// A debit that takes a balance below this sends a `billing_alert`.
+    pub low_balance_threshold: rust_decimal::Decimal,
 }
 
 /// Where mail goes.
@@ -420,6 +423,19 @@ impl Config {
                 10,
                 3_600_000,
             )?),
+            low_balance_threshold: match get("LOW_BALANCE_THRESHOLD") {
+                None => rust_decimal::Decimal::new(500, 2),
+                Some(raw) => raw
+                    .parse::<rust_decimal::Decimal>()
+                    .ok()
+                    .filter(|d| !d.is_sign_negative())
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            "LOW_BALANCE_THRESHOLD",
+                            format!("expected a non-negative amount, got '{raw}'"),
+                        )
+                    })?,
+            },
         };
 
         Ok(Self {

@@ -23,6 +23,35 @@ pub async fn status_changed(app: &App, request: &GenerationRequest) {
         .await;
 }
 
+/// After a debit that takes a balance below `LOW_BALANCE_THRESHOLD`, tell the
+/// person who spent (once per crossing, not on every debit below it).
+pub async fn warn_if_low(app: &App, payer: Payer, before: Decimal, after: Decimal, user_id: uuid::Uuid) {
+    let threshold = app.config.generation.low_balance_threshold;
+    if !(before >= threshold && after < threshold) {
+        return;
+    }
+    let whose = match payer {
+        Payer::User(_) => "Your credit balance",
+        Payer::Team(_) => "Your team's credit pool",
+    };
+    let created = async {
+        let mut conn = app.db.conn().await?;
+        crate::notifications::service::create(
+            &mut conn,
+            user_id,
+            "billing_alert",
+            &format!("{whose} is low: {after} credits left."),
+            json!({"balance": after.to_string(), "threshold": threshold.to_string()}),
+        )
+        .await
+    }
+    .await;
+    match created {
+        Ok(note) => crate::notifications::service::publish(app, &note).await,
+        Err(e) => tracing::warn!(error = ?e, "could not write a low-balance alert"),
+    }
+}
+
 /// After a committed balance change: clear the cached profile and tell dashboards.
 pub async fn balance_changed(app: &App, payer: Payer, balance: Decimal) {
     if let Payer::User(user_id) = payer {

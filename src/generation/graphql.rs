@@ -261,6 +261,8 @@ impl GenerationMutation {
         if let Some((payer, balance)) = charged {
             events::status_changed(app, &request).await;
             events::balance_changed(app, payer, balance).await;
+            let cost = request.credits_cost_sample.unwrap_or_default();
+            events::warn_if_low(app, payer, balance + cost, balance, user_id).await;
             app.generation_wakeup.notify_waiters();
         }
         Ok(RequestGenerationPayload {

@@ -163,6 +163,27 @@ pub async fn create(
         .await?)
 }
 
+/// A public system template: nobody's, read by everyone, changed by platform admins.
+pub async fn create_system(conn: &mut AsyncPgConnection, new: NewTemplate) -> AppResult<Template> {
+    check_tags(&new.tags)?;
+    validate::object("sourceData", &new.source_data)?;
+    Ok(diesel::insert_into(templates::table)
+        .values((
+            templates::user_id.eq(None::<Uuid>),
+            templates::team_id.eq(None::<Uuid>),
+            templates::name.eq(new.name),
+            templates::description.eq(new.description),
+            templates::category.eq(new.category),
+            templates::preview_url.eq(new.preview_url),
+            templates::source_data.eq(new.source_data),
+            templates::tags.eq(Some(serde_json::json!(new.tags))),
+            templates::is_public.eq(true),
+        ))
+        .returning(Template::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
 #[derive(AsChangeset, Default)]
 #[diesel(table_name = templates)]
 pub struct TemplateChanges {

@@ -68,8 +68,12 @@ pub(crate) async fn template_for(
         return Err(AppError::NotFound("template"));
     }
     if holder == Holder::Public {
-        // System templates change through platform administration, not here.
-        return Err(AppError::Forbidden);
+        // System templates are the platform's: only platform admins change them.
+        return if caller(ctx).is_platform_admin() {
+            Ok(template)
+        } else {
+            Err(AppError::Forbidden)
+        };
     }
     authorize(ctx, holder, Resource::Template, action).await?;
     Ok(template)
@@ -132,6 +136,9 @@ pub struct CreateTemplateInput {
     pub source_data: serde_json::Value,
     #[graphql(default)]
     pub tags: Vec<String>,
+    /// A public system template of the platform (platform admins only).
+    #[graphql(default)]
+    pub system: bool,
 }
 
 #[derive(InputObject)]
@@ -170,7 +177,8 @@ pub struct TemplateMutation;
 
 #[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
 impl TemplateMutation {
-    /// Saves a private template, personal or in a team (EDITOR).
+    /// Saves a private template, personal or in a team (EDITOR), or a public system
+    /// template (`system: true`, platform admins).
     async fn create_template(
         &self,
         ctx: &Context<'_>,
@@ -198,7 +206,11 @@ impl TemplateMutation {
             tags: input.tags,
         };
         let mut conn = app(ctx).db.conn().await?;
-        let template = templates::create(&mut conn, user_id, team_id, new).await?;
+        let template = if input.system {
+            templates::create_system(&mut conn, new).await?
+        } else {
+            templates::create(&mut conn, user_id, team_id, new).await?
+        };
         Ok(CreateTemplatePayload { template })
     }
 
