@@ -25,7 +25,13 @@ pub async fn status_changed(app: &App, request: &GenerationRequest) {
 
 /// After a debit that takes a balance below `LOW_BALANCE_THRESHOLD`, tell the
 /// person who spent (once per crossing, not on every debit below it).
-pub async fn warn_if_low(app: &App, payer: Payer, before: Decimal, after: Decimal, user_id: uuid::Uuid) {
+pub async fn warn_if_low(
+    app: &App,
+    payer: Payer,
+    before: Decimal,
+    after: Decimal,
+    user_id: uuid::Uuid,
+) {
     let threshold = app.config.generation.low_balance_threshold;
     if !(before >= threshold && after < threshold) {
         return;

@@ -301,6 +301,8 @@ impl GenerationMutation {
             service::select_sample(app, &request, sample_id, actor).await?;
         events::status_changed(app, &request).await;
         events::balance_changed(app, payer, balance).await;
+        let cost = request.credits_cost_final.unwrap_or_default();
+        events::warn_if_low(app, payer, balance + cost, balance, actor).await;
         app.generation_wakeup.notify_waiters();
         Ok(SelectGenerationSamplePayload {
             generation_request: request,

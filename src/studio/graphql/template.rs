@@ -190,13 +190,24 @@ impl TemplateMutation {
             .as_ref()
             .map(|id| GlobalId::decode_uuid(id, NodeType::Team, "teamId"))
             .transpose()?;
-        authorize(
-            ctx,
-            Holder::of(team_id, user_id),
-            Resource::Template,
-            Action::Create,
-        )
-        .await?;
+        if input.system {
+            if !caller(ctx).is_platform_admin() {
+                return Err(AppError::Forbidden.into());
+            }
+            if team_id.is_some() {
+                return Err(
+                    AppError::bad_input("teamId", "a system template belongs to no team").into(),
+                );
+            }
+        } else {
+            authorize(
+                ctx,
+                Holder::of(team_id, user_id),
+                Resource::Template,
+                Action::Create,
+            )
+            .await?;
+        }
         let new = NewTemplate {
             name: validate::name("name", &input.name, 100)?,
             description: validate::optional_text("description", input.description, 5000)?,
