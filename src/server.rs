@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::accounts;
@@ -43,6 +44,9 @@ pub fn router(app: AppState) -> Router {
         .route("/files/{asset_id}", get(download))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        // Refuses an oversized body with 413 before reading it (the GraphQL extractor
+        // streams the body itself, so axum's own limit does not apply to it).
+        .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())
         .with_state(ServerState { app, schema })
@@ -95,7 +99,8 @@ async fn execute(
                 request
                     .data(caller)
                     .data(info)
-                    .data(SignedInDuringRequest::default()),
+                    .data(SignedInDuringRequest::default())
+                    .data(graphql::request_loaders(state.app.clone())),
             )
             .await
             .into(),

@@ -8,6 +8,10 @@ pub mod pagination;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use crate::app::AppState;
 
 /// The query root: one part per domain.
@@ -58,6 +62,8 @@ pub type AtelierSchema = Schema<Query, Mutation, Subscription>;
 /// `Loader<Key>` on it for its own key types.
 pub struct Loaders {
     pub app: AppState,
+    /// Bumped on every use of the loaders of one request (see [`request_loaders`]).
+    activity: Arc<AtomicU64>,
 }
 
 /// The schema's shape, without runtime data: shared by the server and `sdl()`.
@@ -71,7 +77,8 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 
 /// The schema served by this process.
 pub fn build_schema(app: AppState) -> AtelierSchema {
-    let loaders = DataLoader::new(Loaders { app: app.clone() }, tokio::spawn);
+    // Subscriptions and other callers without per-request loaders use this one.
+    let loaders = new_loaders(app.clone());
     builder().data(app).data(loaders).finish()
 }
 
@@ -87,5 +94,50 @@ pub fn app<'a>(ctx: &Context<'a>) -> &'a AppState {
 
 /// The DataLoader registry inside a resolver.
 pub fn loaders<'a>(ctx: &Context<'a>) -> &'a DataLoader<Loaders> {
-    ctx.data_unchecked::<DataLoader<Loaders>>()
+    let loaders = ctx.data_unchecked::<DataLoader<Loaders>>();
+    loaders.loader().activity.fetch_add(1, Ordering::Relaxed);
+    loaders
+}
+
+/// The loaders of one HTTP request: one batch per relation per level, however
+/// long it takes to resolve a level.
+///
+/// A level (say 2000 assets) is not resolved in one go: nested `FuturesUnordered`
+/// yield back to the executor every few items, and a fixed delay would fire
+/// part-way and split the batch. So a batch starts only once the request has
+/// stopped asking its loaders for more (its activity counter settled), which
+/// makes the number of SQL statements of a query independent of its page size.
+pub fn request_loaders(app: AppState) -> DataLoader<Loaders> {
+    new_loaders(app)
+}
+
+fn new_loaders(app: AppState) -> DataLoader<Loaders> {
+    let activity = Arc::new(AtomicU64::new(0));
+    let watched = activity.clone();
+    DataLoader::new(Loaders { app, activity }, move |batch| {
+        let activity = watched.clone();
+        tokio::spawn(async move {
+            settle(&activity).await;
+            batch.await;
+        })
+    })
+    // A page of 100 projects x 20 assets asks for 2000 keys at once: never split it.
+    .max_batch_size(50_000)
+    .delay(Duration::from_millis(1))
+}
+
+/// Waits until `activity` stops moving across a few scheduler turns (at most 50 ms).
+async fn settle(activity: &AtomicU64) {
+    let started = Instant::now();
+    loop {
+        let before = activity.load(Ordering::Relaxed);
+        for _ in 0..4 {
+            tokio::task::yield_now().await;
+        }
+        if activity.load(Ordering::Relaxed) == before
+            || started.elapsed() > Duration::from_millis(50)
+        {
+            return;
+        }
+    }
 }

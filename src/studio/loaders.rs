@@ -198,7 +198,7 @@ impl Loader<AssetsPage> for Loaders {
             let parents: Vec<Uuid> = group.iter().map(|k| k.project_id).collect();
             // Window function: the page of every parent in one statement.
             let rows: Vec<Asset> = diesel::sql_query(
-                "SELECT * FROM (SELECT a.*, row_number() OVER (PARTITION BY a.project_id ORDER BY a.created_at, a.id) - 1 AS position \
+                "SELECT * FROM (SELECT a.*, a.type AS type_, row_number() OVER (PARTITION BY a.project_id ORDER BY a.created_at, a.id) - 1 AS position \
                  FROM assets a WHERE a.project_id = ANY($1) AND (a.deleted_at IS NOT NULL) = $2) ranked \
                  WHERE position >= $3 AND position < $3 + $4 ORDER BY project_id, position",
             )

@@ -11,7 +11,7 @@ use crate::accounts::loaders::UserById;
 use crate::accounts::model::User;
 use crate::authz::matrix::{Action, Resource, Role};
 use crate::authz::require_user;
-use crate::authz::roles::{authorize, can, can_read, role_on, Holder};
+use crate::authz::roles::{authorize, can, role_on, Holder};
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
@@ -64,28 +64,23 @@ impl Project {
         loaders(ctx).load_one(UserById(self.user_id)).await
     }
 
-    /// The template it started from, when the caller can see it.
+    /// The template it started from.
     async fn template(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Template>> {
         let Some(id) = self.template_id else {
             return Ok(None);
         };
-        match loaders(ctx).load_one(TemplateById(id)).await? {
-            Some(t) if t.is_public || can_read(ctx, t.holder(), Resource::Template).await? => {
-                Ok(Some(t))
-            }
-            _ => Ok(None),
-        }
+        // A project only ever points at a public template or one of its own holder
+        // (checked when it is set), so whoever reads the project may read it.
+        loaders(ctx).load_one(TemplateById(id)).await
     }
 
-    /// Its brand kit override, when the caller can see it.
+    /// Its brand kit override.
     async fn brand_kit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<BrandKit>> {
         let Some(id) = self.brand_kit_id else {
             return Ok(None);
         };
-        match loaders(ctx).load_one(BrandKitById(id)).await? {
-            Some(kit) if can_read(ctx, kit.holder(), Resource::BrandKit).await? => Ok(Some(kit)),
-            _ => Ok(None),
-        }
+        // Set only to a kit of the project's own holder (checked when it is set).
+        loaders(ctx).load_one(BrandKitById(id)).await
     }
 
     /// Its assets, oldest first; `deleted: true` lists the soft-deleted ones (ADMIN).
