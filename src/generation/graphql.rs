@@ -340,13 +340,16 @@ impl GenerationMutation {
             .into());
         }
         let app = app(ctx);
-        worker::fail_request(
+        let ended = worker::fail_request(
             app,
             request.id,
             GenerationStatus::Cancelled,
             Some("cancelled".into()),
         )
         .await?;
+        if !ended {
+            return Err(AppError::Conflict("the request has already ended".into()).into());
+        }
         let mut conn = app.db.conn().await?;
         let request = service::load(&mut conn, request.id).await?;
         if request.status != GenerationStatus::Cancelled {

@@ -16,6 +16,9 @@ use crate::credits::ledger::{self, Movement, Payer};
 use crate::credits::usage::{self, UsageEntry};
 use crate::db::schema::{ai_model_versions, ai_models, generation_jobs, generation_requests};
 use crate::error::{AppError, AppResult};
+use crate::graphql::id::{GlobalId, NodeType};
+use crate::notifications::model::Notification;
+use crate::notifications::service as notifications;
 use crate::studio::model::Project;
 
 pub const MAX_PROMPT_CHARS: usize = 4000;
@@ -406,12 +409,23 @@ pub async fn select_sample(
 /// non-terminal status it is in, refunding each phase that was paid for and not
 /// delivered, exactly once (the `*_refunded_at` marks are set in the same
 /// statement-guarded transaction). Returns `None` if it had already ended.
+#[expect(
+    clippy::type_complexity,
+    reason = "the request, the new balances and the notification written"
+)]
 pub async fn finish_unsuccessfully(
     conn: &mut AsyncPgConnection,
     request_id: Uuid,
     to: GenerationStatus,
     error_message: Option<String>,
-) -> AppResult<Option<(GenerationRequest, Vec<(Payer, Decimal)>)>> {
+    notice: Option<&str>,
+) -> AppResult<
+    Option<(
+        GenerationRequest,
+        Vec<(Payer, Decimal)>,
+        Option<Notification>,
+    )>,
+> {
     conn.transaction(async |conn| {
         let current: GenerationRequest = generation_requests::table
             .find(request_id)
@@ -484,7 +498,23 @@ pub async fn finish_unsuccessfully(
             },
         )
         .await?;
-        Ok(Some((updated, balances)))
+        let note = match notice {
+            Some(text) => Some(
+                notifications::create(
+                    conn,
+                    current.user_id,
+                    "generation_failed",
+                    text,
+                    json!({
+                        "generationRequestId": GlobalId::uuid(NodeType::GenerationRequest, request_id),
+                        "status": to.as_db_str(),
+                    }),
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        Ok(Some((updated, balances, note)))
     })
     .await
 }

@@ -18,7 +18,9 @@ use uuid::Uuid;
 
 use super::events;
 use super::model::{GenerationRequest, GenerationStatus};
-use super::providers::{generator_for, parse_hex, Blocklist, ContentSafety, ImageSpec};
+use super::providers::{
+    generator_for, parse_hex, Blocklist, ContentSafety, ImageGenerator, ImageSpec, OutputFormat,
+};
 use super::service::{self, Parameters};
 use crate::app::App;
 use crate::credits::usage::{self, UsageEntry};
@@ -27,6 +29,7 @@ use crate::db::schema::{
     workbenches,
 };
 use crate::error::{AppError, AppResult};
+use crate::graphql::id::{GlobalId, NodeType};
 use crate::notifications::service as notifications;
 use crate::studio::model::AssetType;
 
@@ -232,49 +235,39 @@ async fn retry_or_fail(
         Some(format!("generation failed: {error}")),
     )
     .await
+    .map(|_| ())
 }
 
-/// Ends a request unsuccessfully with its refunds, then tells its watchers.
+/// Ends a request unsuccessfully with its refunds (and, unless the user cancelled
+/// it, a notification written in the same transaction), then tells its watchers.
+/// Returns false when the request had already ended.
 pub async fn fail_request(
     app: &App,
     request_id: Uuid,
     to: GenerationStatus,
     message: Option<String>,
-) -> AppResult<()> {
+) -> AppResult<bool> {
+    let notice = match to {
+        GenerationStatus::Cancelled => None,
+        GenerationStatus::ContentRejected => {
+            Some("Your generation was refused by the content check; your credits were refunded.")
+        }
+        _ => Some("Your generation failed; unused credits were refunded."),
+    };
     let mut conn = app.worker_db.conn().await?;
-    let Some((request, balances)) =
-        service::finish_unsuccessfully(&mut conn, request_id, to, message.clone()).await?
+    let Some((request, balances, note)) =
+        service::finish_unsuccessfully(&mut conn, request_id, to, message, notice).await?
     else {
-        return Ok(());
+        return Ok(false);
     };
-    let kind = if to == GenerationStatus::Cancelled {
-        None
-    } else {
-        Some("generation_failed")
-    };
-    if let Some(kind) = kind {
-        let text = match to {
-            GenerationStatus::ContentRejected => {
-                "Your generation was refused by the content check; your credits were refunded."
-                    .to_string()
-            }
-            _ => "Your generation failed; unused credits were refunded.".to_string(),
-        };
-        let note = notifications::create(
-            &mut conn,
-            request.user_id,
-            kind,
-            &text,
-            json!({"generationRequestId": request.id, "status": to.as_db_str()}),
-        )
-        .await?;
+    if let Some(note) = note {
         notifications::publish(app, &note).await;
     }
     events::status_changed(app, &request).await;
     for (payer, balance) in balances {
         events::balance_changed(app, payer, balance).await;
     }
-    Ok(())
+    Ok(true)
 }
 
 use service::load;
@@ -312,6 +305,35 @@ async fn palette(
                 .collect()
         })
         .unwrap_or_default())
+}
+
+/// Samples keep the requested aspect ratio, at most 512 pixels on a side.
+fn sample_size(width: u32, height: u32) -> (u32, u32) {
+    let longest = width.max(height).max(1);
+    if longest <= 512 {
+        return (width, height);
+    }
+    let scale = |side: u32| ((u64::from(side) * 512 / u64::from(longest)) as u32).max(16);
+    (scale(width), scale(height))
+}
+
+/// Generates, and checks the bytes are an image of the requested format (a
+/// remote provider may answer anything); a mismatch is a failed attempt.
+async fn generate_checked(
+    generator: &dyn ImageGenerator,
+    spec: &ImageSpec,
+) -> anyhow::Result<Vec<u8>> {
+    let bytes = generator.generate(spec).await?;
+    let expected = match spec.format {
+        OutputFormat::Png => image::ImageFormat::Png,
+        OutputFormat::Jpeg => image::ImageFormat::Jpeg,
+        OutputFormat::Webp => image::ImageFormat::WebP,
+    };
+    match image::guess_format(&bytes) {
+        Ok(found) if found == expected => Ok(bytes),
+        Ok(found) => anyhow::bail!("the provider returned {found:?}, not {expected:?}"),
+        Err(_) => anyhow::bail!("the provider returned something that is not an image"),
+    }
 }
 
 /// Stable ids, so a retried job finds the assets it already made.
@@ -398,9 +420,14 @@ async fn samples(app: &App, job: &Job) -> AppResult<Outcome> {
     let (parameters, version_parameters) = spec_parts(&mut conn, &request).await?;
     let palette = palette(&mut conn, request.project_id).await?;
     let generator = generator_for(&version_parameters, &app.http).map_err(AppError::internal)?;
-    let sample_size = (parameters.width.min(512), parameters.height.min(512));
-    let mut sample_meta = Vec::new();
+    let sample_size = sample_size(parameters.width, parameters.height);
+    let resolution = format!("{}x{}", sample_size.0, sample_size.1);
+    let mut made = Vec::new();
     for i in 0..parameters.sample_count {
+        // A request cancelled (or timed out) meanwhile needs no more images.
+        if load(&mut conn, request.id).await?.status != GenerationStatus::ProcessingSamples {
+            return Ok(Outcome::Done);
+        }
         let variant = format!("sample-{i}");
         let spec = ImageSpec {
             prompt: request.input_prompt.clone(),
@@ -412,11 +439,10 @@ async fn samples(app: &App, job: &Job) -> AppResult<Outcome> {
             palette: palette.clone(),
             model: request.ai_model_used.clone().unwrap_or_default(),
         };
-        let bytes = match generator.generate(&spec).await {
+        let bytes = match generate_checked(generator.as_ref(), &spec).await {
             Ok(bytes) => bytes,
             Err(e) => return Ok(Outcome::Retry(format!("{e:#}"))),
         };
-        let id = asset_id(request.id, &variant);
         let key = format!(
             "generated/{}/{variant}.{}",
             request.id,
@@ -426,22 +452,21 @@ async fn samples(app: &App, job: &Job) -> AppResult<Outcome> {
             .put(&key, bytes)
             .await
             .map_err(AppError::internal)?;
-        let resolution = format!("{}x{}", sample_size.0, sample_size.1);
-        insert_asset(
-            &mut conn,
-            &request,
-            id,
-            &format!("Sample {}", i + 1),
-            &key,
-            &parameters,
-            &resolution,
-            false,
-            &variant,
-        )
-        .await?;
-        sample_meta
-            .push(json!({"id": id, "url": key, "resolution": resolution, "variant": variant}));
+        made.push(NewAsset {
+            id: asset_id(request.id, &variant),
+            name: format!("Sample {}", i + 1),
+            key,
+            resolution: resolution.clone(),
+            is_final: false,
+            variant,
+        });
     }
+    let sample_meta: Vec<Value> = made
+        .iter()
+        .map(
+            |a| json!({"id": a.id, "url": a.key, "resolution": a.resolution, "variant": a.variant}),
+        )
+        .collect();
 
     let selection_deadline = service::deadline_after(app.config.generation.selection_deadline);
     let elapsed = started.elapsed().as_millis() as i32;
@@ -462,6 +487,11 @@ async fn samples(app: &App, job: &Job) -> AppResult<Outcome> {
                     .await
                     .optional()?;
             if moved.is_some() {
+                // Only a request still waiting for them gets the assets: a cancelled
+                // (refunded) one must not keep images it did not pay for.
+                for asset in &made {
+                    insert_asset(conn, &request, asset, &parameters).await?;
+                }
                 usage::record(
                     conn,
                     UsageEntry {
@@ -483,18 +513,30 @@ async fn samples(app: &App, job: &Job) -> AppResult<Outcome> {
     Ok(Outcome::Done)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An image made by a job, stored, waiting for its row.
+struct NewAsset {
+    id: Uuid,
+    name: String,
+    key: String,
+    resolution: String,
+    is_final: bool,
+    variant: String,
+}
+
 async fn insert_asset(
     conn: &mut AsyncPgConnection,
     request: &GenerationRequest,
-    id: Uuid,
-    name: &str,
-    key: &str,
+    asset: &NewAsset,
     parameters: &Parameters,
-    resolution: &str,
-    is_final: bool,
-    variant: &str,
 ) -> AppResult<()> {
+    let (id, name, key, resolution, is_final, variant) = (
+        asset.id,
+        asset.name.as_str(),
+        asset.key.as_str(),
+        asset.resolution.as_str(),
+        asset.is_final,
+        asset.variant.as_str(),
+    );
     diesel::insert_into(assets::table)
         .values((
             assets::id.eq(id),
@@ -560,7 +602,7 @@ async fn final_image(app: &App, job: &Job) -> AppResult<Outcome> {
         palette,
         model: request.ai_model_used.clone().unwrap_or_default(),
     };
-    let bytes = match generator.generate(&spec).await {
+    let bytes = match generate_checked(generator.as_ref(), &spec).await {
         Ok(bytes) => bytes,
         Err(e) => return Ok(Outcome::Retry(format!("{e:#}"))),
     };
@@ -574,24 +616,31 @@ async fn final_image(app: &App, job: &Job) -> AppResult<Outcome> {
         .put(&key, bytes)
         .await
         .map_err(AppError::internal)?;
-    let resolution = format!("{}x{}", parameters.width, parameters.height);
-    insert_asset(
-        &mut conn,
-        &request,
+    let final_asset = NewAsset {
         id,
-        "Final",
-        &key,
-        &parameters,
-        &resolution,
-        true,
-        &variant,
-    )
-    .await?;
+        name: "Final".into(),
+        key,
+        resolution: format!("{}x{}", parameters.width, parameters.height),
+        is_final: true,
+        variant: variant.clone(),
+    };
 
     let elapsed = request.processing_time_ms.unwrap_or(0) + started.elapsed().as_millis() as i32;
     let conn: &mut AsyncPgConnection = &mut conn;
     let done = conn
         .transaction(async |conn| {
+            // Lock the request: a cancel racing with us either ended it already
+            // (then no final is recorded) or waits until it is Completed.
+            let status: GenerationStatus = generation_requests::table
+                .find(request.id)
+                .select(generation_requests::status)
+                .for_update()
+                .first(conn)
+                .await?;
+            if status != GenerationStatus::ProcessingFinal {
+                return Ok::<_, AppError>(None);
+            }
+            insert_asset(conn, &request, &final_asset, &parameters).await?;
             let done: Option<GenerationRequest> =
                 diesel::update(generation_requests::table.find(request.id))
                     .filter(generation_requests::status.eq(GenerationStatus::ProcessingFinal))
@@ -607,7 +656,7 @@ async fn final_image(app: &App, job: &Job) -> AppResult<Outcome> {
                     .await
                     .optional()?;
             let Some(done) = done else {
-                return Ok::<_, AppError>(None);
+                return Ok(None);
             };
             usage::record(
                 conn,
@@ -625,7 +674,10 @@ async fn final_image(app: &App, job: &Job) -> AppResult<Outcome> {
                 done.user_id,
                 "generation_complete",
                 "Your image is ready.",
-                json!({"generationRequestId": done.id, "assetId": id}),
+                json!({
+                    "generationRequestId": GlobalId::uuid(NodeType::GenerationRequest, done.id),
+                    "assetId": GlobalId::uuid(NodeType::Asset, id),
+                }),
             )
             .await?;
             Ok(Some((done, note)))
