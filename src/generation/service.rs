@@ -405,27 +405,25 @@ pub async fn select_sample(
     .await
 }
 
+/// A request ended by [`finish_unsuccessfully`]: the row, the balances its refunds
+/// left, and the notification written.
+pub type Finished = (
+    GenerationRequest,
+    Vec<(Payer, Decimal)>,
+    Option<Notification>,
+);
+
 /// Ends a request in `to` (Failed, Cancelled, ContentRejected) from whatever
 /// non-terminal status it is in, refunding each phase that was paid for and not
 /// delivered, exactly once (the `*_refunded_at` marks are set in the same
 /// statement-guarded transaction). Returns `None` if it had already ended.
-#[expect(
-    clippy::type_complexity,
-    reason = "the request, the new balances and the notification written"
-)]
 pub async fn finish_unsuccessfully(
     conn: &mut AsyncPgConnection,
     request_id: Uuid,
     to: GenerationStatus,
     error_message: Option<String>,
     notice: Option<&str>,
-) -> AppResult<
-    Option<(
-        GenerationRequest,
-        Vec<(Payer, Decimal)>,
-        Option<Notification>,
-    )>,
-> {
+) -> AppResult<Option<Finished>> {
     conn.transaction(async |conn| {
         let current: GenerationRequest = generation_requests::table
             .find(request_id)
