@@ -1,4 +1,4 @@
-//! Fixed-window rate limits: in Redis when configured (shared by every instance),
+//! Rate limits over windows that open with a key's first hit: in Redis when configured (shared by every instance),
 //! otherwise in this process.
 
 use std::collections::HashMap;
@@ -31,29 +31,32 @@ impl RateLimiter {
         Self::Memory(Mutex::new(HashMap::new()))
     }
 
-    /// Counts one hit on `key`; over `limit` hits in the current `window`, the
-    /// caller gets `RATE_LIMITED` with the seconds until the window ends.
+    /// Counts one hit on `key`; over `limit` hits in a window of `window` that
+    /// starts with the first hit, the caller gets `RATE_LIMITED` with the seconds
+    /// until the window ends. (Windows start at the first hit rather than on the
+    /// clock's minute, so a burst is never split across two windows.)
     pub async fn hit(&self, key: &str, limit: u64, window: Duration) -> Result<(), AppError> {
         let window_secs = window.as_secs().max(1);
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
-        let window_index = now / window_secs;
-        let retry_after_secs = (window_index + 1) * window_secs - now;
-        let count = match self {
+        let (count, retry_after_secs) = match self {
             Self::Redis { conn, prefix } => {
                 let mut conn = conn.clone();
-                let redis_key = format!("{prefix}:rl:{key}:{window_index}");
-                let result: redis::RedisResult<(u64,)> = redis::pipe()
+                let redis_key = format!("{prefix}:rl:{key}");
+                // SET NX EX opens the window; INCR keeps its TTL. Works on any Redis.
+                let result: redis::RedisResult<(u64, i64)> = redis::pipe()
                     .atomic()
-                    .incr(&redis_key, 1u64)
-                    .expire(&redis_key, window_secs as i64 + 1)
+                    .cmd("SET")
+                    .arg(&redis_key)
+                    .arg(0)
+                    .arg("EX")
+                    .arg(window_secs)
+                    .arg("NX")
                     .ignore()
+                    .incr(&redis_key, 1u64)
+                    .ttl(&redis_key)
                     .query_async(&mut conn)
                     .await;
                 match result {
-                    Ok((count,)) => count,
+                    Ok((count, ttl)) => (count, u64::try_from(ttl).unwrap_or(window_secs).max(1)),
                     Err(e) => {
                         // Failing open: an unreachable Redis must not lock everyone out.
                         tracing::warn!(error = %e, "rate limiter unavailable");
@@ -62,16 +65,20 @@ impl RateLimiter {
                 }
             }
             Self::Memory(map) => {
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap_or_default()
+                    .as_secs();
                 let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
                 if map.len() > 100_000 {
-                    map.retain(|_, (w, _)| *w == window_index);
+                    map.retain(|_, (start, _)| now < *start + window_secs);
                 }
-                let entry = map.entry(key.to_string()).or_insert((window_index, 0));
-                if entry.0 != window_index {
-                    *entry = (window_index, 0);
+                let entry = map.entry(key.to_string()).or_insert((now, 0));
+                if now >= entry.0 + window_secs {
+                    *entry = (now, 0);
                 }
                 entry.1 += 1;
-                entry.1
+                (entry.1, (entry.0 + window_secs).saturating_sub(now).max(1))
             }
         };
         if count > limit {
