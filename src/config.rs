@@ -32,6 +32,8 @@
 //! | `WORKER_POLL_MS` | `250` | idle workers look for jobs this often |
 //! | `LOW_BALANCE_THRESHOLD` | `5.00` | a debit crossing below it sends a `billing_alert` notification |
 //! | `SUBSCRIPTION_RECHECK_MS` | `2000` | a status subscription re-reads the database this often |
+//! | `QUERY_MAX_DEPTH`, `QUERY_MAX_ALIASES`, `QUERY_MAX_ROOT_FIELDS`, `QUERY_MAX_DIRECTIVES`, `QUERY_MAX_FRAGMENT_DEPTH`, `QUERY_MAX_BYTES` | `12`, `30`, `20`, `5`, `8`, `32768` | query shape limits |
+//! | `QUERY_BUDGET_ANONYMOUS`, `_FREE`, `_PRO`, `_TEAM`, `_ENTERPRISE`, `_API_CLIENT` | `10000`, `50000`, `200000`, `500000`, `1000000`, `200000` | complexity a query may cost |
 //! | `S3_BUCKET` | unset: files under `DATA_DIR/files` | S3-compatible bucket for asset files |
 //! | `S3_ENDPOINT`, `S3_REGION`, `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_ALLOW_HTTP` | | where and how to reach it (MinIO: endpoint + allow http) |
 //!
@@ -141,6 +143,17 @@ pub struct GenerationConfig {
     pub low_balance_threshold: rust_decimal::Decimal,
 }
 
+/// Complexity budgets: what one query may cost, by who asks.
+#[derive(Debug, Clone)]
+pub struct BudgetConfig {
+    pub anonymous: u64,
+    pub free: u64,
+    pub pro: u64,
+    pub team: u64,
+    pub enterprise: u64,
+    pub api_client: u64,
+}
+
 /// Where mail goes.
 #[derive(Debug, Clone)]
 pub struct MailConfig {
@@ -170,6 +183,8 @@ pub struct Config {
     pub mail: MailConfig,
     pub storage: StorageConfig,
     pub generation: GenerationConfig,
+    pub limits: crate::graphql::limits::Limits,
+    pub budgets: BudgetConfig,
 }
 
 impl Config {
@@ -438,6 +453,26 @@ impl Config {
             },
         };
 
+        let number = |name: &'static str, default: u64, max: u64| {
+            parse_number(get(name), name, default, 1, max)
+        };
+        let limits = crate::graphql::limits::Limits {
+            max_depth: number("QUERY_MAX_DEPTH", 12, 1000)?,
+            max_aliases: number("QUERY_MAX_ALIASES", 30, 100_000)?,
+            max_root_fields: number("QUERY_MAX_ROOT_FIELDS", 20, 100_000)?,
+            max_directives_per_field: number("QUERY_MAX_DIRECTIVES", 5, 1000)?,
+            max_fragment_depth: number("QUERY_MAX_FRAGMENT_DEPTH", 8, 1000)?,
+            max_document_bytes: number("QUERY_MAX_BYTES", 32 * 1024, 10 * 1024 * 1024)?,
+        };
+        let budgets = BudgetConfig {
+            anonymous: number("QUERY_BUDGET_ANONYMOUS", 10_000, u64::MAX / 2)?,
+            free: number("QUERY_BUDGET_FREE", 50_000, u64::MAX / 2)?,
+            pro: number("QUERY_BUDGET_PRO", 200_000, u64::MAX / 2)?,
+            team: number("QUERY_BUDGET_TEAM", 500_000, u64::MAX / 2)?,
+            enterprise: number("QUERY_BUDGET_ENTERPRISE", 1_000_000, u64::MAX / 2)?,
+            api_client: number("QUERY_BUDGET_API_CLIENT", 200_000, u64::MAX / 2)?,
+        };
+
         Ok(Self {
             environment,
             database: DatabaseConfig {
@@ -454,6 +489,8 @@ impl Config {
             mail,
             storage,
             generation,
+            limits,
+            budgets,
         })
     }
 }

@@ -30,6 +30,12 @@ pub enum AppError {
     },
     /// Sign-in of an account with MFA needs a valid, unused TOTP code.
     MfaRequired(&'static str),
+    /// A query over one of the limits (`limit` names it).
+    QueryTooComplex {
+        limit: &'static str,
+        measured: u64,
+        max: u64,
+    },
     Internal(anyhow::Error),
 }
 
@@ -62,6 +68,11 @@ impl AppError {
                 format!("too many requests, retry in {retry_after_secs} s")
             }
             Self::MfaRequired(message) => (*message).into(),
+            Self::QueryTooComplex {
+                limit,
+                measured,
+                max,
+            } => format!("the query is over the {limit} limit: {measured} > {max}"),
             Self::Internal(_) => "Internal server error".into(),
         }
     }
@@ -77,6 +88,7 @@ impl AppError {
             Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::MfaRequired(_) => "MFA_REQUIRED",
+            Self::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -201,6 +213,15 @@ impl ErrorExtensions for AppError {
                     } => e.set("field", field.as_str()),
                     Self::RateLimited { retry_after_secs } => {
                         e.set("retryAfter", *retry_after_secs)
+                    }
+                    Self::QueryTooComplex {
+                        limit,
+                        measured,
+                        max,
+                    } => {
+                        e.set("limit", *limit);
+                        e.set("measured", *measured);
+                        e.set("max", *max);
                     }
                     _ => {}
                 }

@@ -17,8 +17,12 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::accounts;
-use crate::app::AppState;
+use crate::accounts::model::SubscriptionTier;
+use crate::accounts::profile_cache;
+use crate::app::{App, AppState};
+use crate::authz::Caller;
 use crate::authz::{RequestInfo, SignedInDuringRequest};
+use crate::error::AppError;
 use crate::graphql::{self, AtelierSchema};
 use crate::studio;
 
@@ -81,36 +85,81 @@ fn request_info(headers: &HeaderMap, peer: SocketAddr) -> RequestInfo {
     }
 }
 
-/// Authenticates, then runs the operation with the caller in its context.
+/// An error response of a request refused before it ran.
+fn refused(error: AppError) -> async_graphql::Response {
+    let error: async_graphql::Error = error.into();
+    let mut error = error.into_server_error(Default::default());
+    error.locations.clear();
+    async_graphql::Response::from_errors(vec![error])
+}
+
+/// The complexity budget of a caller: by plan for users, fixed for API clients.
+async fn budget_of(app: &App, caller: &Caller) -> u64 {
+    let budgets = &app.config.budgets;
+    match caller {
+        Caller::Anonymous => budgets.anonymous,
+        Caller::ApiClient { .. } => budgets.api_client,
+        Caller::Session { user_id, .. } => {
+            let profile = profile_cache::load(&app.cache, &app.db, &[*user_id]).await;
+            match profile.ok().and_then(|p| p.get(user_id).map(|p| p.tier())) {
+                Some(SubscriptionTier::Pro) => budgets.pro,
+                Some(SubscriptionTier::Team) => budgets.team,
+                Some(SubscriptionTier::Enterprise) => budgets.enterprise,
+                _ => budgets.free,
+            }
+        }
+    }
+}
+
+/// Checks the limits, authenticates, checks the caller's budget, then runs the
+/// operation with the caller in its context. A query over a limit runs nothing:
+/// the shape limits are checked before authentication, on the parsed document.
 async fn execute(
     state: &ServerState,
     headers: &HeaderMap,
     peer: SocketAddr,
     request: async_graphql::Request,
 ) -> GraphQLResponse {
+    let app = &state.app;
+    let limits = &app.config.limits;
+    if let Err(e) = limits.check_size(&request.query) {
+        return refused(e).into();
+    }
+    // An unparsable document is left to the executor, which reports it properly.
+    let measured = async_graphql::parser::parse_query(&request.query)
+        .ok()
+        .map(|document| graphql::limits::measure(&document, &request.variables));
+    if let Some(m) = &measured {
+        if let Err(e) = limits.check(m) {
+            return refused(e).into();
+        }
+    }
     let info = request_info(headers, peer);
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    match accounts::authenticate(&state.app, authorization, &info).await {
-        Ok(caller) => state
-            .schema
-            .execute(
-                request
-                    .data(caller)
-                    .data(info)
-                    .data(SignedInDuringRequest::default())
-                    .data(graphql::request_loaders(state.app.clone())),
-            )
-            .await
-            .into(),
-        Err(e) => {
-            let error: async_graphql::Error = e.into();
-            let mut error = error.into_server_error(Default::default());
-            error.locations.clear();
-            async_graphql::Response::from_errors(vec![error]).into()
-        }
+    let caller = match accounts::authenticate(app, authorization, &info).await {
+        Ok(caller) => caller,
+        Err(e) => return refused(e).into(),
+    };
+    let cost = measured.map_or(0, |m| m.complexity);
+    if let Err(e) = graphql::limits::check_budget(cost, budget_of(app, &caller).await) {
+        return refused(e).into();
     }
+    let mut response = state
+        .schema
+        .execute(
+            request
+                .data(caller)
+                .data(info)
+                .data(SignedInDuringRequest::default())
+                .data(graphql::request_loaders(app.clone())),
+        )
+        .await;
+    response
+        .extensions
+        .insert("cost".into(), async_graphql::Value::from(cost));
+    response.into()
 }
 
 async fn graphql_post(
