@@ -34,6 +34,8 @@
 //! | `SUBSCRIPTION_RECHECK_MS` | `2000` | a status subscription re-reads the database this often |
 //! | `QUERY_MAX_DEPTH`, `QUERY_MAX_ALIASES`, `QUERY_MAX_ROOT_FIELDS`, `QUERY_MAX_DIRECTIVES`, `QUERY_MAX_FRAGMENT_DEPTH`, `QUERY_MAX_BYTES` | `12`, `30`, `20`, `5`, `8`, `32768` | query shape limits |
 //! | `QUERY_BUDGET_ANONYMOUS`, `_FREE`, `_PRO`, `_TEAM`, `_ENTERPRISE`, `_API_CLIENT` | `10000`, `50000`, `200000`, `500000`, `1000000`, `200000` | complexity a query may cost |
+//! | `CORS_ALLOWED_ORIGINS` | unset: same origin only | comma-separated origins (or `*`) allowed to call the API from a browser |
+//! | `ENABLE_INTROSPECTION`, `ENABLE_GRAPHIQL` | `true` in development, `false` in production | schema introspection and the GraphiQL page |
 //! | `S3_BUCKET` | unset: files under `DATA_DIR/files` | S3-compatible bucket for asset files |
 //! | `S3_ENDPOINT`, `S3_REGION`, `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_ALLOW_HTTP` | | where and how to reach it (MinIO: endpoint + allow http) |
 //!
@@ -185,6 +187,16 @@ pub struct Config {
     pub generation: GenerationConfig,
     pub limits: crate::graphql::limits::Limits,
     pub budgets: BudgetConfig,
+    pub http: HttpConfig,
+}
+
+/// What the HTTP surface exposes.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Origins allowed by CORS; empty: same-origin only. `*` allows any.
+    pub cors_origins: Vec<String>,
+    pub introspection: bool,
+    pub graphiql: bool,
 }
 
 impl Config {
@@ -473,6 +485,31 @@ impl Config {
             api_client: number("QUERY_BUDGET_API_CLIENT", 200_000, u64::MAX / 2)?,
         };
 
+        let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(name).as_deref() {
+                None => Ok(default),
+                Some("true" | "1" | "yes") => Ok(true),
+                Some("false" | "0" | "no") => Ok(false),
+                Some(other) => Err(ConfigError::new(
+                    name,
+                    format!("expected true or false, got '{other}'"),
+                )),
+            }
+        };
+        let development = environment == Environment::Development;
+        let http = HttpConfig {
+            cors_origins: get("CORS_ALLOWED_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().to_string())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            introspection: flag("ENABLE_INTROSPECTION", development)?,
+            graphiql: flag("ENABLE_GRAPHIQL", development)?,
+        };
+
         Ok(Self {
             environment,
             database: DatabaseConfig {
@@ -491,6 +528,7 @@ impl Config {
             generation,
             limits,
             budgets,
+            http,
         })
     }
 }

@@ -40,11 +40,21 @@ pub fn router(app: AppState) -> Router {
     let body_limit = usize::try_from(app.storage.max_upload_bytes)
         .unwrap_or(usize::MAX)
         .saturating_add(1024 * 1024);
-    Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
+    let mut router = Router::new();
+    if app.config.http.graphiql {
+        router = router
+            .route("/graphiql", get(graphiql))
+            .route("/graphiql/assets/{file}", get(graphiql_asset));
+    }
+    let cors = cors_layer(&app.config.http.cors_origins);
+    router
+        .route(
+            "/graphql",
+            get(graphql_get)
+                .post(graphql_post)
+                .layer(axum::middleware::from_fn(http_rules)),
+        )
         .route("/graphql/ws", get(graphql_ws))
-        .route("/graphiql", get(graphiql))
-        .route("/graphiql/assets/{file}", get(graphiql_asset))
         .route("/files/{asset_id}", get(download))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -53,7 +63,34 @@ pub fn router(app: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())
+        .layer(cors)
         .with_state(ServerState { app, schema })
+}
+
+/// CORS for the configured origins only (none: same-origin browsers only).
+fn cors_layer(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let allow_origin = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| header::HeaderValue::from_str(o).ok()),
+        )
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("apollo-require-preflight"),
+            header::HeaderName::from_static("x-apollo-operation-name"),
+            header::HeaderName::from_static("graphql-preflight"),
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish.
@@ -167,8 +204,129 @@ async fn graphql_post(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     request: GraphQLRequest,
-) -> GraphQLResponse {
-    execute(&state, &headers, peer, request.into_inner()).await
+) -> Response {
+    let response = execute(&state, &headers, peer, request.into_inner()).await;
+    negotiate(&headers, response)
+}
+
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// The media type of a request body, lower-cased, without parameters.
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+}
+
+/// A JSON error body for a request refused before GraphQL sees it.
+fn http_error(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]});
+    (status, Json(body)).into_response()
+}
+
+/// GraphQL over HTTP: supported body types only (415), and CSRF prevention — a
+/// request a browser could send cross-site without a preflight (a GET, or a POST
+/// with a "simple" content type, multipart included) must carry a non-empty
+/// `apollo-require-preflight`, `x-apollo-operation-name` or `graphql-preflight`
+/// header, which no cross-site form can add; otherwise 400 and nothing runs.
+async fn http_rules(request: Request, next: axum::middleware::Next) -> Response {
+    let headers = request.headers();
+    if is_websocket_upgrade(headers) {
+        return next.run(request).await;
+    }
+    let media = media_type(headers);
+    let is_post = request.method() == axum::http::Method::POST;
+    if is_post {
+        let supported = matches!(
+            media.as_deref(),
+            Some("application/json")
+                | Some("application/graphql-response+json")
+                | Some("multipart/form-data")
+        );
+        let simple = matches!(
+            media.as_deref(),
+            None | Some("text/plain")
+                | Some("application/x-www-form-urlencoded")
+                | Some("multipart/form-data")
+        );
+        if !supported && !simple {
+            return http_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send application/json (or multipart/form-data for uploads)",
+            );
+        }
+        if !simple {
+            return next.run(request).await;
+        }
+    }
+    let preflighted = [
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+        "graphql-preflight",
+    ]
+    .iter()
+    .any(|name| headers.get(*name).is_some_and(|v| !v.is_empty()));
+    if !preflighted {
+        return http_error(
+            StatusCode::BAD_REQUEST,
+            "this request needs an apollo-require-preflight, x-apollo-operation-name or graphql-preflight header (CSRF prevention)",
+        );
+    }
+    if is_post && media.as_deref() != Some("multipart/form-data") {
+        // text/plain or form bodies with the header: still not GraphQL bodies.
+        return http_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send application/json (or multipart/form-data for uploads)",
+        );
+    }
+    next.run(request).await
+}
+
+/// `application/graphql-response+json` unless the client accepts only `application/json`.
+fn negotiate(headers: &HeaderMap, response: GraphQLResponse) -> Response {
+    let mut response = response.into_response();
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("*/*")
+        .to_ascii_lowercase();
+    let wants_new = accept.contains("application/graphql-response+json") || accept.contains("*/*");
+    if !wants_new && accept.contains("application/json") {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+    }
+    response
+}
+
+/// Whether the operation a GET would run is a mutation (GET may only read).
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    match &document.operations {
+        DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(ops) => match &request.operation_name {
+            Some(name) => ops
+                .iter()
+                .any(|(n, op)| n.as_str() == name && op.node.ty == OperationType::Mutation),
+            None => false,
+        },
+    }
 }
 
 /// `GET /graphql` is a query in the URL, or a WebSocket upgrade for subscriptions.
@@ -197,9 +355,19 @@ async fn graphql_get(
     match <GraphQLRequest as axum::extract::FromRequest<ServerState>>::from_request(request, &state)
         .await
     {
-        Ok(request) => execute(&state, &headers, peer, request.into_inner())
-            .await
-            .into_response(),
+        Ok(request) => {
+            let request = request.into_inner();
+            if is_mutation(&request) {
+                let mut response =
+                    http_error(StatusCode::METHOD_NOT_ALLOWED, "mutations need POST");
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+                return response;
+            }
+            let response = execute(&state, &headers, peer, request).await;
+            negotiate(&headers, response)
+        }
         Err(rejection) => rejection.into_response(),
     }
 }

@@ -80,7 +80,15 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 pub fn build_schema(app: AppState) -> AtelierSchema {
     // Subscriptions and other callers without per-request loaders use this one.
     let loaders = new_loaders(app.clone());
-    builder().data(app).data(loaders).finish()
+    let mut builder = builder();
+    if !app.config.http.introspection {
+        builder = builder.disable_introspection();
+    }
+    if app.config.environment == crate::config::Environment::Production {
+        // No "did you mean ...?": it would describe the schema to a prober.
+        builder = builder.disable_suggestions();
+    }
+    builder.data(app).data(loaders).finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

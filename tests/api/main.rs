@@ -7,6 +7,7 @@ mod batching;
 mod constraints;
 mod generation;
 mod helpers;
+mod http;
 mod limits;
 mod migrations;
 mod node;

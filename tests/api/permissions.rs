@@ -652,6 +652,9 @@ impl Fx {
                 "content-type",
                 format!("multipart/form-data; boundary={boundary}"),
             )
+            // Multipart is a "simple" request a browser sends without preflight:
+            // the server wants a CSRF-prevention header with it.
+            .header("apollo-require-preflight", "true")
             .body(body);
         if let Some(token) = self.tokens.get(&who) {
             request = request.header("authorization", format!("Bearer {token}"));

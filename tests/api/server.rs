@@ -62,6 +62,7 @@ async fn graphql_over_get_runs_a_query() {
     let response = app
         .client
         .get(app.url("/graphql"))
+        .header("graphql-preflight", "1")
         .query(&[("query", "{ aiModels { totalCount } }")])
         .send()
         .await

@@ -93,6 +93,7 @@ async fn send_upload(
         .client
         .post(app.url("/graphql"))
         .header("content-type", content_type)
+        .header("apollo-require-preflight", "true")
         .body(body);
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));

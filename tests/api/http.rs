@@ -1,0 +1,185 @@
+//! GraphQL over HTTP: media types, GET for reads only, CSRF prevention, CORS,
+//! content negotiation and production mode.
+
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+
+const SIGN_UP: &str = r#"mutation { signUp(input: {email: "csrf@example.com", password: "password-123"}) { token } }"#;
+
+async fn users(app: &TestApp) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    use diesel_async::RunQueryDsl;
+    let mut conn = app.db.conn().await;
+    diesel::sql_query("SELECT count(*) AS n FROM users")
+        .get_result::<Count>(&mut conn)
+        .await
+        .expect("count")
+        .n
+}
+
+#[tokio::test]
+async fn a_cross_site_simple_request_runs_nothing() {
+    let app = TestApp::spawn().await;
+    let body = json!({"query": SIGN_UP}).to_string();
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .header("content-type", content_type)
+            .body(body.clone())
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 400, "{content_type}");
+        let error: Value = response.json().await.expect("json");
+        assert!(error["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("preflight"));
+    }
+    assert_eq!(users(&app).await, 0, "the mutation did not run");
+}
+
+#[tokio::test]
+async fn get_needs_the_preflight_header_and_may_only_read() {
+    let app = TestApp::spawn().await;
+    let query = [("query", "{ aiModels { totalCount } }")];
+    let bare = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&query)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(bare.status(), 400);
+    let with_header = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&query)
+        .header("graphql-preflight", "1")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(with_header.status(), 200);
+
+    let mutation = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", SIGN_UP)])
+        .header("graphql-preflight", "1")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(mutation.status(), 405);
+    assert_eq!(mutation.headers()["allow"], "POST");
+    assert_eq!(users(&app).await, 0);
+}
+
+#[tokio::test]
+async fn other_media_types_are_refused_and_responses_follow_accept() {
+    let app = TestApp::spawn().await;
+    let xml = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/xml")
+        .body("<query/>")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(xml.status(), 415);
+
+    let query = json!({"query": "{ aiModels { totalCount } }"});
+    let default = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&query)
+        .send()
+        .await
+        .expect("sent");
+    assert!(default.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("application/graphql-response+json"));
+    let legacy = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", "application/json")
+        .json(&query)
+        .send()
+        .await
+        .expect("sent");
+    assert!(legacy.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("application/json"));
+    let body: Value = legacy.json().await.expect("json");
+    assert_eq!(body["data"]["aiModels"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_origins() {
+    let app = TestApp::spawn_with(&[("CORS_ALLOWED_ORIGINS", "https://app.example.com")]).await;
+    for (origin, allowed) in [
+        ("https://app.example.com", true),
+        ("https://evil.example", false),
+    ] {
+        let preflight = app
+            .client
+            .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "content-type,authorization",
+            )
+            .send()
+            .await
+            .expect("sent");
+        let header = preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .cloned();
+        assert_eq!(header.is_some(), allowed, "{origin}: {header:?}");
+    }
+}
+
+#[tokio::test]
+async fn production_mode_hides_the_schema_and_graphiql() {
+    let key = "0".repeat(64);
+    let app = TestApp::spawn_with(&[("ATELIER_ENV", "production"), ("ENCRYPTION_KEY", &key)]).await;
+    let introspection = app
+        .graphql("{ __schema { types { name } } }", json!({}))
+        .await;
+    // Introspection is off: the schema is not answered.
+    assert!(
+        introspection["data"]["__schema"].is_null(),
+        "{introspection}"
+    );
+    assert!(
+        !introspection.to_string().contains("AIModel"),
+        "{introspection}"
+    );
+    let typo = app.graphql("{ aiModel { name } }", json!({})).await;
+    let message = typo["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        !message.contains("Did you mean"),
+        "no suggestions: {message}"
+    );
+    let graphiql = app
+        .client
+        .get(app.url("/graphiql"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(graphiql.status(), 404);
+    // Internal errors are still masked, with an id (unit-tested in error.rs).
+}
