@@ -36,6 +36,7 @@
 //! | `QUERY_BUDGET_ANONYMOUS`, `_FREE`, `_PRO`, `_TEAM`, `_ENTERPRISE`, `_API_CLIENT` | `10000`, `50000`, `200000`, `500000`, `1000000`, `200000` | complexity a query may cost |
 //! | `CORS_ALLOWED_ORIGINS` | unset: same origin only | comma-separated origins (or `*`) allowed to call the API from a browser |
 //! | `ENABLE_INTROSPECTION`, `ENABLE_GRAPHIQL` | `true` in development, `false` in production | schema introspection and the GraphiQL page |
+//! | `REQUEST_TIMEOUT_SECONDS` | `60` | an HTTP request taking longer is answered 408 |
 //! | `S3_BUCKET` | unset: files under `DATA_DIR/files` | S3-compatible bucket for asset files |
 //! | `S3_ENDPOINT`, `S3_REGION`, `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_ALLOW_HTTP` | | where and how to reach it (MinIO: endpoint + allow http) |
 //!
@@ -197,6 +198,8 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     pub introspection: bool,
     pub graphiql: bool,
+    /// An HTTP request taking longer is answered 408 (subscriptions are not affected).
+    pub request_timeout: Duration,
 }
 
 impl Config {
@@ -508,6 +511,13 @@ impl Config {
                 .unwrap_or_default(),
             introspection: flag("ENABLE_INTROSPECTION", development)?,
             graphiql: flag("ENABLE_GRAPHIQL", development)?,
+            request_timeout: Duration::from_secs(parse_number(
+                get("REQUEST_TIMEOUT_SECONDS"),
+                "REQUEST_TIMEOUT_SECONDS",
+                60,
+                1,
+                3600,
+            )?),
         };
 
         Ok(Self {

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod error;
 pub mod generation;
 pub mod graphql;
+pub mod metrics;
 pub mod notifications;
 pub mod rate_limit;
 pub mod secrets;

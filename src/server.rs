@@ -14,6 +14,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::accounts;
@@ -24,6 +26,7 @@ use crate::authz::Caller;
 use crate::authz::{RequestInfo, SignedInDuringRequest};
 use crate::error::AppError;
 use crate::graphql::{self, AtelierSchema};
+use crate::metrics::METRICS;
 use crate::studio;
 
 /// The state of every route.
@@ -56,13 +59,30 @@ pub fn router(app: AppState) -> Router {
         )
         .route("/graphql/ws", get(graphql_ws))
         .route("/files/{asset_id}", get(download))
+        .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         // Refuses an oversized body with 413 before reading it (the GraphQL extractor
         // streams the body itself, so axum's own limit does not apply to it).
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            // Every log line of a request carries its id (also sent back as x-request-id).
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            app.config.http.request_timeout,
+        ))
         .layer(cors)
         .with_state(ServerState { app, schema })
 }
@@ -122,6 +142,22 @@ fn request_info(headers: &HeaderMap, peer: SocketAddr) -> RequestInfo {
     }
 }
 
+/// The operation's name for metrics: the one asked for, or the document's only
+/// named operation, else `anonymous`.
+fn operation_label(request: &async_graphql::Request) -> String {
+    use async_graphql::parser::types::DocumentOperations;
+    if let Some(name) = &request.operation_name {
+        return name.clone();
+    }
+    match async_graphql::parser::parse_query(&request.query).map(|d| d.operations) {
+        Ok(DocumentOperations::Multiple(ops)) if ops.len() == 1 => ops
+            .keys()
+            .next()
+            .map_or_else(|| "anonymous".into(), |n| n.to_string()),
+        _ => "anonymous".into(),
+    }
+}
+
 /// An error response of a request refused before it ran.
 fn refused(error: AppError) -> async_graphql::Response {
     let error: async_graphql::Error = error.into();
@@ -157,10 +193,38 @@ async fn execute(
     peer: SocketAddr,
     request: async_graphql::Request,
 ) -> GraphQLResponse {
+    let started = std::time::Instant::now();
+    let operation = operation_label(&request);
+    let response = run(state, headers, peer, request).await;
+    let outcome = response
+        .errors
+        .first()
+        .and_then(|e| e.extensions.as_ref())
+        .and_then(|ext| ext.get("code"))
+        .map_or_else(
+            || {
+                if response.errors.is_empty() {
+                    "ok".to_string()
+                } else {
+                    "error".to_string()
+                }
+            },
+            |code| code.to_string().trim_matches('"').to_string(),
+        );
+    METRICS.request(&operation, &outcome, started.elapsed().as_secs_f64());
+    response.into()
+}
+
+async fn run(
+    state: &ServerState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
     let app = &state.app;
     let limits = &app.config.limits;
     if let Err(e) = limits.check_size(&request.query) {
-        return refused(e).into();
+        return refused(e);
     }
     // An unparsable document is left to the executor, which reports it properly.
     let measured = async_graphql::parser::parse_query(&request.query)
@@ -168,7 +232,7 @@ async fn execute(
         .map(|document| graphql::limits::measure(&document, &request.variables));
     if let Some(m) = &measured {
         if let Err(e) = limits.check(m) {
-            return refused(e).into();
+            return refused(e);
         }
     }
     let info = request_info(headers, peer);
@@ -177,11 +241,11 @@ async fn execute(
         .and_then(|v| v.to_str().ok());
     let caller = match accounts::authenticate(app, authorization, &info).await {
         Ok(caller) => caller,
-        Err(e) => return refused(e).into(),
+        Err(e) => return refused(e),
     };
     let cost = measured.map_or(0, |m| m.complexity);
     if let Err(e) = graphql::limits::check_budget(cost, budget_of(app, &caller).await) {
-        return refused(e).into();
+        return refused(e);
     }
     let mut response = state
         .schema
@@ -196,7 +260,7 @@ async fn execute(
     response
         .extensions
         .insert("cost".into(), async_graphql::Value::from(cost));
-    response.into()
+    response
 }
 
 async fn graphql_post(
@@ -393,6 +457,9 @@ fn upgrade_to_graphql_ws(
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
+            METRICS
+                .websocket_connections
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let app = state.app.clone();
             GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
                 .on_connection_init(move |payload| async move {
@@ -414,7 +481,10 @@ fn upgrade_to_graphql_ws(
                     Ok(data)
                 })
                 .serve()
-                .await
+                .await;
+            METRICS
+                .websocket_connections
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         })
 }
 
@@ -465,6 +535,66 @@ async fn download(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// Prometheus text format.
+async fn metrics(State(state): State<ServerState>) -> Response {
+    let app = &state.app;
+    let pool = app.db.status();
+    let workers = app.worker_db.status();
+    let queued = async {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let mut conn = app.db.conn().await.ok()?;
+        crate::db::schema::generation_jobs::table
+            .filter(crate::db::schema::generation_jobs::status.eq_any(["queued", "running"]))
+            .count()
+            .get_result::<i64>(&mut conn)
+            .await
+            .ok()
+    }
+    .await
+    .unwrap_or(-1);
+    let text = METRICS.render(&[
+        (
+            "atelier_sql_statements_total",
+            "SQL statements sent by request handling.",
+            app.db.statements_executed() as f64,
+        ),
+        (
+            "atelier_db_pool_size",
+            "Connections open in the request pool.",
+            pool.size as f64,
+        ),
+        (
+            "atelier_db_pool_available",
+            "Idle connections in the request pool.",
+            pool.available as f64,
+        ),
+        (
+            "atelier_db_pool_waiting",
+            "Requests waiting for a connection.",
+            pool.waiting as f64,
+        ),
+        (
+            "atelier_worker_pool_size",
+            "Connections open in the workers' pool.",
+            workers.size as f64,
+        ),
+        (
+            "atelier_generation_queue_depth",
+            "Generation jobs queued or running (-1: unknown).",
+            queued as f64,
+        ),
+    ]);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }
 
 async fn healthz() -> &'static str {

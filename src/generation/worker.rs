@@ -155,8 +155,14 @@ async fn work(app: Arc<App>, name: String, mut shutdown: watch::Receiver<bool>) 
         match claimed {
             Ok(Some(job)) => {
                 let heartbeat = tokio::spawn(heartbeat(app.clone(), job.id, config.lease));
+                let started = Instant::now();
                 let outcome = process(&app, &job).await;
                 heartbeat.abort();
+                let label = match &outcome {
+                    Ok(Outcome::Done) => "done",
+                    _ => "retried_or_failed",
+                };
+                crate::metrics::METRICS.job(label, started.elapsed().as_secs_f64());
                 if let Err(e) = settle_job(&app, &job, outcome).await {
                     tracing::error!(error = ?e, job = %job.id, "could not settle a job; its lease will lapse and it will run again");
                 }

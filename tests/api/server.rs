@@ -164,3 +164,60 @@ async fn websocket_checks_the_credentials_of_connection_init() {
         }
     }
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_operation_and_outcome() {
+    let app = TestApp::spawn().await;
+    app.graphql(
+        "query ListModels { aiModels { totalCount } }",
+        serde_json::json!({}),
+    )
+    .await;
+    app.graphql(
+        "query Broken { node(id: \"nope\") { id } }",
+        serde_json::json!({}),
+    )
+    .await;
+    let response = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("text/plain"));
+    let text = response.text().await.expect("text");
+    assert!(
+        text.contains("atelier_graphql_requests_total{operation=\"ListModels\",outcome=\"ok\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "atelier_graphql_requests_total{operation=\"Broken\",outcome=\"BAD_USER_INPUT\"}"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("atelier_graphql_request_seconds_count{operation=\"ListModels\"}"));
+    assert!(text.contains("atelier_db_pool_size"));
+    assert!(text.contains("atelier_generation_queue_depth 0"));
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&serde_json::json!({"query": "{ aiModels { totalCount } }"}))
+        .send()
+        .await
+        .expect("sent");
+    let id = response
+        .headers()
+        .get("x-request-id")
+        .expect("x-request-id");
+    assert_eq!(id.to_str().unwrap_or_default().len(), 36, "a UUID: {id:?}");
+}
