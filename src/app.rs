@@ -33,6 +33,8 @@ pub struct App {
     pub mailer: Mailer,
     /// Calls to inference services.
     pub http: reqwest::Client,
+    /// Safelist mode's registered operations (empty when off).
+    pub safelist: crate::graphql::persisted::Safelist,
     /// Wakes this process's idle workers when a job is queued here.
     pub generation_wakeup: tokio::sync::Notify,
     redis: Option<redis::aio::ConnectionManager>,
@@ -51,6 +53,9 @@ impl App {
         let url_signer = UrlSigner::derive_from(&key);
         let storage = Storage::from_config(&config.storage, &config.data_dir)?;
         let mailer = Mailer::from_config(&config.mail)?;
+        let safelist = crate::graphql::persisted::Safelist::load(
+            config.http.persisted_queries_file.as_deref(),
+        )?;
         let (database_url, private_postgres, setting) = match &config.database.url {
             Some(url) => (url.expose_secret().to_string(), None, "DATABASE_URL"),
             None => {
@@ -138,6 +143,7 @@ impl App {
                 .build()
                 .map_err(|e| ConfigError::new("HTTP", e.to_string()))?,
             generation_wakeup: tokio::sync::Notify::new(),
+            safelist,
             redis,
             private_postgres,
         })

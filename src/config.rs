@@ -37,6 +37,7 @@
 //! | `CORS_ALLOWED_ORIGINS` | unset: same origin only | comma-separated origins (or `*`) allowed to call the API from a browser |
 //! | `ENABLE_INTROSPECTION`, `ENABLE_GRAPHIQL` | `true` in development, `false` in production | schema introspection and the GraphiQL page |
 //! | `REQUEST_TIMEOUT_SECONDS` | `60` | an HTTP request taking longer is answered 408 |
+//! | `PERSISTED_QUERIES_FILE` | unset | safelist mode: a JSON file `{sha256: query}` (or a list of queries); only those run |
 //! | `S3_BUCKET` | unset: files under `DATA_DIR/files` | S3-compatible bucket for asset files |
 //! | `S3_ENDPOINT`, `S3_REGION`, `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_ALLOW_HTTP` | | where and how to reach it (MinIO: endpoint + allow http) |
 //!
@@ -200,6 +201,8 @@ pub struct HttpConfig {
     pub graphiql: bool,
     /// An HTTP request taking longer is answered 408 (subscriptions are not affected).
     pub request_timeout: Duration,
+    /// Safelist mode: only the operations in this file run.
+    pub persisted_queries_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -518,6 +521,7 @@ impl Config {
                 1,
                 3600,
             )?),
+            persisted_queries_file: get("PERSISTED_QUERIES_FILE").map(PathBuf::from),
         };
 
         Ok(Self {

@@ -158,6 +158,27 @@ fn operation_label(request: &async_graphql::Request) -> String {
     }
 }
 
+/// The persisted-query protocol's answers (Apollo clients match on these).
+fn persisted_refusal(refusal: graphql::persisted::Refusal) -> async_graphql::Response {
+    use graphql::persisted::Refusal;
+    let (message, code) = match refusal {
+        Refusal::NotFound => ("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND"),
+        Refusal::HashMismatch => (
+            "provided sha256Hash does not match the query",
+            "BAD_USER_INPUT",
+        ),
+        Refusal::NotSafelisted => (
+            "only registered operations run on this server",
+            "PERSISTED_QUERY_NOT_ALLOWED",
+        ),
+    };
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    let mut error = async_graphql::ServerError::new(message, None);
+    error.extensions = Some(extensions);
+    async_graphql::Response::from_errors(vec![error])
+}
+
 /// An error response of a request refused before it ran.
 fn refused(error: AppError) -> async_graphql::Response {
     let error: async_graphql::Error = error.into();
@@ -222,6 +243,25 @@ async fn run(
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let app = &state.app;
+    let mut request = request;
+    let hash = request
+        .extensions
+        .get("persistedQuery")
+        .and_then(|p| match p {
+            async_graphql::Value::Object(fields) => fields.get("sha256Hash").cloned(),
+            _ => None,
+        })
+        .and_then(|h| match h {
+            async_graphql::Value::String(h) => Some(h),
+            _ => None,
+        });
+    match graphql::persisted::resolve(&app.cache, &app.safelist, &request.query, hash.as_deref())
+        .await
+    {
+        Ok(Some(text)) => request.query = text,
+        Ok(None) => {}
+        Err(refusal) => return persisted_refusal(refusal),
+    }
     let limits = &app.config.limits;
     if let Err(e) = limits.check_size(&request.query) {
         return refused(e);

@@ -5,6 +5,7 @@ pub mod id;
 pub mod limits;
 pub mod node;
 pub mod pagination;
+pub mod persisted;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema, SchemaBuilder};

@@ -183,3 +183,75 @@ async fn production_mode_hides_the_schema_and_graphiql() {
     assert_eq!(graphiql.status(), 404);
     // Internal errors are still masked, with an id (unit-tested in error.rs).
 }
+
+fn apq(query: Option<&str>, hash: &str) -> Value {
+    let mut body = json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": hash}}});
+    if let Some(query) = query {
+        body["query"] = json!(query);
+    }
+    body
+}
+
+async fn post(app: &TestApp, body: &Value) -> Value {
+    app.client
+        .post(app.url("/graphql"))
+        .json(body)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test]
+async fn automatic_persisted_queries_are_shared_by_instances_through_redis() {
+    let vars = crate::helpers::redis_vars("apq");
+    let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let one = TestApp::spawn_with(&refs).await;
+    let two = one.spawn_sibling(&refs).await;
+    let query = "{ aiModels { totalCount } }";
+    let hash = atelier::graphql::persisted::sha256_hex(query);
+
+    let unknown = post(&one, &apq(None, &hash)).await;
+    assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound");
+    assert_eq!(
+        unknown["errors"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_NOT_FOUND"
+    );
+
+    let registered = post(&one, &apq(Some(query), &hash)).await;
+    assert_eq!(
+        registered["data"]["aiModels"]["totalCount"], 0,
+        "{registered}"
+    );
+
+    // The other instance knows it by hash alone.
+    let by_hash = post(&two, &apq(None, &hash)).await;
+    assert_eq!(by_hash["data"]["aiModels"]["totalCount"], 0, "{by_hash}");
+
+    let forged = post(&one, &apq(Some("{ me { id } }"), &hash)).await;
+    assert_eq!(forged["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn safelist_mode_runs_registered_operations_only() {
+    let allowed = "query Models { aiModels { totalCount } }";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("operations.json");
+    std::fs::write(&file, json!([allowed]).to_string()).expect("write");
+    let app =
+        TestApp::spawn_with(&[("PERSISTED_QUERIES_FILE", file.to_str().expect("path"))]).await;
+
+    let listed = post(&app, &json!({"query": allowed})).await;
+    assert_eq!(listed["data"]["aiModels"]["totalCount"], 0, "{listed}");
+    let hash = atelier::graphql::persisted::sha256_hex(allowed);
+    let by_hash = post(&app, &apq(None, &hash)).await;
+    assert_eq!(by_hash["data"]["aiModels"]["totalCount"], 0, "{by_hash}");
+
+    let other = post(&app, &json!({"query": "{ aiModels { totalCount } }"})).await;
+    assert_eq!(
+        other["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_ALLOWED",
+        "{other}"
+    );
+}
