@@ -38,6 +38,7 @@
 //! | `ENABLE_INTROSPECTION`, `ENABLE_GRAPHIQL` | `true` in development, `false` in production | schema introspection and the GraphiQL page |
 //! | `REQUEST_TIMEOUT_SECONDS` | `60` | an HTTP request taking longer is answered 408 |
 //! | `PERSISTED_QUERIES_FILE` | unset | safelist mode: a JSON file `{sha256: query}` (or a list of queries); only those run |
+//! | `MAX_BATCH` | `10` | operations in one JSON-array batch (signed-in callers only) |
 //! | `S3_BUCKET` | unset: files under `DATA_DIR/files` | S3-compatible bucket for asset files |
 //! | `S3_ENDPOINT`, `S3_REGION`, `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_ALLOW_HTTP` | | where and how to reach it (MinIO: endpoint + allow http) |
 //!
@@ -203,6 +204,8 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// Safelist mode: only the operations in this file run.
     pub persisted_queries_file: Option<PathBuf>,
+    /// Operations one JSON-array batch may hold.
+    pub max_batch: usize,
 }
 
 impl Config {
@@ -522,6 +525,7 @@ impl Config {
                 3600,
             )?),
             persisted_queries_file: get("PERSISTED_QUERIES_FILE").map(PathBuf::from),
+            max_batch: parse_number(get("MAX_BATCH"), "MAX_BATCH", 10, 1, 1000)? as usize,
         };
 
         Ok(Self {

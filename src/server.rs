@@ -4,7 +4,9 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{
+    GraphQLBatchRequest, GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket,
+};
 use axum::extract::{
     ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, Request, State, WebSocketUpgrade,
 };
@@ -213,7 +215,7 @@ async fn execute(
     headers: &HeaderMap,
     peer: SocketAddr,
     request: async_graphql::Request,
-) -> GraphQLResponse {
+) -> async_graphql::Response {
     let started = std::time::Instant::now();
     let operation = operation_label(&request);
     let response = run(state, headers, peer, request).await;
@@ -233,7 +235,7 @@ async fn execute(
             |code| code.to_string().trim_matches('"').to_string(),
         );
     METRICS.request(&operation, &outcome, started.elapsed().as_secs_f64());
-    response.into()
+    response
 }
 
 async fn run(
@@ -303,14 +305,37 @@ async fn run(
     response
 }
 
+/// One operation, or a JSON array of them: a batch is for signed-in callers only
+/// and at most `MAX_BATCH` long (each operation is checked and counted on its own).
 async fn graphql_post(
     State(state): State<ServerState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: GraphQLBatchRequest,
 ) -> Response {
-    let response = execute(&state, &headers, peer, request.into_inner()).await;
-    negotiate(&headers, response)
+    let response = match request.into_inner() {
+        async_graphql::BatchRequest::Single(request) => {
+            async_graphql::BatchResponse::Single(execute(&state, &headers, peer, request).await)
+        }
+        async_graphql::BatchRequest::Batch(requests) => {
+            let max = state.app.config.http.max_batch;
+            if !headers.contains_key(header::AUTHORIZATION) {
+                async_graphql::BatchResponse::Single(refused(AppError::Unauthenticated))
+            } else if requests.len() > max {
+                async_graphql::BatchResponse::Single(refused(AppError::bad_input(
+                    "batch",
+                    format!("at most {max} operations per batch"),
+                )))
+            } else {
+                let mut responses = Vec::with_capacity(requests.len());
+                for request in requests {
+                    responses.push(execute(&state, &headers, peer, request).await);
+                }
+                async_graphql::BatchResponse::Batch(responses)
+            }
+        }
+    };
+    negotiate(&headers, GraphQLResponse(response))
 }
 
 fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
@@ -470,7 +495,7 @@ async fn graphql_get(
                 return response;
             }
             let response = execute(&state, &headers, peer, request).await;
-            negotiate(&headers, response)
+            negotiate(&headers, response.into())
         }
         Err(rejection) => rejection.into_response(),
     }

@@ -311,7 +311,15 @@ pub async fn request_email_verification(app: &App, user_id: Uuid) -> AppResult<(
 }
 
 /// Marks the address verified (switching to a pending new address); single use.
-pub async fn verify_email(app: &App, token: &str) -> AppResult<User> {
+pub async fn verify_email(app: &App, token: &str, info: &RequestInfo) -> AppResult<User> {
+    // Each occurrence counts (aliases too): tokens are not guessable, but tries are capped anyway.
+    app.rate_limiter
+        .hit(
+            &format!("verify:ip:{}", info.ip_string()),
+            app.config.auth.attempts_per_ip_per_minute,
+            ATTEMPT_WINDOW,
+        )
+        .await?;
     let mut conn = app.db.conn().await?;
     let user: Option<User> = users::table
         .filter(users::email_verification_token.eq(sha256_hex(token)))

@@ -152,8 +152,21 @@ fn check_code(app: &App, user: &User, code: &str) -> AppResult<i64> {
     .ok_or_else(|| AppError::bad_input("code", "the code is wrong or was already used"))
 }
 
+/// Counts a TOTP code attempt: every occurrence counts, so a document of many
+/// aliased calls cannot brute-force the six digits.
+async fn code_attempt(app: &App, user_id: Uuid) -> AppResult<()> {
+    app.rate_limiter
+        .hit(
+            &format!("totp:user:{user_id}"),
+            app.config.auth.attempts_per_minute,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+}
+
 /// Turns MFA on once the user proves the authenticator works.
 pub async fn confirm_mfa(app: &App, user_id: Uuid, code: &str) -> AppResult<()> {
+    code_attempt(app, user_id).await?;
     let mut conn = app.db.conn().await?;
     let user = load_user(&mut conn, user_id).await?;
     if user.mfa_enabled {
@@ -172,6 +185,7 @@ pub async fn confirm_mfa(app: &App, user_id: Uuid, code: &str) -> AppResult<()> 
 
 /// Turns MFA off with a current code, and forgets the secret.
 pub async fn disable_mfa(app: &App, user_id: Uuid, code: &str) -> AppResult<()> {
+    code_attempt(app, user_id).await?;
     let mut conn = app.db.conn().await?;
     let user = load_user(&mut conn, user_id).await?;
     if !user.mfa_enabled {

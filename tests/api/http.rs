@@ -255,3 +255,87 @@ async fn safelist_mode_runs_registered_operations_only() {
         "{other}"
     );
 }
+
+#[tokio::test]
+async fn batches_are_for_signed_in_callers_and_capped() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.sign_up("batch@example.com", "password-123").await;
+    let one = json!({"query": "{ me { email } }"});
+    let send = |body: Value, token: Option<String>| {
+        let mut request = app.client.post(app.url("/graphql")).json(&body);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.send()
+    };
+
+    let anonymous: Value = send(json!([one, one]), None)
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        anonymous["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{anonymous}"
+    );
+
+    let three: Value = send(json!([one, one, one]), Some(token.clone()))
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let results = three.as_array().expect("an array of results");
+    assert_eq!(results.len(), 3);
+    assert!(
+        results
+            .iter()
+            .all(|r| r["data"]["me"]["email"] == "batch@example.com"),
+        "{three}"
+    );
+
+    let eleven: Vec<Value> = (0..11).map(|_| one.clone()).collect();
+    let too_many: Value = send(json!(eleven), Some(token))
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        too_many["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{too_many}"
+    );
+}
+
+#[tokio::test]
+async fn every_aliased_sign_in_counts_against_the_rate_limit() {
+    let app = TestApp::spawn_with(&[
+        ("AUTH_ATTEMPTS_PER_MINUTE", "3"),
+        ("AUTH_ATTEMPTS_PER_IP_PER_MINUTE", "1000"),
+    ])
+    .await;
+    app.sign_up("alias@example.com", "password-123").await;
+    let attempts: String = (0..6)
+        .map(|i| format!("a{i}: signIn(input: {{email: \"alias@example.com\", password: \"guess-{i}-xx\"}}) {{ token }} "))
+        .collect();
+    let response = app
+        .graphql(&format!("mutation {{ {attempts} }}"), json!({}))
+        .await;
+    let codes: Vec<&str> = response["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["extensions"]["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes.iter().filter(|c| **c == "RATE_LIMITED").count(),
+        3,
+        "{codes:?}"
+    );
+    assert_eq!(
+        codes.iter().filter(|c| **c == "UNAUTHENTICATED").count(),
+        3,
+        "{codes:?}"
+    );
+}

@@ -3,6 +3,7 @@
 mod accounts;
 mod ai_models;
 mod api_clients;
+mod bad_input;
 mod batching;
 mod constraints;
 mod generation;

@@ -173,7 +173,7 @@ impl AuthMutation {
         ctx: &Context<'_>,
         input: VerifyEmailInput,
     ) -> async_graphql::Result<VerifyEmailPayload> {
-        let user = auth::verify_email(app(ctx), &input.token).await?;
+        let user = auth::verify_email(app(ctx), &input.token, request_info(ctx)).await?;
         // Holding the mailed token proves the account is the caller's.
         SignedInDuringRequest::mark(ctx, user.id);
         Ok(VerifyEmailPayload { user })
