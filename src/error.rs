@@ -24,6 +24,8 @@ pub enum AppError {
         field: Option<String>,
     },
     Conflict(String),
+    /// A conflict that goes away: retry later (`extensions.retryable`).
+    RetryableConflict(String),
     InsufficientCredits,
     RateLimited {
         retry_after_secs: u64,
@@ -62,7 +64,7 @@ impl AppError {
             Self::Forbidden => "you are not allowed to do this".into(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadUserInput { message, .. } => message.clone(),
-            Self::Conflict(message) => message.clone(),
+            Self::Conflict(message) | Self::RetryableConflict(message) => message.clone(),
             Self::InsufficientCredits => "not enough credits".into(),
             Self::RateLimited { retry_after_secs } => {
                 format!("too many requests, retry in {retry_after_secs} s")
@@ -84,7 +86,7 @@ impl AppError {
             Self::Forbidden => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict(_) => "CONFLICT",
+            Self::Conflict(_) | Self::RetryableConflict(_) => "CONFLICT",
             Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::MfaRequired(_) => "MFA_REQUIRED",
@@ -214,6 +216,7 @@ impl ErrorExtensions for AppError {
                     Self::RateLimited { retry_after_secs } => {
                         e.set("retryAfter", *retry_after_secs)
                     }
+                    Self::RetryableConflict(_) => e.set("retryable", true),
                     Self::QueryTooComplex {
                         limit,
                         measured,

@@ -289,6 +289,27 @@ async fn run(
     if let Err(e) = graphql::limits::check_budget(cost, budget_of(app, &caller).await) {
         return refused(e);
     }
+    // Side-effecting requests may carry an Idempotency-Key: the first response is
+    // kept and replayed for repeats of the same request.
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .filter(|_| is_mutation(&request));
+    let scope = graphql::idempotency::caller_scope(&caller, &info);
+    if let Some(key) = &idempotency_key {
+        let hash = graphql::idempotency::request_hash(&request);
+        let claimed = async {
+            let mut conn = app.db.conn().await?;
+            graphql::idempotency::claim(&mut conn, &scope, key, &hash).await
+        }
+        .await;
+        match claimed {
+            Ok(graphql::idempotency::Claim::Run) => {}
+            Ok(graphql::idempotency::Claim::Replay(response)) => return *response,
+            Err(e) => return refused(e),
+        }
+    }
     let mut response = state
         .schema
         .execute(
@@ -302,6 +323,16 @@ async fn run(
     response
         .extensions
         .insert("cost".into(), async_graphql::Value::from(cost));
+    if let Some(key) = &idempotency_key {
+        let stored = async {
+            let mut conn = app.db.conn().await?;
+            graphql::idempotency::complete(&mut conn, &scope, key, &response).await
+        }
+        .await;
+        if let Err(e) = stored {
+            tracing::error!(error = ?e, "could not store an idempotent response");
+        }
+    }
     response
 }
 

@@ -253,6 +253,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (id) {
+        id -> Uuid,
+        #[max_length = 100]
+        caller -> Varchar,
+        #[max_length = 255]
+        key -> Varchar,
+        #[max_length = 64]
+        request_hash -> Varchar,
+        #[max_length = 20]
+        status -> Varchar,
+        response -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     mail_outbox (id) {
         id -> Uuid,
         #[max_length = 255]
@@ -556,6 +574,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     generation_jobs,
     generation_requests,
     generation_status_transitions,
+    idempotency_keys,
     mail_outbox,
     notifications,
     projects,

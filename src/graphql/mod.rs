@@ -2,6 +2,7 @@
 //! DataLoader registry, IDs and pagination.
 
 pub mod id;
+pub mod idempotency;
 pub mod limits;
 pub mod node;
 pub mod pagination;

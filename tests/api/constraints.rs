@@ -1397,6 +1397,50 @@ const TABLES: &[Table] = &[
         ],
         touch: Some("attempts = 1"),
     },
+    Table {
+        name: "idempotency_keys",
+        valid: &[
+            ("caller", "'user:{user}'"),
+            ("key", "'retry-1'"),
+            ("request_hash", "'abc'"),
+            ("expires_at", "now() + interval '1 day'"),
+        ],
+        not_null: &[
+            "id",
+            "caller",
+            "key",
+            "request_hash",
+            "status",
+            "created_at",
+            "updated_at",
+            "expires_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[Check {
+            prep: "",
+            constraint: "ck_idempotency_keys_status",
+            column: "status",
+            good: &["'running'", "'done'"],
+            bad: &["'Done'", "'failed'", "''"],
+        }],
+        uniques: &[
+            Unique {
+                what: "same caller and key",
+                prep: "",
+                first: &[],
+                second: &[("request_hash", "'def'")],
+                violates: Some("uq_idempotencykey_caller_key"),
+            },
+            Unique {
+                what: "same key, other caller",
+                prep: "",
+                first: &[],
+                second: &[("caller", "'ip:127.0.0.1'")],
+                violates: None,
+            },
+        ],
+        touch: Some("status = 'done'"),
+    },
 ];
 
 /// `INSERT INTO table` of the `base` row with `overrides` replacing or adding columns.
@@ -2368,6 +2412,8 @@ const OTHER_INDEXES: &[(&str, &str, &str, bool, &str, &str)] = &[
     ("idx_generationrequest_deadline", "generation_requests", "phase_deadline", false, "btree", "((status)::text = ANY ((ARRAY['Pending'::character varying, 'ProcessingSamples'::character varying, 'AwaitingSelection'::character varying, 'ProcessingFinal'::character varying])::text[]))"),
     ("uq_generationjob_request_phase", "generation_jobs", "generation_request_id,phase", true, "btree", ""),
     ("idx_generationjob_claimable", "generation_jobs", "run_after", false, "btree", "((status)::text = ANY ((ARRAY['queued'::character varying, 'running'::character varying])::text[]))"),
+    ("uq_idempotencykey_caller_key", "idempotency_keys", "caller,key", true, "btree", ""),
+    ("idx_idempotencykey_expires", "idempotency_keys", "expires_at", false, "btree", ""),
 ];
 
 /// The spec's unique constraints that are plain (unconditional) UNIQUE constraints.

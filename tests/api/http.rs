@@ -339,3 +339,99 @@ async fn every_aliased_sign_in_counts_against_the_rate_limit() {
         "{codes:?}"
     );
 }
+
+const CREATE_TEAM: &str = "mutation { createTeam(input: {name: \"Once\"}) { team { id } } }";
+
+async fn with_key(app: &TestApp, token: &str, key: &str, query: &str) -> Value {
+    app.graphql_with(
+        Some(&format!("Bearer {token}")),
+        &[("idempotency-key", key)],
+        query,
+        json!({}),
+    )
+    .await
+}
+
+async fn teams(app: &TestApp) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    use diesel_async::RunQueryDsl;
+    let mut conn = app.db.conn().await;
+    diesel::sql_query("SELECT count(*) AS n FROM teams")
+        .get_result::<Count>(&mut conn)
+        .await
+        .expect("count")
+        .n
+}
+
+#[tokio::test]
+async fn an_idempotency_key_replays_the_first_response() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.sign_up("idem@example.com", "password-123").await;
+    let first = with_key(&app, &token, "key-1", CREATE_TEAM).await;
+    let again = with_key(&app, &token, "key-1", CREATE_TEAM).await;
+    assert!(
+        first["data"]["createTeam"]["team"]["id"].is_string(),
+        "{first}"
+    );
+    assert_eq!(first["data"], again["data"], "the same response");
+    assert_eq!(teams(&app).await, 1, "one team, not two");
+
+    let other = with_key(
+        &app,
+        &token,
+        "key-1",
+        "mutation { createTeam(input: {name: \"Other\"}) { team { id } } }",
+    )
+    .await;
+    assert_eq!(
+        other["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{other}"
+    );
+    assert!(other["errors"][0]["extensions"]["retryable"].is_null());
+
+    let fresh = with_key(&app, &token, "key-2", CREATE_TEAM).await;
+    assert_ne!(fresh["data"], first["data"], "another key, another team");
+    assert_eq!(teams(&app).await, 2);
+
+    let long = with_key(&app, &token, &"k".repeat(256), CREATE_TEAM).await;
+    assert_eq!(
+        long["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{long}"
+    );
+    assert_eq!(teams(&app).await, 2);
+}
+
+#[tokio::test]
+async fn a_repeat_while_the_first_still_runs_is_a_retryable_conflict() {
+    let app = TestApp::spawn().await;
+    let (token, user) = app.sign_up("running@example.com", "password-123").await;
+    let user_id = atelier::graphql::id::GlobalId::decode_uuid(
+        &async_graphql::ID(user),
+        atelier::graphql::id::NodeType::User,
+        "id",
+    )
+    .expect("user id");
+    let hash =
+        atelier::graphql::idempotency::request_hash(&async_graphql::Request::new(CREATE_TEAM));
+    {
+        use diesel_async::SimpleAsyncConnection;
+        let mut conn = app.db.conn().await;
+        conn.batch_execute(&format!(
+            "INSERT INTO idempotency_keys (caller, key, request_hash, status, expires_at) \
+             VALUES ('user:{user_id}', 'busy', '{hash}', 'running', now() + interval '1 hour')"
+        ))
+        .await
+        .expect("a claim in progress");
+    }
+    let response = with_key(&app, &token, "busy", CREATE_TEAM).await;
+    assert_eq!(
+        response["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{response}"
+    );
+    assert_eq!(response["errors"][0]["extensions"]["retryable"], true);
+    assert_eq!(teams(&app).await, 0);
+}
