@@ -454,21 +454,43 @@ async fn http_rules(request: Request, next: axum::middleware::Next) -> Response 
     next.run(request).await
 }
 
-/// `application/graphql-response+json` unless the client accepts only `application/json`.
+/// GraphQL over HTTP's media types: `application/graphql-response+json` when the
+/// client asks for it, then a request error (the document did not parse or
+/// validate: nothing ran) is a 400 without `data`; otherwise `application/json`
+/// with 200, as legacy clients expect.
 fn negotiate(headers: &HeaderMap, response: GraphQLResponse) -> Response {
-    let mut response = response.into_response();
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("*/*")
+        .unwrap_or("")
         .to_ascii_lowercase();
-    let wants_new = accept.contains("application/graphql-response+json") || accept.contains("*/*");
-    if !wants_new && accept.contains("application/json") {
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/json; charset=utf-8"),
-        );
+    let graphql_response = accept.contains("application/graphql-response+json");
+    if graphql_response {
+        if let async_graphql::BatchResponse::Single(single) = &response.0 {
+            let request_error = single.data == async_graphql::Value::Null
+                && !single.errors.is_empty()
+                && single.errors.iter().all(|e| e.path.is_empty());
+            if request_error {
+                let body =
+                    serde_json::json!({"errors": single.errors, "extensions": single.extensions});
+                return (
+                    StatusCode::BAD_REQUEST,
+                    [(
+                        header::CONTENT_TYPE,
+                        "application/graphql-response+json; charset=utf-8",
+                    )],
+                    body.to_string(),
+                )
+                    .into_response();
+            }
+        }
+        return response.into_response();
     }
+    let mut response = response.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     response
 }
 

@@ -98,17 +98,33 @@ async fn other_media_types_are_refused_and_responses_follow_accept() {
     assert_eq!(xml.status(), 415);
 
     let query = json!({"query": "{ aiModels { totalCount } }"});
-    let default = app
+    let new_style = app
         .client
         .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
         .json(&query)
         .send()
         .await
         .expect("sent");
-    assert!(default.headers()["content-type"]
+    assert!(new_style.headers()["content-type"]
         .to_str()
         .unwrap_or_default()
         .starts_with("application/graphql-response+json"));
+    let broken = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({"query": "{ aiModels {"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        broken.status(),
+        400,
+        "a document that does not parse is a request error"
+    );
+    let broken: Value = broken.json().await.expect("json");
+    assert!(broken.get("data").is_none(), "no data entry: {broken}");
     let legacy = app
         .client
         .post(app.url("/graphql"))
@@ -434,4 +450,30 @@ async fn a_repeat_while_the_first_still_runs_is_a_retryable_conflict() {
     );
     assert_eq!(response["errors"][0]["extensions"]["retryable"], true);
     assert_eq!(teams(&app).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_graphql_http_audit_finds_no_must_failures() {
+    let app = TestApp::spawn().await;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/audit.mjs");
+    let output = tokio::process::Command::new("node")
+        .arg(&script)
+        .arg(app.url("/graphql"))
+        .output()
+        .await
+        .expect("node runs (the test command installs Node and tests/node's packages)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("summary");
+    println!(
+        "graphql-http audit: {} passed, failed {} (MUST/SHOULD/MAY)",
+        summary["passed"], summary["failed"]
+    );
+    assert_eq!(summary["failed"]["MUST"], 0, "{summary:#}");
+    assert!(summary["passed"].as_u64() >= Some(45), "{summary:#}");
 }
