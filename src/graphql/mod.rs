@@ -90,7 +90,12 @@ pub fn build_schema(app: AppState) -> AtelierSchema {
         // No "did you mean ...?": it would describe the schema to a prober.
         builder = builder.disable_suggestions();
     }
-    builder.data(app).data(loaders).finish()
+    // Spans for parsing, validation and each resolver, under the request's span.
+    builder
+        .extension(async_graphql::extensions::Tracing)
+        .data(app)
+        .data(loaders)
+        .finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.
