@@ -182,18 +182,37 @@ fn encryption_key(config: &Config) -> Result<[u8; 32], ConfigError> {
     let problem =
         |e: std::io::Error| ConfigError::new("DATA_DIR", format!("{}: {e}", path.display()));
     if !path.exists() {
+        // Write the whole key to a file of our own, then link it into place: the
+        // link fails if another process got there first, and nobody ever reads a
+        // half-written key.
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
         std::fs::create_dir_all(&config.data_dir).map_err(problem)?;
+        let draft = config.data_dir.join(format!(
+            "encryption.key.{}.{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
-            .open(&path)
+            .open(&draft)
             .map_err(problem)?;
         file.write_all(SecretBox::generate_key_hex().as_bytes())
+            .and_then(|()| file.sync_all())
             .map_err(problem)?;
-        tracing::warn!(path = %path.display(), "generated an encryption key; set ENCRYPTION_KEY in production");
+        match std::fs::hard_link(&draft, &path) {
+            Ok(()) => {
+                tracing::warn!(path = %path.display(), "generated an encryption key; set ENCRYPTION_KEY in production")
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                let _ = std::fs::remove_file(&draft);
+                return Err(problem(e));
+            }
+        }
+        let _ = std::fs::remove_file(&draft);
     }
     let text = std::fs::read_to_string(&path).map_err(problem)?;
     SecretBox::parse_key(&text).ok_or_else(|| {

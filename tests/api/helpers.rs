@@ -217,6 +217,8 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub app: Arc<App>,
     pub db: Arc<TestDb>,
+    /// `DATA_DIR` of this server (and of its siblings): files, generated keys.
+    pub data_dir: Arc<tempfile::TempDir>,
     pub client: reqwest::Client,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// The in-process generation workers (`WORKERS`, default 2; `0` for none).
@@ -230,20 +232,26 @@ impl TestApp {
 
     /// Spawns with extra configuration variables.
     pub async fn spawn_with(vars: &[(&str, &str)]) -> Self {
-        Self::spawn_on(Arc::new(TestDb::migrated().await), vars).await
+        let data_dir = Arc::new(tempfile::tempdir().expect("a data dir"));
+        Self::spawn_on(Arc::new(TestDb::migrated().await), data_dir, vars).await
     }
 
     /// A second server instance over the same database (e.g. two instances sharing Redis).
     pub async fn spawn_sibling(&self, vars: &[(&str, &str)]) -> Self {
-        Self::spawn_on(self.db.clone(), vars).await
+        Self::spawn_on(self.db.clone(), self.data_dir.clone(), vars).await
     }
 
-    async fn spawn_on(db: Arc<TestDb>, vars: &[(&str, &str)]) -> Self {
+    async fn spawn_on(
+        db: Arc<TestDb>,
+        data_dir: Arc<tempfile::TempDir>,
+        vars: &[(&str, &str)],
+    ) -> Self {
         let mut env: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), db.url.clone()),
             ("HOST".into(), "127.0.0.1".into()),
             ("PORT".into(), "0".into()),
             ("DATABASE_POOL_SIZE".into(), "5".into()),
+            ("DATA_DIR".into(), data_dir.path().display().to_string()),
         ]);
         for (k, v) in vars {
             env.insert((*k).into(), (*v).into());
@@ -268,6 +276,7 @@ impl TestApp {
             address,
             app,
             db,
+            data_dir,
             client: reqwest::Client::new(),
             shutdown: Some(tx),
             workers,
