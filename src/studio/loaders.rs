@@ -230,40 +230,23 @@ impl Loader<AssetCount> for Loaders {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[AssetCount]) -> Result<HashMap<AssetCount, i64>, Self::Error> {
-        let mut out: HashMap<AssetCount, i64> = keys.iter().map(|k| (*k, 0)).collect();
-        if keys.is_empty() {
-            return Ok(out);
-        }
-        let mut conn = self.app.db.conn().await?;
-        for deleted in [false, true] {
-            let parents: Vec<Uuid> = keys
-                .iter()
-                .filter(|k| k.deleted == deleted)
-                .map(|k| k.project_id)
-                .collect();
-            if parents.is_empty() {
-                continue;
-            }
-            let counts: Vec<ParentCount> = diesel::sql_query(
-                "SELECT project_id AS parent, count(*) AS n FROM assets \
-                 WHERE project_id = ANY($1) AND (deleted_at IS NOT NULL) = $2 GROUP BY project_id",
-            )
-            .bind::<Array<SqlUuid>, _>(&parents)
-            .bind::<Bool, _>(deleted)
-            .load(&mut conn)
-            .await
-            .map_err(AppError::from)?;
-            for c in counts {
-                out.insert(
-                    AssetCount {
-                        project_id: c.parent,
-                        deleted,
-                    },
-                    c.n,
-                );
-            }
-        }
-        Ok(out)
+        let parents: Vec<(Uuid, bool)> = keys.iter().map(|k| (k.project_id, k.deleted)).collect();
+        let counts = count_children(
+            self,
+            "SELECT project_id AS parent, count(*) AS n FROM assets \
+             WHERE project_id = ANY($1) AND (deleted_at IS NOT NULL) = $2 GROUP BY project_id",
+            &parents,
+        )
+        .await?;
+        Ok(keys
+            .iter()
+            .map(|k| {
+                (
+                    *k,
+                    counts.get(&(k.project_id, k.deleted)).copied().unwrap_or(0),
+                )
+            })
+            .collect())
     }
 }
 
@@ -315,39 +298,58 @@ impl Loader<ProjectCount> for Loaders {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[ProjectCount]) -> Result<HashMap<ProjectCount, i64>, Self::Error> {
-        let mut out: HashMap<ProjectCount, i64> = keys.iter().map(|k| (*k, 0)).collect();
-        if keys.is_empty() {
-            return Ok(out);
+        let parents: Vec<(Uuid, bool)> = keys.iter().map(|k| (k.workbench_id, k.deleted)).collect();
+        let counts = count_children(
+            self,
+            "SELECT workbench_id AS parent, count(*) AS n FROM projects \
+             WHERE workbench_id = ANY($1) AND (deleted_at IS NOT NULL) = $2 GROUP BY workbench_id",
+            &parents,
+        )
+        .await?;
+        Ok(keys
+            .iter()
+            .map(|k| {
+                (
+                    *k,
+                    counts
+                        .get(&(k.workbench_id, k.deleted))
+                        .copied()
+                        .unwrap_or(0),
+                )
+            })
+            .collect())
+    }
+}
+
+/// Live (or deleted) children per parent, one `sql` statement per kind asked for;
+/// `sql` takes the parent ids as `$1` and "deleted" as `$2`, and returns
+/// `parent` and `n`.
+async fn count_children(
+    loaders: &Loaders,
+    sql: &'static str,
+    parents: &[(Uuid, bool)],
+) -> Result<HashMap<(Uuid, bool), i64>, async_graphql::Error> {
+    let mut out = HashMap::new();
+    if parents.is_empty() {
+        return Ok(out);
+    }
+    let mut conn = loaders.app.db.conn().await?;
+    for deleted in [false, true] {
+        let ids: Vec<Uuid> = parents
+            .iter()
+            .filter(|(_, d)| *d == deleted)
+            .map(|(id, _)| *id)
+            .collect();
+        if ids.is_empty() {
+            continue;
         }
-        let mut conn = self.app.db.conn().await?;
-        for deleted in [false, true] {
-            let parents: Vec<Uuid> = keys
-                .iter()
-                .filter(|k| k.deleted == deleted)
-                .map(|k| k.workbench_id)
-                .collect();
-            if parents.is_empty() {
-                continue;
-            }
-            let counts: Vec<ParentCount> = diesel::sql_query(
-                "SELECT workbench_id AS parent, count(*) AS n FROM projects \
-                 WHERE workbench_id = ANY($1) AND (deleted_at IS NOT NULL) = $2 GROUP BY workbench_id",
-            )
-            .bind::<Array<SqlUuid>, _>(&parents)
+        let counts: Vec<ParentCount> = diesel::sql_query(sql)
+            .bind::<Array<SqlUuid>, _>(&ids)
             .bind::<Bool, _>(deleted)
             .load(&mut conn)
             .await
             .map_err(AppError::from)?;
-            for c in counts {
-                out.insert(
-                    ProjectCount {
-                        workbench_id: c.parent,
-                        deleted,
-                    },
-                    c.n,
-                );
-            }
-        }
-        Ok(out)
+        out.extend(counts.into_iter().map(|c| ((c.parent, deleted), c.n)));
     }
+    Ok(out)
 }
