@@ -39,6 +39,13 @@
 //! | `REQUEST_TIMEOUT_SECONDS` | `60` | an HTTP request taking longer is answered 408 |
 //! | `PERSISTED_QUERIES_FILE` | unset | safelist mode: a JSON file `{sha256: query}` (or a list of queries); only those run |
 //! | `MAX_BATCH` | `10` | operations in one JSON-array batch (signed-in callers only) |
+//! | `WS_INIT_TIMEOUT_MS` | `10000` | a WebSocket without `connection_init` by then is closed with 4408 |
+//! | `WS_KEEPALIVE_MS` | `15000` | the server pings every socket this often; one silent for three intervals is closed |
+//! | `WS_MAX_SUBSCRIPTIONS` | `100` | operations one WebSocket may have running at once |
+//! | `WS_MAX_CONNECTIONS` | `10000` | WebSockets one instance holds; more are answered 503 |
+//! | `WS_OUTBOUND_QUEUE` | `256` | messages queued for one slow WebSocket before it is disconnected |
+//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset: no export | OpenTelemetry collector (OTLP over HTTP), e.g. `http://localhost:4318` |
+//! | `OTEL_SERVICE_NAME` | `atelier` | `service.name` of exported spans |
 //! | `S3_BUCKET` | unset: files under `DATA_DIR/files` | S3-compatible bucket for asset files |
 //! | `S3_ENDPOINT`, `S3_REGION`, `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_ALLOW_HTTP` | | where and how to reach it (MinIO: endpoint + allow http) |
 //!
@@ -191,6 +198,29 @@ pub struct Config {
     pub limits: crate::graphql::limits::Limits,
     pub budgets: BudgetConfig,
     pub http: HttpConfig,
+    pub websocket: WebSocketConfig,
+    pub telemetry: TelemetryConfig,
+}
+
+/// Limits of the subscription sockets.
+#[derive(Debug, Clone)]
+pub struct WebSocketConfig {
+    /// A socket that has not sent `connection_init` by then is closed (4408).
+    pub init_timeout: Duration,
+    /// How often the server pings; a socket silent for three intervals is closed.
+    pub keepalive: Duration,
+    pub max_subscriptions: usize,
+    pub max_connections: usize,
+    /// Messages waiting for one socket before it counts as a slow consumer.
+    pub outbound_queue: usize,
+}
+
+/// Where traces go besides the log.
+#[derive(Debug, Clone)]
+pub struct TelemetryConfig {
+    /// OTLP/HTTP collector base URL; `None`: spans stay in the log.
+    pub otlp_endpoint: Option<String>,
+    pub service_name: String,
 }
 
 /// What the HTTP surface exposes.
@@ -527,6 +557,29 @@ impl Config {
             persisted_queries_file: get("PERSISTED_QUERIES_FILE").map(PathBuf::from),
             max_batch: parse_number(get("MAX_BATCH"), "MAX_BATCH", 10, 1, 1000)? as usize,
         };
+        let websocket = WebSocketConfig {
+            init_timeout: Duration::from_millis(number("WS_INIT_TIMEOUT_MS", 10_000, 3_600_000)?),
+            keepalive: Duration::from_millis(number("WS_KEEPALIVE_MS", 15_000, 3_600_000)?),
+            max_subscriptions: number("WS_MAX_SUBSCRIPTIONS", 100, 100_000)? as usize,
+            max_connections: number("WS_MAX_CONNECTIONS", 10_000, 1_000_000)? as usize,
+            outbound_queue: number("WS_OUTBOUND_QUEUE", 256, 1_000_000)? as usize,
+        };
+        let otlp_endpoint = get("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .map(|url| {
+                if url.starts_with("http://") || url.starts_with("https://") {
+                    Ok(url.trim_end_matches('/').to_string())
+                } else {
+                    Err(ConfigError::new(
+                        "OTEL_EXPORTER_OTLP_ENDPOINT",
+                        "expected an http:// or https:// URL",
+                    ))
+                }
+            })
+            .transpose()?;
+        let telemetry = TelemetryConfig {
+            otlp_endpoint,
+            service_name: get("OTEL_SERVICE_NAME").unwrap_or_else(|| "atelier".into()),
+        };
 
         Ok(Self {
             environment,
@@ -547,6 +600,8 @@ impl Config {
             limits,
             budgets,
             http,
+            websocket,
+            telemetry,
         })
     }
 }
