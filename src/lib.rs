@@ -23,3 +23,5 @@ pub mod secrets;
 pub mod server;
 pub mod studio;
 pub mod teams;
+pub mod telemetry;
+pub mod ws;

@@ -6,6 +6,10 @@ use std::time::Duration;
 
 use atelier::app::App;
 use atelier::config::{Config, LogFormat};
+use atelier::telemetry::SpanExport;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::Layer as _;
 
 const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | seed | schema | admin grant|revoke EMAIL | help]
 
@@ -33,7 +37,11 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(e) => return fail(e),
     };
-    init_logging(&config);
+    // Before the runtime: the span export runs on a thread of its own, not on tokio.
+    let span_export = match init_logging(&config) {
+        Ok(export) => export,
+        Err(e) => return fail(e),
+    };
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -56,6 +64,10 @@ fn main() -> ExitCode {
             other => Err(format!("unknown command '{other}'\n{USAGE}")),
         }
     });
+    // Once the command has returned, so the spans of its shutdown are sent too.
+    if let Some(export) = span_export {
+        export.shutdown();
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),
@@ -67,15 +79,21 @@ fn fail(e: impl std::fmt::Display) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn init_logging(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::new(&config.log.level);
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match config.log.format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
-    }
+/// The log on stderr, plus span export when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+fn init_logging(config: &Config) -> Result<Option<SpanExport>, String> {
+    let span_export = SpanExport::start(&config.telemetry)?;
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = match config.log.format {
+        LogFormat::Json => fmt.json().boxed(),
+        LogFormat::Text => fmt.boxed(),
+    };
+    // LOG_LEVEL filters both: a span below the log level is not exported either.
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::EnvFilter::new(&config.log.level))
+        .with(fmt)
+        .with(span_export.as_ref().map(SpanExport::layer))
+        .init();
+    Ok(span_export)
 }
 
 async fn seed(config: Config) -> Result<(), String> {

@@ -60,7 +60,9 @@ pub struct Metrics {
     latency: Mutex<BTreeMap<String, Histogram>>,
     job_latency: Mutex<Histogram>,
     jobs: Mutex<BTreeMap<String, u64>>,
-    pub websocket_connections: AtomicI64,
+    websocket_connections: AtomicI64,
+    websocket_subscriptions: AtomicI64,
+    websocket_slow_consumers: AtomicU64,
     /// Credits, in hundredths (the ledger's scale).
     credits_debited_cents: AtomicU64,
     credits_refunded_cents: AtomicU64,
@@ -76,6 +78,21 @@ fn escape(label: &str) -> String {
 }
 
 impl Metrics {
+    pub fn websocket_connections(&self, delta: i64) {
+        self.websocket_connections
+            .fetch_add(delta, Ordering::Relaxed);
+    }
+
+    pub fn websocket_subscriptions(&self, delta: i64) {
+        self.websocket_subscriptions
+            .fetch_add(delta, Ordering::Relaxed);
+    }
+
+    pub fn websocket_slow_consumer(&self) {
+        self.websocket_slow_consumers
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
     /// One GraphQL request: its operation name, outcome (`ok` or an error code) and duration.
     pub fn request(&self, operation: &str, outcome: &str, seconds: f64) {
         let operation: String = operation.chars().take(100).collect();
@@ -184,9 +201,11 @@ impl Metrics {
             );
         }
         let connections = self.websocket_connections.load(Ordering::Relaxed);
+        let subscriptions = self.websocket_subscriptions.load(Ordering::Relaxed);
+        let slow = self.websocket_slow_consumers.load(Ordering::Relaxed);
         let _ = writeln!(
             out,
-            "# HELP atelier_websocket_connections Open WebSocket connections.\n# TYPE atelier_websocket_connections gauge\natelier_websocket_connections {connections}"
+            "# HELP atelier_websocket_connections Open WebSocket connections.\n# TYPE atelier_websocket_connections gauge\natelier_websocket_connections {connections}\n# HELP atelier_websocket_subscriptions Operations running over WebSocket.\n# TYPE atelier_websocket_subscriptions gauge\natelier_websocket_subscriptions {subscriptions}\n# HELP atelier_websocket_slow_consumers_total Sockets closed because their client read too slowly.\n# TYPE atelier_websocket_slow_consumers_total counter\natelier_websocket_slow_consumers_total {slow}"
         );
         for (name, help, value) in gauges {
             let kind = if name.ends_with("_total") {

@@ -2,11 +2,9 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql_axum::{
-    GraphQLBatchRequest, GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket,
-};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLRequest, GraphQLResponse};
 use axum::extract::{
     ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, Request, State, WebSocketUpgrade,
 };
@@ -21,25 +19,25 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::accounts;
-use crate::accounts::model::SubscriptionTier;
-use crate::accounts::profile_cache;
-use crate::app::{App, AppState};
-use crate::authz::Caller;
+use crate::app::AppState;
 use crate::authz::{RequestInfo, SignedInDuringRequest};
 use crate::error::AppError;
+use crate::graphql::admission::refused;
 use crate::graphql::{self, AtelierSchema};
 use crate::metrics::METRICS;
 use crate::studio;
+use crate::ws;
 
 /// The state of every route.
 #[derive(Clone)]
 pub struct ServerState {
     pub app: AppState,
     pub schema: AtelierSchema,
+    pub sockets: Arc<ws::Sockets>,
 }
 
-/// All routes of one server.
-pub fn router(app: AppState) -> Router {
+/// All routes of one server; `sockets` is its registry of open WebSockets.
+pub fn router(app: AppState, sockets: Arc<ws::Sockets>) -> Router {
     let schema = graphql::build_schema(app.clone());
     // Room for the largest upload plus the rest of a multipart request.
     let body_limit = usize::try_from(app.storage.max_upload_bytes)
@@ -86,7 +84,11 @@ pub fn router(app: AppState) -> Router {
             app.config.http.request_timeout,
         ))
         .layer(cors)
-        .with_state(ServerState { app, schema })
+        .with_state(ServerState {
+            app,
+            schema,
+            sockets,
+        })
 }
 
 /// CORS for the configured origins only (none: same-origin browsers only).
@@ -115,17 +117,27 @@ fn cors_layer(origins: &[String]) -> tower_http::cors::CorsLayer {
         .max_age(std::time::Duration::from_secs(600))
 }
 
-/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+/// How long shutdown waits for sockets to take their close frames.
+const SOCKET_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish and
+/// closes every socket with 1001 (upgraded sockets are not HTTP requests, so the
+/// graceful shutdown of the HTTP server alone would leave them open).
 pub async fn serve(
     app: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let sockets = ws::Sockets::start(app.config.websocket.max_connections, &app.events);
+    let closing = sockets.clone();
     axum::serve(
         listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        router(app, sockets).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        closing.shut_down(SOCKET_GRACE).await;
+    })
     .await
 }
 
@@ -144,69 +156,6 @@ fn request_info(headers: &HeaderMap, peer: SocketAddr) -> RequestInfo {
     }
 }
 
-/// The operation's name for metrics: the one asked for, or the document's only
-/// named operation, else `anonymous`.
-fn operation_label(request: &async_graphql::Request) -> String {
-    use async_graphql::parser::types::DocumentOperations;
-    if let Some(name) = &request.operation_name {
-        return name.clone();
-    }
-    match async_graphql::parser::parse_query(&request.query).map(|d| d.operations) {
-        Ok(DocumentOperations::Multiple(ops)) if ops.len() == 1 => ops
-            .keys()
-            .next()
-            .map_or_else(|| "anonymous".into(), |n| n.to_string()),
-        _ => "anonymous".into(),
-    }
-}
-
-/// The persisted-query protocol's answers (Apollo clients match on these).
-fn persisted_refusal(refusal: graphql::persisted::Refusal) -> async_graphql::Response {
-    use graphql::persisted::Refusal;
-    let (message, code) = match refusal {
-        Refusal::NotFound => ("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND"),
-        Refusal::HashMismatch => (
-            "provided sha256Hash does not match the query",
-            "BAD_USER_INPUT",
-        ),
-        Refusal::NotSafelisted => (
-            "only registered operations run on this server",
-            "PERSISTED_QUERY_NOT_ALLOWED",
-        ),
-    };
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", code);
-    let mut error = async_graphql::ServerError::new(message, None);
-    error.extensions = Some(extensions);
-    async_graphql::Response::from_errors(vec![error])
-}
-
-/// An error response of a request refused before it ran.
-fn refused(error: AppError) -> async_graphql::Response {
-    let error: async_graphql::Error = error.into();
-    let mut error = error.into_server_error(Default::default());
-    error.locations.clear();
-    async_graphql::Response::from_errors(vec![error])
-}
-
-/// The complexity budget of a caller: by plan for users, fixed for API clients.
-async fn budget_of(app: &App, caller: &Caller) -> u64 {
-    let budgets = &app.config.budgets;
-    match caller {
-        Caller::Anonymous => budgets.anonymous,
-        Caller::ApiClient { .. } => budgets.api_client,
-        Caller::Session { user_id, .. } => {
-            let profile = profile_cache::load(&app.cache, &app.db, &[*user_id]).await;
-            match profile.ok().and_then(|p| p.get(user_id).map(|p| p.tier())) {
-                Some(SubscriptionTier::Pro) => budgets.pro,
-                Some(SubscriptionTier::Team) => budgets.team,
-                Some(SubscriptionTier::Enterprise) => budgets.enterprise,
-                _ => budgets.free,
-            }
-        }
-    }
-}
-
 /// Checks the limits, authenticates, checks the caller's budget, then runs the
 /// operation with the caller in its context. A query over a limit runs nothing:
 /// the shape limits are checked before authentication, on the parsed document.
@@ -217,7 +166,7 @@ async fn execute(
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let started = std::time::Instant::now();
-    let operation = operation_label(&request);
+    let operation = graphql::admission::operation_label(&request);
     let response = run(state, headers, peer, request).await;
     let outcome = response
         .errors
@@ -246,37 +195,10 @@ async fn run(
 ) -> async_graphql::Response {
     let app = &state.app;
     let mut request = request;
-    let hash = request
-        .extensions
-        .get("persistedQuery")
-        .and_then(|p| match p {
-            async_graphql::Value::Object(fields) => fields.get("sha256Hash").cloned(),
-            _ => None,
-        })
-        .and_then(|h| match h {
-            async_graphql::Value::String(h) => Some(h),
-            _ => None,
-        });
-    match graphql::persisted::resolve(&app.cache, &app.safelist, &request.query, hash.as_deref())
-        .await
-    {
-        Ok(Some(text)) => request.query = text,
-        Ok(None) => {}
-        Err(refusal) => return persisted_refusal(refusal),
-    }
-    let limits = &app.config.limits;
-    if let Err(e) = limits.check_size(&request.query) {
-        return refused(e);
-    }
-    // An unparsable document is left to the executor, which reports it properly.
-    let measured = async_graphql::parser::parse_query(&request.query)
-        .ok()
-        .map(|document| graphql::limits::measure(&document, &request.variables));
-    if let Some(m) = &measured {
-        if let Err(e) = limits.check(m) {
-            return refused(e);
-        }
-    }
+    let cost = match graphql::admission::admit(app, &mut request).await {
+        Ok(cost) => cost,
+        Err(refusal) => return refusal,
+    };
     let info = request_info(headers, peer);
     let authorization = headers
         .get(header::AUTHORIZATION)
@@ -285,9 +207,8 @@ async fn run(
         Ok(caller) => caller,
         Err(e) => return refused(e),
     };
-    let cost = measured.map_or(0, |m| m.complexity);
-    if let Err(e) = graphql::limits::check_budget(cost, budget_of(app, &caller).await) {
-        return refused(e);
+    if let Err(refusal) = graphql::admission::check_budget(app, &caller, cost).await {
+        return refusal;
     }
     // Side-effecting requests may carry an Idempotency-Key: the first response is
     // kept and replayed for repeats of the same request.
@@ -524,12 +445,11 @@ async fn graphql_get(
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     if is_upgrade {
         let (mut parts, _) = request.into_parts();
-        let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &state).await {
-            Ok(p) => p,
-            Err(rejection) => return rejection.into_response(),
-        };
         return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-            Ok(upgrade) => upgrade_to_graphql_ws(state, protocol, upgrade, peer),
+            Ok(upgrade) => {
+                let info = request_info(&parts.headers, peer);
+                ws::upgrade(state.app, state.schema, &state.sockets, upgrade, info)
+            }
             Err(rejection) => rejection.into_response(),
         };
     }
@@ -554,56 +474,16 @@ async fn graphql_get(
     }
 }
 
+/// Subscriptions: credentials come in the `connection_init` payload
+/// (`{"authorization": "Bearer <token>"}`, `Authorization` accepted too).
 async fn graphql_ws(
     State(state): State<ServerState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    protocol: GraphQLProtocol,
+    headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    upgrade_to_graphql_ws(state, protocol, upgrade, peer)
-}
-
-/// Subscriptions: credentials come in the `connection_init` payload
-/// (`{"authorization": "Bearer <token>"}`, `Authorization` accepted too).
-fn upgrade_to_graphql_ws(
-    state: ServerState,
-    protocol: GraphQLProtocol,
-    upgrade: WebSocketUpgrade,
-    peer: SocketAddr,
-) -> Response {
-    let headers_origin = None::<String>;
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| async move {
-            METRICS
-                .websocket_connections
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let app = state.app.clone();
-            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
-                .on_connection_init(move |payload| async move {
-                    let authorization = ["authorization", "Authorization"]
-                        .iter()
-                        .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
-                        .map(str::to_string);
-                    let info = RequestInfo {
-                        ip: Some(peer.ip()),
-                        user_agent: None,
-                        origin: headers_origin,
-                    };
-                    let caller = accounts::authenticate(&app, authorization.as_deref(), &info)
-                        .await
-                        .map_err(async_graphql::Error::from)?;
-                    let mut data = async_graphql::Data::default();
-                    data.insert(caller);
-                    data.insert(info);
-                    Ok(data)
-                })
-                .serve()
-                .await;
-            METRICS
-                .websocket_connections
-                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-        })
+    let info = request_info(&headers, peer);
+    ws::upgrade(state.app, state.schema, &state.sockets, upgrade, info)
 }
 
 #[derive(serde::Deserialize)]

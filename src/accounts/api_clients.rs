@@ -23,6 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::teams::model::{role_of, teams_with_role, TeamRole};
+use crate::ws::Revoked;
 
 /// What a new API client may do.
 #[derive(Debug, InputObject)]
@@ -215,6 +216,8 @@ pub async fn rotate_secret(
         .get_result(&mut conn)
         .await?;
     log(&mut conn, user_id, client_id, "api_client_rotated").await?;
+    // Sockets opened with the old secret must not outlive it.
+    close_sockets_of(app, client_id).await;
     Ok((client, secret))
 }
 
@@ -227,7 +230,17 @@ pub async fn revoke(app: &App, user_id: Uuid, client_id: Uuid) -> AppResult<ApiC
         .get_result(&mut conn)
         .await?;
     log(&mut conn, user_id, client_id, "api_client_revoked").await?;
+    close_sockets_of(app, client_id).await;
     Ok(client)
+}
+
+async fn close_sockets_of(app: &App, client_id: Uuid) {
+    Revoked {
+        clients: vec![client_id],
+        ..Revoked::default()
+    }
+    .announce(&app.events)
+    .await;
 }
 
 async fn log(

@@ -269,7 +269,10 @@ pub async fn sign_in(
 /// Ends the current session.
 pub async fn sign_out(app: &App, user_id: Uuid, session_id: Uuid) -> AppResult<()> {
     let mut conn = app.db.conn().await?;
-    sessions::revoke(app, &mut conn, user_id, Some(session_id), None).await?;
+    sessions::revoke(&mut conn, user_id, Some(session_id), None)
+        .await?
+        .settle(app)
+        .await;
     usage::record(
         &mut conn,
         UsageEntry {
@@ -423,34 +426,38 @@ pub async fn reset_password(
     let mut conn = app.db.conn().await?;
     let conn: &mut AsyncPgConnection = &mut conn;
     let token_hash = sha256_hex(token);
-    conn.transaction(async |conn| {
-        // Clearing the token in the same statement makes it single-use under races.
-        let user_id: Option<Uuid> = diesel::update(users::table)
-            .filter(users::password_reset_token.eq(&token_hash))
-            .filter(users::password_reset_expires.gt(Utc::now()))
-            .filter(users::deleted_at.is_null())
-            .set((
-                users::password_hash.eq(&password_hash),
-                users::password_reset_token.eq(None::<String>),
-                users::password_reset_expires.eq(None::<chrono::DateTime<Utc>>),
-            ))
-            .returning(users::id)
-            .get_result(conn)
-            .await
-            .optional()?;
-        let user_id = user_id
-            .ok_or_else(|| AppError::bad_input("token", "the token is invalid or expired"))?;
-        sessions::revoke(app, conn, user_id, None, None).await?;
-        usage::record(
-            conn,
-            UsageEntry {
-                user_id: Some(user_id),
-                action_type: "password_reset",
-                details: Some(json!({"ip": info.ip_string()})),
-                ..Default::default()
-            },
-        )
-        .await
-    })
-    .await
+    let revoked = conn
+        .transaction(async |conn| {
+            // Clearing the token in the same statement makes it single-use under races.
+            let user_id: Option<Uuid> = diesel::update(users::table)
+                .filter(users::password_reset_token.eq(&token_hash))
+                .filter(users::password_reset_expires.gt(Utc::now()))
+                .filter(users::deleted_at.is_null())
+                .set((
+                    users::password_hash.eq(&password_hash),
+                    users::password_reset_token.eq(None::<String>),
+                    users::password_reset_expires.eq(None::<chrono::DateTime<Utc>>),
+                ))
+                .returning(users::id)
+                .get_result(conn)
+                .await
+                .optional()?;
+            let user_id = user_id
+                .ok_or_else(|| AppError::bad_input("token", "the token is invalid or expired"))?;
+            let revoked = sessions::revoke(conn, user_id, None, None).await?;
+            usage::record(
+                conn,
+                UsageEntry {
+                    user_id: Some(user_id),
+                    action_type: "password_reset",
+                    details: Some(json!({"ip": info.ip_string()})),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok::<_, AppError>(revoked)
+        })
+        .await?;
+    revoked.settle(app).await;
+    Ok(())
 }

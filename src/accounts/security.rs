@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::credits::usage::{self, UsageEntry};
 use crate::db::schema::{api_clients, users};
 use crate::error::{AppError, AppResult};
+use crate::ws::Revoked;
 
 async fn load_user(conn: &mut AsyncPgConnection, user_id: Uuid) -> AppResult<User> {
     users::table
@@ -69,15 +70,19 @@ pub async fn change_password(
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
     let conn: &mut AsyncPgConnection = &mut conn;
-    conn.transaction(async |conn| {
-        diesel::update(users::table.find(user_id))
-            .set(users::password_hash.eq(&phc))
-            .execute(conn)
-            .await?;
-        sessions::revoke(app, conn, user_id, None, Some(session_id)).await?;
-        log(conn, user_id, "password_changed").await
-    })
-    .await
+    let revoked = conn
+        .transaction(async |conn| {
+            diesel::update(users::table.find(user_id))
+                .set(users::password_hash.eq(&phc))
+                .execute(conn)
+                .await?;
+            let revoked = sessions::revoke(conn, user_id, None, Some(session_id)).await?;
+            log(conn, user_id, "password_changed").await?;
+            Ok::<_, AppError>(revoked)
+        })
+        .await?;
+    revoked.settle(app).await;
+    Ok(())
 }
 
 /// Records the new address as pending and mails it a verification token; the
@@ -210,28 +215,39 @@ pub async fn delete_account(app: &App, user_id: Uuid, password: &str) -> AppResu
     let user = load_user(&mut conn, user_id).await?;
     check_password(&user, password, "password").await?;
     let conn: &mut AsyncPgConnection = &mut conn;
-    conn.transaction(async |conn| {
-        diesel::update(users::table.find(user_id))
-            .set(users::deleted_at.eq(Utc::now()))
-            .execute(conn)
+    let revoked = conn
+        .transaction(async |conn| {
+            diesel::update(users::table.find(user_id))
+                .set(users::deleted_at.eq(Utc::now()))
+                .execute(conn)
+                .await?;
+            diesel::update(api_clients::table.filter(api_clients::user_id.eq(user_id)))
+                .set(api_clients::is_active.eq(false))
+                .execute(conn)
+                .await?;
+            let revoked = sessions::revoke(conn, user_id, None, None).await?;
+            usage::record(
+                conn,
+                UsageEntry {
+                    user_id: Some(user_id),
+                    action_type: "account_deleted",
+                    details: Some(json!({"email": user.email})),
+                    ..Default::default()
+                },
+            )
             .await?;
-        diesel::update(api_clients::table.filter(api_clients::user_id.eq(user_id)))
-            .set(api_clients::is_active.eq(false))
-            .execute(conn)
-            .await?;
-        sessions::revoke(app, conn, user_id, None, None).await?;
-        usage::record(
-            conn,
-            UsageEntry {
-                user_id: Some(user_id),
-                action_type: "account_deleted",
-                details: Some(json!({"email": user.email})),
-                ..Default::default()
-            },
-        )
-        .await
-    })
-    .await
+            Ok::<_, AppError>(revoked)
+        })
+        .await?;
+    revoked.settle(app).await;
+    // Sockets of the account's API clients close too.
+    Revoked {
+        users: vec![user_id],
+        ..Revoked::default()
+    }
+    .announce(&app.events)
+    .await;
+    Ok(())
 }
 
 /// Grants or revokes platform administration (the command line's `atelier admin`);
@@ -253,8 +269,15 @@ pub async fn set_platform_admin(app: &App, email: &str, admin: bool) -> AppResul
     let Some(user_id) = user_id else {
         return Ok(false);
     };
-    // Cached sessions carry the flag: drop them so the change applies at once.
+    // Cached sessions and open sockets carry the flag: drop them so the change
+    // applies at once.
     sessions::forget_all_of(app, &mut conn, user_id).await?;
+    Revoked {
+        users: vec![user_id],
+        ..Revoked::default()
+    }
+    .announce(&app.events)
+    .await;
     usage::record(
         &mut conn,
         UsageEntry {

@@ -16,6 +16,7 @@ use crate::authz::{Caller, RequestInfo};
 use crate::db::schema::{sessions, users};
 use crate::error::{AppError, AppResult};
 use crate::secrets::{random_token, sha256_hex};
+use crate::ws::Revoked;
 
 /// How long a resolved session stays in the cache; revocation deletes it sooner.
 const CACHE_TTL: Duration = Duration::from_secs(300);
@@ -166,15 +167,45 @@ pub async fn list_active(conn: &mut AsyncPgConnection, user_id: Uuid) -> AppResu
         .await?)
 }
 
-/// Revokes the matching live sessions of `user_id` and clears their cache entries.
-/// `only` narrows to one session, `except` spares one; returns how many were revoked.
+/// Sessions just revoked in the database. Their cached copies and open sockets
+/// outlive the revocation until [`RevokedSessions::settle`], which must run after
+/// the transaction commits: settling earlier would let a concurrent request cache
+/// (or a socket re-authenticate with) a session the commit is about to end.
+#[must_use = "settle the revocation after it commits"]
+pub struct RevokedSessions {
+    ids: Vec<Uuid>,
+    hashes: Vec<String>,
+}
+
+impl RevokedSessions {
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Drops the cached sessions and closes their sockets on every instance.
+    pub async fn settle(self, app: &App) {
+        forget(app, &self.hashes).await;
+        Revoked {
+            sessions: self.ids,
+            ..Revoked::default()
+        }
+        .announce(&app.events)
+        .await;
+    }
+}
+
+/// Revokes the matching live sessions of `user_id`; `only` narrows to one
+/// session, `except` spares one. Settle the result once it has committed.
 pub async fn revoke(
-    app: &App,
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     only: Option<Uuid>,
     except: Option<Uuid>,
-) -> AppResult<usize> {
+) -> AppResult<RevokedSessions> {
     let mut query = diesel::update(sessions::table)
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::revoked_at.is_null())
@@ -185,13 +216,13 @@ pub async fn revoke(
     if let Some(id) = except {
         query = query.filter(sessions::id.ne(id));
     }
-    let hashes: Vec<String> = query
+    let revoked: Vec<(Uuid, String)> = query
         .set(sessions::revoked_at.eq(diesel::dsl::now))
-        .returning(sessions::token_hash)
+        .returning((sessions::id, sessions::token_hash))
         .get_results(conn)
         .await?;
-    forget(app, &hashes).await;
-    Ok(hashes.len())
+    let (ids, hashes) = revoked.into_iter().unzip();
+    Ok(RevokedSessions { ids, hashes })
 }
 
 /// Drops cached sessions of a user whose standing changed (admin flag, deletion),

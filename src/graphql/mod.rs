@@ -1,6 +1,7 @@
 //! The GraphQL schema: roots merged from the domains, per-request context, the
 //! DataLoader registry, IDs and pagination.
 
+pub mod admission;
 pub mod id;
 pub mod idempotency;
 pub mod limits;

@@ -383,6 +383,13 @@ impl TestApp {
     pub fn statements(&self) -> u64 {
         self.app.db.statements_executed()
     }
+
+    /// Begins the server's graceful shutdown (as SIGTERM does).
+    pub fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
 }
 
 impl Drop for TestApp {

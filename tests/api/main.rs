@@ -20,6 +20,8 @@ mod secrets_at_rest;
 mod server;
 mod studio;
 mod subscriptions;
+mod telemetry;
 mod templates;
 mod uploads;
+mod websocket;
 mod zero_config;

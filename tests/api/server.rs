@@ -149,15 +149,11 @@ async fn websocket_checks_the_credentials_of_connection_init() {
         );
         assert_eq!(acked, accepted, "{authorization}: {reply:?}");
         if !accepted {
-            // The socket is closed with the reason; the exact close code (4403 in
-            // graphql-transport-ws) is the protocol-conformance work of a later issue.
+            // graphql-transport-ws: 4403 Forbidden.
             match reply {
                 Some(Ok(Message::Close(Some(frame)))) => {
-                    assert_eq!(
-                        frame.reason.as_str(),
-                        "authentication required",
-                        "{frame:?}"
-                    )
+                    assert_eq!(u16::from(frame.code), 4403, "{frame:?}");
+                    assert_eq!(frame.reason.as_str(), "Forbidden", "{frame:?}");
                 }
                 other => panic!("expected a close frame, got {other:?}"),
             }

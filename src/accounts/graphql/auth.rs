@@ -151,7 +151,10 @@ impl AuthMutation {
         if input.everywhere {
             let app = app(ctx);
             let mut conn = app.db.conn().await?;
-            crate::accounts::sessions::revoke(app, &mut conn, *user_id, None, None).await?;
+            crate::accounts::sessions::revoke(&mut conn, *user_id, None, None)
+                .await?
+                .settle(app)
+                .await;
         }
         auth::sign_out(app(ctx), *user_id, *session_id).await?;
         Ok(SignOutPayload { ok: true })

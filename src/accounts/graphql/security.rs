@@ -249,8 +249,10 @@ impl SecurityMutation {
         let session_id = GlobalId::decode_uuid(&input.session_id, NodeType::Session, "sessionId")?;
         let app = app(ctx);
         let mut conn = app.db.conn().await?;
-        let revoked = sessions::revoke(app, &mut conn, user_id, Some(session_id), None).await?;
-        if revoked == 0 {
+        let revoked = sessions::revoke(&mut conn, user_id, Some(session_id), None).await?;
+        let found = !revoked.is_empty();
+        revoked.settle(app).await;
+        if !found {
             return Err(AppError::NotFound("session").into());
         }
         Ok(RevokeSessionPayload {
@@ -266,9 +268,11 @@ impl SecurityMutation {
         let (user_id, session_id) = session_of(ctx)?;
         let app = app(ctx);
         let mut conn = app.db.conn().await?;
-        let revoked = sessions::revoke(app, &mut conn, user_id, None, Some(session_id)).await?;
+        let revoked = sessions::revoke(&mut conn, user_id, None, Some(session_id)).await?;
+        let count = revoked.len();
+        revoked.settle(app).await;
         Ok(RevokeOtherSessionsPayload {
-            revoked_count: i32::try_from(revoked).unwrap_or(i32::MAX),
+            revoked_count: i32::try_from(count).unwrap_or(i32::MAX),
         })
     }
 }
