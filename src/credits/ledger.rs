@@ -73,7 +73,6 @@ pub async fn debit(
     };
     let balance = balance.ok_or(AppError::InsufficientCredits)?;
     record(conn, payer, -amount, movement).await?;
-    crate::metrics::METRICS.credits(true, amount);
     Ok(balance)
 }
 
@@ -105,11 +104,7 @@ pub async fn credit(
                 .await?
         }
     };
-    let refund = movement.action_type == "refund";
     record(conn, payer, amount, movement).await?;
-    if refund {
-        crate::metrics::METRICS.credits(false, amount);
-    }
     Ok(balance)
 }
 

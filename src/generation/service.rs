@@ -17,6 +17,7 @@ use crate::credits::usage::{self, UsageEntry};
 use crate::db::schema::{ai_model_versions, ai_models, generation_jobs, generation_requests};
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::{GlobalId, NodeType};
+use crate::metrics::METRICS;
 use crate::notifications::model::Notification;
 use crate::notifications::service as notifications;
 use crate::studio::model::Project;
@@ -303,7 +304,11 @@ pub async fn request(
         })
         .await;
     match written {
-        Ok((request, balance)) => Ok((request, Some((payer, balance)))),
+        Ok((request, balance)) => {
+            // Counted once committed, so a rolled-back debit never shows in /metrics.
+            METRICS.credits(true, sample_cost);
+            Ok((request, Some((payer, balance))))
+        }
         // A concurrent retry with the same key won the race: answer with its request.
         Err(AppError::Conflict(_)) if new.idempotency_key.is_some() => {
             let key = new.idempotency_key.as_deref().unwrap_or_default();
@@ -403,6 +408,7 @@ pub async fn select_sample(
         Ok((updated, payer, balance))
     })
     .await
+    .inspect(|_| METRICS.credits(true, final_cost))
 }
 
 /// A request ended by [`finish_unsuccessfully`]: the row, the balances its refunds
@@ -424,7 +430,7 @@ pub async fn finish_unsuccessfully(
     error_message: Option<String>,
     notice: Option<&str>,
 ) -> AppResult<Option<Finished>> {
-    conn.transaction(async |conn| {
+    let finished: Option<(_, _, _, Decimal)> = conn.transaction(async |conn| {
         let current: GenerationRequest = generation_requests::table
             .find(request_id)
             .for_update()
@@ -455,6 +461,7 @@ pub async fn finish_unsuccessfully(
             .await?;
         let payer = Payer::for_project(current.team_id, current.user_id);
         let mut balances = Vec::new();
+        let mut refunded = Decimal::ZERO;
         for (refund, amount, phase) in [
             (refund_sample, current.credits_cost_sample, "samples"),
             (refund_final, current.credits_cost_final, "final"),
@@ -474,6 +481,7 @@ pub async fn finish_unsuccessfully(
                 )
                 .await?;
                 balances.push((payer, balance));
+                refunded += amount;
             }
         }
         diesel::update(generation_jobs::table.filter(generation_jobs::generation_request_id.eq(request_id)))
@@ -512,9 +520,14 @@ pub async fn finish_unsuccessfully(
             ),
             None => None,
         };
-        Ok(Some((updated, balances, note)))
+        Ok::<_, AppError>(Some((updated, balances, note, refunded)))
     })
-    .await
+    .await?;
+    Ok(finished.map(|(updated, balances, note, refunded)| {
+        // Counted once committed, so a rolled-back refund never shows in /metrics.
+        METRICS.credits(false, refunded);
+        (updated, balances, note)
+    }))
 }
 
 /// Phase deadline, as configured.
