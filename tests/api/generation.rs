@@ -117,24 +117,6 @@ async fn team_balance(app: &TestApp, token: &str, team: &str) -> Decimal {
     dec(&data["team"]["creditBalance"])
 }
 
-/// A counter of `/metrics`. The counters are the process's, shared by the tests
-/// running beside this one, so tests compare differences with `>=`.
-async fn metric(app: &TestApp, name: &str) -> Decimal {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics body");
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{name} ")))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or_else(|| panic!("{name} in {text}"))
-}
-
 async fn exec(app: &TestApp, sql: &str) {
     let mut conn = app.db.conn().await;
     conn.batch_execute(sql)
@@ -391,7 +373,7 @@ async fn the_local_provider_runs_the_whole_pipeline_and_each_phase_is_paid_once(
     app.seed_demo().await;
     let me = studio(&app, "flow@example.com").await;
     assert_eq!(balance(&app, &me.token).await, d("10.00"), "sign-up grant");
-    let debited_before = metric(&app, "atelier_credits_debited_total").await;
+    let debited_before = app.metric("atelier_credits_debited_total").await;
 
     let created = request(
         &app,
@@ -499,7 +481,7 @@ async fn the_local_provider_runs_the_whole_pipeline_and_each_phase_is_paid_once(
     assert_eq!(selected["status"], "PROCESSING_FINAL", "{selected}");
     assert_eq!(selected["selectedSample"]["id"], chosen["id"]);
     assert_eq!(balance(&app, &me.token).await, d("5.00"));
-    let debited = metric(&app, "atelier_credits_debited_total").await - debited_before;
+    let debited = app.metric("atelier_credits_debited_total").await - debited_before;
     assert!(debited >= d("5.00"), "both debits are counted: {debited}");
 
     // The final.
@@ -1475,7 +1457,7 @@ async fn cancelling_refunds_exactly_what_was_not_delivered() {
     app.seed_demo().await;
     let me = studio(&app, "cancel@example.com").await;
     let mine = format!("user_id = '{}'", me.user);
-    let refunded_before = metric(&app, "atelier_credits_refunded_total").await;
+    let refunded_before = app.metric("atelier_credits_refunded_total").await;
 
     // Pending: the samples are refunded, once.
     let pending = request(
@@ -1491,7 +1473,7 @@ async fn cancelling_refunds_exactly_what_was_not_delivered() {
     assert_eq!(cancelled["status"], "CANCELLED", "{cancelled}");
     assert!(cancelled["completedAt"].is_string());
     assert_eq!(balance(&app, &me.token).await, d("10.00"));
-    let refunded = metric(&app, "atelier_credits_refunded_total").await - refunded_before;
+    let refunded = app.metric("atelier_credits_refunded_total").await - refunded_before;
     assert!(refunded >= d("1.00"), "the refund is counted: {refunded}");
     let (code, _) = refused(&app, &me.token, CANCEL, json!({"id": pending_id})).await;
     assert_eq!(code, "CONFLICT", "a second cancel");

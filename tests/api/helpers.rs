@@ -384,6 +384,24 @@ impl TestApp {
         self.app.db.statements_executed()
     }
 
+    /// A value of `/metrics`. The counters are the process's, shared by the tests
+    /// running beside this one, so tests compare differences with `>=`.
+    pub async fn metric(&self, name: &str) -> rust_decimal::Decimal {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics body");
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+    }
+
     /// Begins the server's graceful shutdown (as SIGTERM does).
     pub fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
