@@ -44,6 +44,7 @@
 //! | `WS_MAX_SUBSCRIPTIONS` | `100` | operations one WebSocket may have running at once |
 //! | `WS_MAX_CONNECTIONS` | `10000` | WebSockets one instance holds; more are answered 503 |
 //! | `WS_OUTBOUND_QUEUE` | `256` | messages queued for one slow WebSocket before it is disconnected |
+//! | `WS_CREDENTIAL_RECHECK_MS` | `60000` | an open WebSocket checks its credentials again this often (revocations close it at once anyway) |
 //! | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset: no export | OpenTelemetry collector (OTLP over HTTP), e.g. `http://localhost:4318` |
 //! | `OTEL_SERVICE_NAME` | `atelier` | `service.name` of exported spans |
 //! | `S3_BUCKET` | unset: files under `DATA_DIR/files` | S3-compatible bucket for asset files |
@@ -213,6 +214,9 @@ pub struct WebSocketConfig {
     pub max_connections: usize,
     /// Messages waiting for one socket before it counts as a slow consumer.
     pub outbound_queue: usize,
+    /// Revocations close sockets at once through the event bus; this re-check is the
+    /// backstop for an event lost while Redis was away, and for credentials that expire.
+    pub credential_recheck: Duration,
 }
 
 /// Where traces go besides the log.
@@ -563,6 +567,11 @@ impl Config {
             max_subscriptions: number("WS_MAX_SUBSCRIPTIONS", 100, 100_000)? as usize,
             max_connections: number("WS_MAX_CONNECTIONS", 10_000, 1_000_000)? as usize,
             outbound_queue: number("WS_OUTBOUND_QUEUE", 256, 1_000_000)? as usize,
+            credential_recheck: Duration::from_millis(number(
+                "WS_CREDENTIAL_RECHECK_MS",
+                60_000,
+                86_400_000,
+            )?),
         };
         let otlp_endpoint = get("OTEL_EXPORTER_OTLP_ENDPOINT")
             .map(|url| {

@@ -82,6 +82,8 @@ enum Ending {
 
 struct Session {
     caller: Option<Caller>,
+    /// What `connection_init` carried, to check the credentials again later.
+    authorization: Option<String>,
     active: HashMap<String, AbortHandle>,
     tasks: JoinSet<(String, Ending)>,
 }
@@ -99,6 +101,7 @@ pub async fn serve(socket: WebSocket, connection: Connection) {
     };
     let mut session = Session {
         caller: None,
+        authorization: None,
         active: HashMap::new(),
         tasks: JoinSet::new(),
     };
@@ -107,6 +110,10 @@ pub async fn serve(socket: WebSocket, connection: Connection) {
     let mut keep_alive =
         tokio::time::interval_at(Instant::now() + settings.keepalive, settings.keepalive);
     let mut last_heard = Instant::now();
+    let mut recheck = tokio::time::interval_at(
+        Instant::now() + settings.credential_recheck,
+        settings.credential_recheck,
+    );
     // Whether the client already ended the conversation (then there is nobody
     // left to wait for).
     let mut client_gone = false;
@@ -154,6 +161,12 @@ pub async fn serve(socket: WebSocket, connection: Connection) {
                     break;
                 }
             }
+            _ = recheck.tick(), if session.caller.is_some() => {
+                if !connection.credentials_hold(&session).await {
+                    closer.close(close::FORBIDDEN, "Forbidden: credentials revoked");
+                    break;
+                }
+            }
             Some(done) = session.tasks.join_next_with_id(), if !session.tasks.is_empty() => {
                 // A cancelled task was removed when it was cancelled.
                 if let Ok((task, (id, ending))) = done {
@@ -194,6 +207,18 @@ pub async fn serve(socket: WebSocket, connection: Connection) {
 }
 
 impl Connection {
+    /// Whether the socket's credentials still give the same caller. A failure of
+    /// ours (the database away) is not held against the client.
+    async fn credentials_hold(&self, session: &Session) -> bool {
+        let authorization = session.authorization.as_deref();
+        match accounts::authenticate(&self.app, authorization, &self.info).await {
+            Ok(caller) => session.caller.as_ref() == Some(&caller),
+            // Neither our failure nor a busy API client is a reason to drop the socket.
+            Err(AppError::Internal(_) | AppError::RateLimited { .. }) => true,
+            Err(_) => false,
+        }
+    }
+
     /// Acts on one text frame; false when the socket is to close.
     async fn handle(&self, text: &str, session: &mut Session, outbox: &Outbox) -> bool {
         let closer = &self.slot.closer;
@@ -219,6 +244,7 @@ impl Connection {
                     Ok(caller) => {
                         self.slot.identify(&caller);
                         session.caller = Some(caller);
+                        session.authorization = authorization.map(str::to_string);
                         outbox.push(protocol::ack(self.protocol))
                             && (self.protocol == Protocol::TransportWs
                                 || outbox.push(protocol::keep_alive(self.protocol)))

@@ -387,6 +387,40 @@ async fn revoked_credentials_close_their_sockets_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_revocation_whose_event_was_lost_still_closes_the_socket() {
+    use diesel_async::SimpleAsyncConnection;
+
+    let app = TestApp::spawn_with(&[("WS_CREDENTIAL_RECHECK_MS", "200")]).await;
+    let (token, user_id) = app.sign_up("lost@example.com", "password-123").await;
+    let (other_token, _) = app.sign_up("kept@example.com", "password-123").await;
+    let mut socket = notifications_socket(&app, &token).await;
+    let mut kept = notifications_socket(&app, &other_token).await;
+    // Revoked behind the API's back: no event is published, as when Redis was down.
+    let user_id = atelier::graphql::id::GlobalId::decode_uuid(
+        &async_graphql::ID(user_id),
+        atelier::graphql::id::NodeType::User,
+        "id",
+    )
+    .expect("a user id");
+    let mut conn = app.db.conn().await;
+    conn.batch_execute(&format!(
+        "UPDATE sessions SET revoked_at = now() WHERE user_id = '{user_id}'"
+    ))
+    .await
+    .expect("revoke in the database");
+    atelier::accounts::sessions::forget_all_of(&app.app, &mut conn, user_id)
+        .await
+        .expect("forget the cached session");
+    assert_eq!(
+        close_of(&mut socket).await,
+        (4403, "Forbidden: credentials revoked".into())
+    );
+    // Sockets whose credentials still hold pass the same check.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(answers_ping(&mut kept).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_revocation_on_one_instance_closes_sockets_on_another_through_redis() {
     let vars = redis_vars("ws-revoke");
     let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
