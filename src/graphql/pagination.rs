@@ -36,7 +36,7 @@ pub struct PageArgs {
 }
 
 /// The slice of the ordered list a page covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Window {
     pub offset: i64,
     pub limit: i64,

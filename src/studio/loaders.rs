@@ -2,8 +2,11 @@
 //! query per batch of parents for connection pages.
 
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::marker::PhantomData;
 
 use async_graphql::dataloader::Loader;
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
@@ -13,6 +16,7 @@ use super::model::{Asset, AssetVersion, BrandKit, Project, Template, Workbench};
 use super::templates;
 use crate::db::schema::{asset_versions, assets, brand_kits, projects, workbenches};
 use crate::error::AppError;
+use crate::graphql::pagination::Window;
 use crate::graphql::Loaders;
 
 macro_rules! by_id_loader {
@@ -126,36 +130,126 @@ impl Loader<VersionsOfAsset> for Loaders {
     }
 }
 
-/// A page of the live assets of a project (oldest first), or of its deleted ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AssetsPage {
-    pub project_id: Uuid,
-    pub offset: i64,
-    pub limit: i64,
-    pub deleted: bool,
+/// Children listed a page at a time under their parent, for connection fields:
+/// one statement per batch of parents for the pages, one for the counts.
+///
+/// Each kind is a marker type, so `ChildPage<ProjectAssets>` and
+/// `ChildPage<WorkbenchProjects>` are distinct key types: each keeps its own
+/// DataLoader batch (its own statement) and cache. Both statements take the
+/// parent ids as `$1` and "deleted" as `$2`.
+pub trait Children: Copy + Eq + Hash + Send + Sync + 'static {
+    /// The child row, read by column name from `PAGE_SQL`.
+    type Row: QueryableByName<Pg> + Clone + Send + Sync + 'static;
+
+    /// The children of every parent ranked by a window function (0-based
+    /// `position`), kept where `$3 <= position < $3 + $4`, ordered by parent
+    /// then position: the page of every parent in one statement.
+    const PAGE_SQL: &'static str;
+
+    /// How many children each parent has, as `parent` and `n`.
+    const COUNT_SQL: &'static str;
+
+    /// The parent a loaded row belongs to.
+    fn parent_of(row: &Self::Row) -> Option<Uuid>;
 }
 
-/// How many live (or deleted) assets a project has.
+/// The live assets of a project (oldest first), or its deleted ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AssetCount {
-    pub project_id: Uuid,
-    pub deleted: bool,
+pub struct ProjectAssets;
+
+impl Children for ProjectAssets {
+    type Row = Asset;
+    const PAGE_SQL: &'static str = "SELECT * FROM (SELECT a.*, a.type AS type_, row_number() OVER (PARTITION BY a.project_id ORDER BY a.created_at, a.id) - 1 AS position \
+         FROM assets a WHERE a.project_id = ANY($1) AND (a.deleted_at IS NOT NULL) = $2) ranked \
+         WHERE position >= $3 AND position < $3 + $4 ORDER BY project_id, position";
+    const COUNT_SQL: &'static str = "SELECT project_id AS parent, count(*) AS n FROM assets \
+         WHERE project_id = ANY($1) AND (deleted_at IS NOT NULL) = $2 GROUP BY project_id";
+
+    fn parent_of(asset: &Asset) -> Option<Uuid> {
+        asset.project_id
+    }
 }
 
-/// A page of the live projects of a workbench (newest first), or of its deleted ones.
+/// The live projects of a workbench (most recently updated first), or its deleted ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ProjectsPage {
-    pub workbench_id: Uuid,
-    pub offset: i64,
-    pub limit: i64,
-    pub deleted: bool,
+pub struct WorkbenchProjects;
+
+impl Children for WorkbenchProjects {
+    type Row = Project;
+    const PAGE_SQL: &'static str = "SELECT * FROM (SELECT p.*, row_number() OVER (PARTITION BY p.workbench_id ORDER BY p.updated_at DESC, p.id) - 1 AS position \
+         FROM projects p WHERE p.workbench_id = ANY($1) AND (p.deleted_at IS NOT NULL) = $2) ranked \
+         WHERE position >= $3 AND position < $3 + $4 ORDER BY workbench_id, position";
+    const COUNT_SQL: &'static str = "SELECT workbench_id AS parent, count(*) AS n FROM projects \
+         WHERE workbench_id = ANY($1) AND (deleted_at IS NOT NULL) = $2 GROUP BY workbench_id";
+
+    fn parent_of(project: &Project) -> Option<Uuid> {
+        Some(project.workbench_id)
+    }
 }
 
-/// How many live (or deleted) projects a workbench has.
+/// One page of the live (or deleted) children of kind `C` of a parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ProjectCount {
-    pub workbench_id: Uuid,
+pub struct ChildPage<C> {
+    pub parent: Uuid,
+    pub window: Window,
     pub deleted: bool,
+    pub kind: PhantomData<C>,
+}
+
+/// How many live (or deleted) children of kind `C` a parent has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChildCount<C> {
+    pub parent: Uuid,
+    pub deleted: bool,
+    pub kind: PhantomData<C>,
+}
+
+impl<C: Children> Loader<ChildPage<C>> for Loaders {
+    type Value = Vec<C::Row>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ChildPage<C>],
+    ) -> Result<HashMap<ChildPage<C>, Vec<C::Row>>, Self::Error> {
+        let mut out: HashMap<ChildPage<C>, Vec<C::Row>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        if keys.is_empty() {
+            return Ok(out);
+        }
+        // Each distinct window costs one statement for all its parents (in
+        // practice one window per field, so one statement).
+        let mut by_window: HashMap<(Window, bool), Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            by_window
+                .entry((key.window, key.deleted))
+                .or_default()
+                .push(key.parent);
+        }
+        let mut conn = self.app.db.conn().await?;
+        for ((window, deleted), parents) in by_window {
+            let rows: Vec<C::Row> = diesel::sql_query(C::PAGE_SQL)
+                .bind::<Array<SqlUuid>, _>(&parents)
+                .bind::<Bool, _>(deleted)
+                .bind::<BigInt, _>(window.offset)
+                .bind::<BigInt, _>(window.limit)
+                .load(&mut conn)
+                .await
+                .map_err(AppError::from)?;
+            for row in rows {
+                if let Some(parent) = C::parent_of(&row) {
+                    let key = ChildPage {
+                        parent,
+                        window,
+                        deleted,
+                        kind: PhantomData,
+                    };
+                    out.entry(key).or_default().push(row);
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 #[derive(QueryableByName)]
@@ -166,190 +260,45 @@ struct ParentCount {
     n: i64,
 }
 
-/// Groups page keys by their window, so each distinct window costs one query for
-/// all its parents (in practice one window per field, so one query).
-fn by_window<K: Copy, F: Fn(&K) -> (i64, i64, bool)>(
-    keys: &[K],
-    window: F,
-) -> HashMap<(i64, i64, bool), Vec<K>> {
-    let mut groups: HashMap<(i64, i64, bool), Vec<K>> = HashMap::new();
-    for key in keys {
-        groups.entry(window(key)).or_default().push(*key);
-    }
-    groups
-}
-
-impl Loader<AssetsPage> for Loaders {
-    type Value = Vec<Asset>;
-    type Error = async_graphql::Error;
-
-    async fn load(
-        &self,
-        keys: &[AssetsPage],
-    ) -> Result<HashMap<AssetsPage, Vec<Asset>>, Self::Error> {
-        let mut out: HashMap<AssetsPage, Vec<Asset>> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        if keys.is_empty() {
-            return Ok(out);
-        }
-        let mut conn = self.app.db.conn().await?;
-        for ((offset, limit, deleted), group) in by_window(keys, |k| (k.offset, k.limit, k.deleted))
-        {
-            let parents: Vec<Uuid> = group.iter().map(|k| k.project_id).collect();
-            // Window function: the page of every parent in one statement.
-            let rows: Vec<Asset> = diesel::sql_query(
-                "SELECT * FROM (SELECT a.*, a.type AS type_, row_number() OVER (PARTITION BY a.project_id ORDER BY a.created_at, a.id) - 1 AS position \
-                 FROM assets a WHERE a.project_id = ANY($1) AND (a.deleted_at IS NOT NULL) = $2) ranked \
-                 WHERE position >= $3 AND position < $3 + $4 ORDER BY project_id, position",
-            )
-            .bind::<Array<SqlUuid>, _>(&parents)
-            .bind::<Bool, _>(deleted)
-            .bind::<BigInt, _>(offset)
-            .bind::<BigInt, _>(limit)
-            .load(&mut conn)
-            .await
-            .map_err(AppError::from)?;
-            for asset in rows {
-                if let Some(project_id) = asset.project_id {
-                    let key = AssetsPage {
-                        project_id,
-                        offset,
-                        limit,
-                        deleted,
-                    };
-                    out.entry(key).or_default().push(asset);
-                }
-            }
-        }
-        Ok(out)
-    }
-}
-
-impl Loader<AssetCount> for Loaders {
+impl<C: Children> Loader<ChildCount<C>> for Loaders {
     type Value = i64;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[AssetCount]) -> Result<HashMap<AssetCount, i64>, Self::Error> {
-        let parents: Vec<(Uuid, bool)> = keys.iter().map(|k| (k.project_id, k.deleted)).collect();
-        let counts = count_children(
-            self,
-            "SELECT project_id AS parent, count(*) AS n FROM assets \
-             WHERE project_id = ANY($1) AND (deleted_at IS NOT NULL) = $2 GROUP BY project_id",
-            &parents,
-        )
-        .await?;
-        Ok(keys
-            .iter()
-            .map(|k| {
-                (
-                    *k,
-                    counts.get(&(k.project_id, k.deleted)).copied().unwrap_or(0),
-                )
-            })
-            .collect())
-    }
-}
-
-impl Loader<ProjectsPage> for Loaders {
-    type Value = Vec<Project>;
-    type Error = async_graphql::Error;
-
     async fn load(
         &self,
-        keys: &[ProjectsPage],
-    ) -> Result<HashMap<ProjectsPage, Vec<Project>>, Self::Error> {
-        let mut out: HashMap<ProjectsPage, Vec<Project>> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
+        keys: &[ChildCount<C>],
+    ) -> Result<HashMap<ChildCount<C>, i64>, Self::Error> {
+        // A parent with no children has no row: it counts 0.
+        let mut out: HashMap<ChildCount<C>, i64> = keys.iter().map(|k| (*k, 0)).collect();
         if keys.is_empty() {
             return Ok(out);
         }
         let mut conn = self.app.db.conn().await?;
-        for ((offset, limit, deleted), group) in by_window(keys, |k| (k.offset, k.limit, k.deleted))
-        {
-            let parents: Vec<Uuid> = group.iter().map(|k| k.workbench_id).collect();
-            let rows: Vec<Project> = diesel::sql_query(
-                "SELECT * FROM (SELECT p.*, row_number() OVER (PARTITION BY p.workbench_id ORDER BY p.updated_at DESC, p.id) - 1 AS position \
-                 FROM projects p WHERE p.workbench_id = ANY($1) AND (p.deleted_at IS NOT NULL) = $2) ranked \
-                 WHERE position >= $3 AND position < $3 + $4 ORDER BY workbench_id, position",
-            )
-            .bind::<Array<SqlUuid>, _>(&parents)
-            .bind::<Bool, _>(deleted)
-            .bind::<BigInt, _>(offset)
-            .bind::<BigInt, _>(limit)
-            .load(&mut conn)
-            .await
-            .map_err(AppError::from)?;
-            for project in rows {
-                let key = ProjectsPage {
-                    workbench_id: project.workbench_id,
-                    offset,
-                    limit,
+        // One statement per kind asked for (live, deleted).
+        for deleted in [false, true] {
+            let ids: Vec<Uuid> = keys
+                .iter()
+                .filter(|k| k.deleted == deleted)
+                .map(|k| k.parent)
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let counts: Vec<ParentCount> = diesel::sql_query(C::COUNT_SQL)
+                .bind::<Array<SqlUuid>, _>(&ids)
+                .bind::<Bool, _>(deleted)
+                .load(&mut conn)
+                .await
+                .map_err(AppError::from)?;
+            for count in counts {
+                let key = ChildCount {
+                    parent: count.parent,
                     deleted,
+                    kind: PhantomData,
                 };
-                out.entry(key).or_default().push(project);
+                out.insert(key, count.n);
             }
         }
         Ok(out)
     }
-}
-
-impl Loader<ProjectCount> for Loaders {
-    type Value = i64;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[ProjectCount]) -> Result<HashMap<ProjectCount, i64>, Self::Error> {
-        let parents: Vec<(Uuid, bool)> = keys.iter().map(|k| (k.workbench_id, k.deleted)).collect();
-        let counts = count_children(
-            self,
-            "SELECT workbench_id AS parent, count(*) AS n FROM projects \
-             WHERE workbench_id = ANY($1) AND (deleted_at IS NOT NULL) = $2 GROUP BY workbench_id",
-            &parents,
-        )
-        .await?;
-        Ok(keys
-            .iter()
-            .map(|k| {
-                (
-                    *k,
-                    counts
-                        .get(&(k.workbench_id, k.deleted))
-                        .copied()
-                        .unwrap_or(0),
-                )
-            })
-            .collect())
-    }
-}
-
-/// Live (or deleted) children per parent, one `sql` statement per kind asked for;
-/// `sql` takes the parent ids as `$1` and "deleted" as `$2`, and returns
-/// `parent` and `n`.
-async fn count_children(
-    loaders: &Loaders,
-    sql: &'static str,
-    parents: &[(Uuid, bool)],
-) -> Result<HashMap<(Uuid, bool), i64>, async_graphql::Error> {
-    let mut out = HashMap::new();
-    if parents.is_empty() {
-        return Ok(out);
-    }
-    let mut conn = loaders.app.db.conn().await?;
-    for deleted in [false, true] {
-        let ids: Vec<Uuid> = parents
-            .iter()
-            .filter(|(_, d)| *d == deleted)
-            .map(|(id, _)| *id)
-            .collect();
-        if ids.is_empty() {
-            continue;
-        }
-        let counts: Vec<ParentCount> = diesel::sql_query(sql)
-            .bind::<Array<SqlUuid>, _>(&ids)
-            .bind::<Bool, _>(deleted)
-            .load(&mut conn)
-            .await
-            .map_err(AppError::from)?;
-        out.extend(counts.into_iter().map(|c| ((c.parent, deleted), c.n)));
-    }
-    Ok(out)
 }

@@ -18,18 +18,56 @@ pub use template::{TemplateMutation, TemplateQuery};
 pub(crate) use workbench::workbench_for;
 pub use workbench::{WorkbenchMutation, WorkbenchQuery};
 
-use async_graphql::Context;
+use std::marker::PhantomData;
+
+use async_graphql::{Context, OutputType};
+use uuid::Uuid;
 
 use crate::authz::caller;
 use crate::authz::matrix::Resource;
 use crate::error::AppResult;
-use crate::graphql::app;
+use crate::graphql::pagination::{self, Conn, PageArgs};
+use crate::graphql::{app, loaders};
 use crate::studio::access::Reach;
+use crate::studio::loaders::{ChildCount, ChildPage, Children};
 
 /// The caller's reach for list queries (one query).
 async fn reach(ctx: &Context<'_>, resource: Resource) -> AppResult<Reach> {
     let mut conn = app(ctx).db.conn().await?;
     Reach::of(&mut conn, caller(ctx), resource).await
+}
+
+/// The connection of the live (or deleted) children of kind `C` of `parent`:
+/// the count, then the page it allows. Each is batched across the parents of
+/// the level, so the field costs two statements however many parents there are.
+async fn children<C: Children>(
+    ctx: &Context<'_>,
+    args: &PageArgs,
+    parent: Uuid,
+    deleted: bool,
+) -> async_graphql::Result<Conn<C::Row>>
+where
+    C::Row: OutputType,
+{
+    let total = loaders(ctx)
+        .load_one(ChildCount::<C> {
+            parent,
+            deleted,
+            kind: PhantomData,
+        })
+        .await?
+        .unwrap_or(0);
+    let window = args.window(total)?;
+    let page = loaders(ctx)
+        .load_one(ChildPage::<C> {
+            parent,
+            window,
+            deleted,
+            kind: PhantomData,
+        })
+        .await?
+        .unwrap_or_default();
+    Ok(pagination::connection(window, total, page))
 }
 
 /// A loader error as an application error.

@@ -6,7 +6,7 @@ use async_graphql::{
 use uuid::Uuid;
 
 use super::workbench::{brand_kit_for, workbench_for};
-use super::{loader_error, reach};
+use super::{children, loader_error, reach};
 use crate::accounts::loaders::UserById;
 use crate::accounts::model::User;
 use crate::authz::matrix::{Action, Resource, Role};
@@ -17,7 +17,7 @@ use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
 use crate::graphql::{app, loaders};
 use crate::studio::loaders::{
-    AssetCount, AssetsPage, BrandKitById, ProjectById, TemplateById, WorkbenchById,
+    BrandKitById, ProjectAssets, ProjectById, TemplateById, WorkbenchById,
 };
 use crate::studio::model::{Asset, BrandKit, Project, Template, Workbench};
 use crate::studio::projects::{
@@ -98,24 +98,7 @@ impl Project {
         if deleted && !can(ctx, self.holder(), Resource::Asset, Action::ReadDeleted).await? {
             return Err(AppError::Forbidden.into());
         }
-        let total = loaders(ctx)
-            .load_one(AssetCount {
-                project_id: self.id,
-                deleted,
-            })
-            .await?
-            .unwrap_or(0);
-        let window = args.window(total)?;
-        let page = loaders(ctx)
-            .load_one(AssetsPage {
-                project_id: self.id,
-                offset: window.offset,
-                limit: window.limit,
-                deleted,
-            })
-            .await?
-            .unwrap_or_default();
-        Ok(pagination::connection(window, total, page))
+        children::<ProjectAssets>(ctx, &args, self.id, deleted).await
     }
 
     /// The caller's role here.

@@ -5,7 +5,7 @@ use async_graphql::{
 };
 use uuid::Uuid;
 
-use super::{loader_error, reach};
+use super::{children, loader_error, reach};
 use crate::accounts::loaders::UserById;
 use crate::accounts::model::User;
 use crate::authz::matrix::{Action, Resource, Role};
@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
 use crate::graphql::{app, loaders};
-use crate::studio::loaders::{BrandKitById, ProjectCount, ProjectsPage, WorkbenchById};
+use crate::studio::loaders::{BrandKitById, WorkbenchById, WorkbenchProjects};
 use crate::studio::model::{BrandKit, Project, Workbench};
 use crate::studio::{validate, workbenches};
 use crate::teams::loaders::TeamById;
@@ -77,24 +77,7 @@ impl Workbench {
         if deleted && !can(ctx, self.holder(), Resource::Project, Action::ReadDeleted).await? {
             return Err(AppError::Forbidden.into());
         }
-        let total = loaders(ctx)
-            .load_one(ProjectCount {
-                workbench_id: self.id,
-                deleted,
-            })
-            .await?
-            .unwrap_or(0);
-        let window = args.window(total)?;
-        let page = loaders(ctx)
-            .load_one(ProjectsPage {
-                workbench_id: self.id,
-                offset: window.offset,
-                limit: window.limit,
-                deleted,
-            })
-            .await?
-            .unwrap_or_default();
-        Ok(pagination::connection(window, total, page))
+        children::<WorkbenchProjects>(ctx, &args, self.id, deleted).await
     }
 
     /// The caller's role here.
