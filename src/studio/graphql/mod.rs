@@ -4,6 +4,7 @@
 mod asset;
 mod brand_kit;
 mod project;
+mod project_mutation;
 mod template;
 mod workbench;
 
@@ -12,7 +13,8 @@ pub use asset::{AssetMutation, AssetQuery};
 pub(crate) use brand_kit::kit_for;
 pub use brand_kit::{BrandKitMutation, BrandKitQuery};
 pub(crate) use project::project_for;
-pub use project::{ProjectMutation, ProjectQuery};
+pub use project::ProjectQuery;
+pub use project_mutation::ProjectMutation;
 pub(crate) use template::template_for;
 pub use template::{TemplateMutation, TemplateQuery};
 pub(crate) use workbench::workbench_for;

@@ -1,17 +1,12 @@
 //! `Project`: assets and generation requests around a brief.
 
-use async_graphql::{
-    ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
-};
-use uuid::Uuid;
+use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
 
-use super::workbench::{brand_kit_for, workbench_for};
 use super::{children, loader_error, reach};
 use crate::accounts::loaders::UserById;
 use crate::accounts::model::User;
 use crate::authz::matrix::{Action, Resource, Role};
-use crate::authz::require_user;
-use crate::authz::roles::{authorize, can, role_on, Holder};
+use crate::authz::roles::{authorize, can, role_on};
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
@@ -20,10 +15,7 @@ use crate::studio::loaders::{
     BrandKitById, ProjectAssets, ProjectById, TemplateById, WorkbenchById,
 };
 use crate::studio::model::{Asset, BrandKit, Project, Template, Workbench};
-use crate::studio::projects::{
-    self, NewProject, ProjectChanges, ProjectFilter, ProjectOrder, ProjectQuery as DecodedFilter,
-};
-use crate::studio::validate;
+use crate::studio::projects::{self, ProjectFilter, ProjectOrder, ProjectQuery as DecodedFilter};
 use crate::teams::loaders::TeamById;
 use crate::teams::model::Team;
 
@@ -142,36 +134,6 @@ pub(crate) async fn project_for(
     Ok(project)
 }
 
-/// A template usable by a project held by `holder`: public, or private to the same owner.
-async fn template_for(ctx: &Context<'_>, id: &ID, holder: Holder) -> AppResult<Uuid> {
-    let template_id = GlobalId::decode_uuid(id, NodeType::Template, "templateId")?;
-    let template = loaders(ctx)
-        .load_one(TemplateById(template_id))
-        .await
-        .map_err(loader_error)?;
-    match template {
-        Some(t) if t.is_public || t.holder() == holder => Ok(t.id),
-        _ => Err(AppError::bad_input(
-            "templateId",
-            "no such template available here",
-        )),
-    }
-}
-
-fn platform(raw: Option<String>) -> AppResult<Option<String>> {
-    let platform = validate::optional_text("targetPlatform", raw, 50)?;
-    if platform.as_deref().is_some_and(|p| {
-        !p.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    }) {
-        return Err(AppError::bad_input(
-            "targetPlatform",
-            "letters, digits, '_' and '-' only, e.g. InstagramStory",
-        ));
-    }
-    Ok(platform)
-}
-
 #[derive(Default)]
 pub struct ProjectQuery;
 
@@ -245,183 +207,5 @@ impl ProjectQuery {
         )
         .await?;
         Ok(pagination::connection(window, total, rows))
-    }
-}
-
-#[derive(InputObject)]
-pub struct CreateProjectInput {
-    pub workbench_id: ID,
-    /// 1 to 100 characters.
-    pub name: String,
-    /// A public template, or a private one of the same team (or account).
-    pub template_id: Option<ID>,
-    /// Overrides the workbench's default brand kit.
-    pub brand_kit_id: Option<ID>,
-    /// e.g. `InstagramStory`, `TikTok`.
-    pub target_platform: Option<String>,
-}
-
-#[derive(InputObject)]
-pub struct UpdateProjectInput {
-    pub id: ID,
-    pub name: Option<String>,
-    pub target_platform: MaybeUndefined<String>,
-    pub template_id: MaybeUndefined<ID>,
-    pub brand_kit_id: MaybeUndefined<ID>,
-    /// The canvas state; sets `lastCollaboratedAt`.
-    pub collaboration_state: MaybeUndefined<serde_json::Value>,
-}
-
-#[derive(InputObject)]
-pub struct DeleteProjectInput {
-    pub id: ID,
-}
-
-#[derive(InputObject)]
-pub struct RestoreProjectInput {
-    pub id: ID,
-}
-
-#[derive(SimpleObject)]
-pub struct CreateProjectPayload {
-    pub project: Project,
-}
-
-#[derive(SimpleObject)]
-pub struct UpdateProjectPayload {
-    pub project: Project,
-}
-
-#[derive(SimpleObject)]
-pub struct DeleteProjectPayload {
-    /// The project, now soft-deleted.
-    pub project: Project,
-}
-
-#[derive(SimpleObject)]
-pub struct RestoreProjectPayload {
-    pub project: Project,
-}
-
-#[derive(Default)]
-pub struct ProjectMutation;
-
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
-impl ProjectMutation {
-    /// Creates a project in a workbench (EDITOR of its team, or its owner).
-    async fn create_project(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateProjectInput,
-    ) -> async_graphql::Result<CreateProjectPayload> {
-        let user_id = require_user(ctx)?;
-        let workbench =
-            workbench_for(ctx, &input.workbench_id, "workbenchId", Action::Read).await?;
-        let holder = workbench.holder();
-        authorize(ctx, holder, Resource::Project, Action::Create).await?;
-        let name = validate::name("name", &input.name, 100)?;
-        let template_id = match &input.template_id {
-            Some(id) => Some(template_for(ctx, id, holder).await?),
-            None => None,
-        };
-        let brand_kit_id = match &input.brand_kit_id {
-            Some(id) => Some(brand_kit_for(ctx, id, "brandKitId", holder).await?),
-            None => workbench.default_brand_kit_id,
-        };
-        let mut conn = app(ctx).db.conn().await?;
-        let project = projects::create(
-            &mut conn,
-            user_id,
-            NewProject {
-                workbench_id: workbench.id,
-                name,
-                template_id,
-                brand_kit_id,
-                target_platform: platform(input.target_platform)?,
-            },
-        )
-        .await?;
-        Ok(CreateProjectPayload { project })
-    }
-
-    /// Changes a project (EDITOR).
-    async fn update_project(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateProjectInput,
-    ) -> async_graphql::Result<UpdateProjectPayload> {
-        let project = project_for(ctx, &input.id, "id", Action::Update).await?;
-        let holder = project.holder();
-        let mut changes = ProjectChanges {
-            name: input
-                .name
-                .as_deref()
-                .map(|n| validate::name("name", n, 100))
-                .transpose()?,
-            ..Default::default()
-        };
-        changes.target_platform = match input.target_platform {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(p) => Some(platform(Some(p))?),
-        };
-        changes.template_id = match &input.template_id {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(id) => Some(Some(template_for(ctx, id, holder).await?)),
-        };
-        changes.brand_kit_id = match &input.brand_kit_id {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(id) => {
-                Some(Some(brand_kit_for(ctx, id, "brandKitId", holder).await?))
-            }
-        };
-        if let MaybeUndefined::Value(state) = &input.collaboration_state {
-            if state.to_string().len() > 5 * 1024 * 1024 {
-                return Err(AppError::bad_input("collaborationState", "at most 5 MiB").into());
-            }
-        }
-        match input.collaboration_state {
-            MaybeUndefined::Undefined => {}
-            MaybeUndefined::Null => {
-                changes.collaboration_state = Some(None);
-                changes.last_collaborated_at = Some(Some(chrono::Utc::now()));
-            }
-            MaybeUndefined::Value(state) => {
-                changes.collaboration_state = Some(Some(state));
-                changes.last_collaborated_at = Some(Some(chrono::Utc::now()));
-            }
-        }
-        let mut conn = app(ctx).db.conn().await?;
-        let project = projects::update(&mut conn, project.id, changes).await?;
-        Ok(UpdateProjectPayload { project })
-    }
-
-    /// Soft-deletes a project (ADMIN, or the owner of a personal one).
-    async fn delete_project(
-        &self,
-        ctx: &Context<'_>,
-        input: DeleteProjectInput,
-    ) -> async_graphql::Result<DeleteProjectPayload> {
-        let project = project_for(ctx, &input.id, "id", Action::Delete).await?;
-        let mut conn = app(ctx).db.conn().await?;
-        let project = projects::set_deleted(&mut conn, project.id, true).await?;
-        Ok(DeleteProjectPayload { project })
-    }
-
-    /// Brings a soft-deleted project back (ADMIN).
-    async fn restore_project(
-        &self,
-        ctx: &Context<'_>,
-        input: RestoreProjectInput,
-    ) -> async_graphql::Result<RestoreProjectPayload> {
-        let project = project_for(ctx, &input.id, "id", Action::Restore).await?;
-        if project.deleted_at.is_none() {
-            return Err(AppError::Conflict("the project is not deleted".into()).into());
-        }
-        let mut conn = app(ctx).db.conn().await?;
-        let project = projects::set_deleted(&mut conn, project.id, false).await?;
-        Ok(RestoreProjectPayload { project })
     }
 }
