@@ -217,3 +217,85 @@ async fn every_response_carries_a_request_id() {
         .expect("x-request-id");
     assert_eq!(id.to_str().unwrap_or_default().len(), 36, "a UUID: {id:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_lets_an_in_flight_request_finish_and_takes_no_new_ones() {
+    use diesel_async::SimpleAsyncConnection;
+
+    let mut app = TestApp::spawn().await;
+    let (token, _) = app.sign_up("inflight@example.com", "password-123").await;
+    // Hold the user's row, so the update below is certainly mid-flight (waiting on
+    // the lock) when the shutdown begins.
+    let mut holder = app.db.conn().await;
+    holder
+        .batch_execute(
+            "BEGIN; SELECT id FROM users WHERE email = 'inflight@example.com' FOR UPDATE",
+        )
+        .await
+        .expect("lock the row");
+    let request = {
+        let client = app.client.clone();
+        let url = app.url("/graphql");
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&serde_json::json!({
+                    "query": "mutation { updateProfile(input: {fullName: \"Still Here\"}) { user { fullName } } }"
+                }))
+                .send()
+                .await
+        })
+    };
+    let mut watcher = app.db.conn().await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        use diesel_async::RunQueryDsl;
+        let waiting: i64 = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .get_result::<Count>(&mut watcher)
+        .await
+        .expect("pg_stat_activity")
+        .n;
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the update never reached the lock"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    app.stop();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // New connections are no longer accepted...
+    let refused = reqwest::Client::new()
+        .post(app.url("/graphql"))
+        .json(&serde_json::json!({"query": "{ __typename }"}))
+        .send()
+        .await;
+    assert!(
+        refused.is_err(),
+        "a request after the shutdown began: {refused:?}"
+    );
+    // ...while the one in flight completes once its lock is released.
+    holder.batch_execute("COMMIT").await.expect("release");
+    let response = request
+        .await
+        .expect("the request task")
+        .expect("the in-flight request is answered");
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(
+        body["data"]["updateProfile"]["user"]["fullName"], "Still Here",
+        "{body}"
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
