@@ -59,6 +59,25 @@ macro_rules! string_enum {
             }
         }
 
+        // Events carry rows between instances; they spell the value as the database does.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_db_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+                Self::from_db_str(&raw).ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        concat!("unexpected ", stringify!($name), " value '{}'"),
+                        raw
+                    ))
+                })
+            }
+        }
+
         impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
             fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
                 let raw = <String as diesel::deserialize::FromSql<

@@ -1,6 +1,8 @@
-//! What the generation pipeline tells subscribers. Events only say "this changed";
-//! subscribers read the state from the database, so a lost event costs latency,
-//! never correctness.
+//! What the generation pipeline tells subscribers. A status event carries the
+//! request as it was committed, so every subscriber sees every status (even one
+//! that lasted less than the fan-out) without a read of its own; subscribers also
+//! re-read the database now and then, so a lost event costs latency, never
+//! correctness.
 
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -15,12 +17,15 @@ pub fn topic(request_id: uuid::Uuid) -> String {
 }
 
 pub async fn status_changed(app: &App, request: &GenerationRequest) {
-    app.events
-        .publish(
-            topic(request.id),
-            json!({"status": request.status.as_db_str()}),
-        )
-        .await;
+    let payload = match serde_json::to_value(request) {
+        Ok(row) => json!({"status": request.status.as_db_str(), "request": row}),
+        Err(e) => {
+            // Subscribers fall back to reading the database.
+            tracing::warn!(error = %e, "generation request not serializable");
+            json!({"status": request.status.as_db_str()})
+        }
+    };
+    app.events.publish(topic(request.id), payload).await;
 }
 
 /// After a debit that takes a balance below `LOW_BALANCE_THRESHOLD`, tell the

@@ -430,25 +430,41 @@ fn status_stream(
             return Some((first, state));
         }
         loop {
-            tokio::select! {
-                event = state.changes.next() => {
-                    if event.is_none() {
+            let carried = tokio::select! {
+                event = state.changes.next() => match event {
+                    Some(mut event) => serde_json::from_value::<GenerationRequest>(
+                        event["request"].take(),
+                    )
+                    .ok(),
+                    None => {
                         // The bus closed: keep going on the periodic re-read alone.
                         state.changes = Box::pin(futures_util::stream::pending());
+                        None
                     }
-                }
-                _ = state.tick.tick() => {}
-            }
-            let current = match state.app.db.conn().await {
-                Ok(mut conn) => service::load(&mut conn, state.id).await.ok(),
-                Err(_) => None,
+                },
+                _ = state.tick.tick() => None,
+            };
+            let current = match carried {
+                Some(row) => Some(row),
+                None => match state.app.db.conn().await {
+                    Ok(mut conn) => service::load(&mut conn, state.id).await.ok(),
+                    Err(_) => None,
+                },
             };
             let Some(current) = current else { continue };
-            if state.last != Some((current.status, current.updated_at)) {
-                state.last = Some((current.status, current.updated_at));
-                state.done = is_final_status(current.status);
-                return Some((current, state));
+            // Events from different writers may arrive out of order, and a re-read
+            // may already have shown a change: never step back. (`updatedAt` is the
+            // writing transaction's start, so only the stage orders two statuses.)
+            let stale = state.last.is_some_and(|(status, at)| {
+                current.status.stage() < status.stage()
+                    || (current.status == status && current.updated_at <= at)
+            });
+            if stale {
+                continue;
             }
+            state.last = Some((current.status, current.updated_at));
+            state.done = is_final_status(current.status);
+            return Some((current, state));
         }
     })
 }

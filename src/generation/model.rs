@@ -31,8 +31,17 @@ string_enum! {
     }
 }
 
-/// A request for AI images.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+/// A request for AI images. Serializable: status events carry the row itself.
+#[derive(
+    Debug,
+    Clone,
+    Queryable,
+    Selectable,
+    Identifiable,
+    SimpleObject,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = generation_requests, check_for_backend(diesel::pg::Pg))]
 #[graphql(complex)]
 pub struct GenerationRequest {

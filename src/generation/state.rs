@@ -32,6 +32,18 @@ impl GenerationStatus {
         matches!(self, Completed | Failed | Cancelled | ContentRejected)
     }
 
+    /// How far along the pipeline a status is. Every transition moves forward, so
+    /// of two snapshots of one request, the one at an earlier stage is older.
+    pub fn stage(self) -> u8 {
+        match self {
+            Pending => 0,
+            ProcessingSamples => 1,
+            AwaitingSelection => 2,
+            ProcessingFinal => 3,
+            Completed | Failed | Cancelled | ContentRejected => 4,
+        }
+    }
+
     /// The statuses that may move to `to`.
     pub fn sources_of(to: GenerationStatus) -> Vec<GenerationStatus> {
         TRANSITIONS
@@ -45,6 +57,13 @@ impl GenerationStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_transition_moves_to_a_later_stage() {
+        for (from, to) in TRANSITIONS {
+            assert!(from.stage() < to.stage(), "{from:?} -> {to:?}");
+        }
+    }
 
     #[test]
     fn terminal_states_lead_nowhere() {

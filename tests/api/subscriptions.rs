@@ -350,3 +350,62 @@ async fn without_redis_the_other_instance_hears_nothing() {
         );
     }
 }
+
+/// Every status reaches every subscriber in its event, however briefly it lasted:
+/// the subscriber's instance reads nothing while the request moves on.
+#[tokio::test(flavor = "multi_thread")]
+async fn status_events_carry_the_request_so_subscribers_read_nothing() {
+    let (subscriber, worker) = two_instances(true).await;
+    let (token, project, model) = user_with_project(&worker, "carried@example.com").await;
+    let mut socket = connect(&subscriber, "graphql-transport-ws", &token).await;
+    let request_id = request_generation(&worker, &token, &project, &model).await;
+    let subscribe = json!({"id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($id: ID!) { generationStatus(generationRequestId: $id) { status updatedAt } }",
+        "variables": {"id": request_id}}});
+    socket
+        .send(Message::Text(subscribe.to_string().into()))
+        .await
+        .expect("subscribe");
+    let first = next_json(&mut socket, Duration::from_secs(30))
+        .await
+        .expect("the current state");
+    let mut statuses = vec![first["payload"]["data"]["generationStatus"]["status"]
+        .as_str()
+        .expect("a status")
+        .to_string()];
+    let reads_before = subscriber.statements();
+    while let Some(message) = next_json(&mut socket, Duration::from_secs(30)).await {
+        if message["type"] == "complete" {
+            break;
+        }
+        let status = message["payload"]["data"]["generationStatus"]["status"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a status: {message}"))
+            .to_string();
+        if status == "AWAITING_SELECTION" {
+            let read = worker
+                .graphql_as(
+                    &token,
+                    "query($id: ID!) { generationRequest(id: $id) { samples { id } } }",
+                    json!({"id": request_id}),
+                )
+                .await;
+            let sample = read["data"]["generationRequest"]["samples"][0]["id"].clone();
+            let answer = worker
+                .graphql_as(
+                    &token,
+                    "mutation($r: ID!, $s: ID!) { selectGenerationSample(input: {generationRequestId: $r, sampleAssetId: $s}) { generationRequest { status } } }",
+                    json!({"r": request_id, "s": sample}),
+                )
+                .await;
+            assert!(answer["errors"].is_null(), "{answer}");
+        }
+        statuses.push(status);
+    }
+    assert_full_journey(&statuses);
+    assert_eq!(
+        subscriber.statements() - reads_before,
+        0,
+        "the subscriber's instance read the database: {statuses:?}"
+    );
+}
