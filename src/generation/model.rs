@@ -31,7 +31,8 @@ string_enum! {
     }
 }
 
-/// A request for AI images. Serializable: status events carry the row itself.
+// Serializable: status events carry the row itself.
+/// A request for AI images.
 #[derive(
     Debug,
     Clone,
