@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::accounts;
 use crate::app::AppState;
-use crate::authz::{RequestInfo, SignedInDuringRequest};
+use crate::authz::RequestInfo;
 use crate::error::AppError;
 use crate::graphql::admission::refused;
 use crate::graphql::{self, AtelierSchema};
@@ -233,13 +233,7 @@ async fn run(
     }
     let mut response = state
         .schema
-        .execute(
-            request
-                .data(caller)
-                .data(info)
-                .data(SignedInDuringRequest::default())
-                .data(graphql::request_loaders(app.clone())),
-        )
+        .execute(graphql::in_context(request, app, caller, info))
         .await;
     response
         .extensions
@@ -438,12 +432,7 @@ async fn graphql_get(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
-    let is_upgrade = request
-        .headers()
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    if is_upgrade {
+    if is_websocket_upgrade(request.headers()) {
         let (mut parts, _) = request.into_parts();
         return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
             Ok(upgrade) => {

@@ -124,8 +124,23 @@ pub fn loaders<'a>(ctx: &Context<'a>) -> &'a DataLoader<Loaders> {
 /// part-way and split the batch. So a batch starts only once the request has
 /// stopped asking its loaders for more (its activity counter settled), which
 /// makes the number of SQL statements of a query independent of its page size.
-pub fn request_loaders(app: AppState) -> DataLoader<Loaders> {
+fn request_loaders(app: AppState) -> DataLoader<Loaders> {
     new_loaders(app)
+}
+
+/// What every operation runs with, over HTTP and WebSocket alike: its caller,
+/// where it came from, and loaders of its own.
+pub fn in_context(
+    request: async_graphql::Request,
+    app: &AppState,
+    caller: crate::authz::Caller,
+    info: crate::authz::RequestInfo,
+) -> async_graphql::Request {
+    request
+        .data(caller)
+        .data(info)
+        .data(crate::authz::SignedInDuringRequest::default())
+        .data(request_loaders(app.clone()))
 }
 
 fn new_loaders(app: AppState) -> DataLoader<Loaders> {

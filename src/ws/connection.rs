@@ -20,7 +20,7 @@ use super::protocol::{self, close, ClientMessage, Protocol};
 use super::registry::{Closer, Slot};
 use crate::accounts;
 use crate::app::AppState;
-use crate::authz::{Caller, RequestInfo, SignedInDuringRequest};
+use crate::authz::{Caller, RequestInfo};
 use crate::error::AppError;
 use crate::graphql::{self, admission, AtelierSchema};
 use crate::metrics::METRICS;
@@ -346,11 +346,7 @@ impl Operation {
         if let Err(refusal) = admission::check_budget(&self.app, &self.caller, cost).await {
             return Ending::Error(refusal.errors);
         }
-        let request = request
-            .data(self.caller)
-            .data(self.info)
-            .data(SignedInDuringRequest::default())
-            .data(graphql::request_loaders(self.app.clone()));
+        let request = graphql::in_context(request, &self.app, self.caller, self.info);
         let mut responses = self.schema.execute_stream(request);
         let mut first = true;
         while let Some(response) = responses.next().await {
