@@ -35,7 +35,7 @@
 //! | `QUERY_MAX_DEPTH`, `QUERY_MAX_ALIASES`, `QUERY_MAX_ROOT_FIELDS`, `QUERY_MAX_DIRECTIVES`, `QUERY_MAX_FRAGMENT_DEPTH`, `QUERY_MAX_BYTES` | `12`, `30`, `20`, `5`, `8`, `32768` | query shape limits |
 //! | `QUERY_BUDGET_ANONYMOUS`, `_FREE`, `_PRO`, `_TEAM`, `_ENTERPRISE`, `_API_CLIENT` | `10000`, `50000`, `200000`, `500000`, `1000000`, `200000` | complexity a query may cost |
 //! | `CORS_ALLOWED_ORIGINS` | unset: same origin only | comma-separated origins (or `*`) allowed to call the API from a browser |
-//! | `ENABLE_INTROSPECTION`, `ENABLE_GRAPHIQL` | `true` in development, `false` in production | schema introspection and the GraphiQL page |
+//! | `ENABLE_INTROSPECTION`, `ENABLE_GRAPHIQL`, `ENABLE_DASHBOARD` | `true` in development, `false` in production | schema introspection, the GraphiQL page, the `/dashboard` page |
 //! | `REQUEST_TIMEOUT_SECONDS` | `60` | an HTTP request taking longer is answered 408 |
 //! | `PERSISTED_QUERIES_FILE` | unset | safelist mode: a JSON file `{sha256: query}` (or a list of queries); only those run |
 //! | `MAX_BATCH` | `10` | operations in one JSON-array batch (signed-in callers only) |
@@ -234,6 +234,8 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     pub introspection: bool,
     pub graphiql: bool,
+    /// The live dashboard page at `/dashboard`.
+    pub dashboard: bool,
     /// An HTTP request taking longer is answered 408 (subscriptions are not affected).
     pub request_timeout: Duration,
     /// Safelist mode: only the operations in this file run.
@@ -551,6 +553,7 @@ impl Config {
                 .unwrap_or_default(),
             introspection: flag("ENABLE_INTROSPECTION", development)?,
             graphiql: flag("ENABLE_GRAPHIQL", development)?,
+            dashboard: flag("ENABLE_DASHBOARD", development)?,
             request_timeout: Duration::from_secs(parse_number(
                 get("REQUEST_TIMEOUT_SECONDS"),
                 "REQUEST_TIMEOUT_SECONDS",

@@ -49,6 +49,10 @@ pub fn router(app: AppState, sockets: Arc<ws::Sockets>) -> Router {
             .route("/graphiql", get(graphiql))
             .route("/graphiql/assets/{file}", get(graphiql_asset));
     }
+    router = router.merge(crate::pages::favicon());
+    if app.config.http.dashboard {
+        router = router.merge(crate::pages::dashboard());
+    }
     let cors = cors_layer(&app.config.http.cors_origins);
     router
         .route(
@@ -313,9 +317,11 @@ fn http_error(status: StatusCode, message: &str) -> Response {
 
 /// GraphQL over HTTP: supported body types only (415), and CSRF prevention — a
 /// request a browser could send cross-site without a preflight (a GET, or a POST
-/// with a "simple" content type, multipart included) must carry a non-empty
+/// with a "simple" content type, multipart included) that carries an ambient
+/// credential, or such a POST without any credential, must carry a non-empty
 /// `apollo-require-preflight`, `x-apollo-operation-name` or `graphql-preflight`
-/// header, which no cross-site form can add; otherwise 400 and nothing runs.
+/// header, which no cross-site form can add; otherwise 400 and nothing runs
+/// (the rule and its reasons: `csrf.rs`).
 async fn http_rules(request: Request, next: axum::middleware::Next) -> Response {
     let headers = request.headers();
     if is_websocket_upgrade(headers) {
@@ -353,7 +359,7 @@ async fn http_rules(request: Request, next: axum::middleware::Next) -> Response 
     ]
     .iter()
     .any(|name| headers.get(*name).is_some_and(|v| !v.is_empty()));
-    if !preflighted {
+    if !preflighted && crate::csrf::needs_preflight(headers, !is_post) {
         return http_error(
             StatusCode::BAD_REQUEST,
             "this request needs an apollo-require-preflight, x-apollo-operation-name or graphql-preflight header (CSRF prevention)",

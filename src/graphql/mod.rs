@@ -2,6 +2,7 @@
 //! DataLoader registry, IDs and pagination.
 
 pub mod admission;
+pub mod errors;
 pub mod id;
 pub mod idempotency;
 pub mod limits;
@@ -94,6 +95,7 @@ pub fn build_schema(app: AppState) -> AtelierSchema {
     // Spans for parsing, validation and each resolver, under the request's span.
     builder
         .extension(async_graphql::extensions::Tracing)
+        .extension(errors::ErrorCodes)
         .data(app)
         .data(loaders)
         .finish()

@@ -50,9 +50,11 @@ async fn a_cross_site_simple_request_runs_nothing() {
 }
 
 #[tokio::test]
-async fn get_needs_the_preflight_header_and_may_only_read() {
+async fn a_get_with_no_ambient_credential_reads_and_never_writes() {
     let app = TestApp::spawn().await;
-    let query = [("query", "{ aiModels { totalCount } }")];
+    let (token, _) = app.sign_up("get@example.com", "password-123").await;
+    let query = [("query", "{ aiModels { totalCount } me { email } }")];
+    // What urql sends by default: a GET, no CSRF header; with a bearer token or none.
     let bare = app
         .client
         .get(app.url("/graphql"))
@@ -60,28 +62,99 @@ async fn get_needs_the_preflight_header_and_may_only_read() {
         .send()
         .await
         .expect("sent");
-    assert_eq!(bare.status(), 400);
-    let with_header = app
+    assert_eq!(bare.status(), 200);
+    let bare: Value = bare.json().await.expect("json");
+    assert_eq!(bare["data"]["aiModels"]["totalCount"], 0, "{bare}");
+    let bearer: Value = app
         .client
         .get(app.url("/graphql"))
         .query(&query)
-        .header("graphql-preflight", "1")
+        .header("authorization", format!("Bearer {token}"))
         .send()
         .await
-        .expect("sent");
-    assert_eq!(with_header.status(), 200);
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(bearer["data"]["me"]["email"], "get@example.com", "{bearer}");
 
-    let mutation = app
+    for preflight in [None, Some("1")] {
+        let mut mutation = app
+            .client
+            .get(app.url("/graphql"))
+            .query(&[("query", SIGN_UP)]);
+        if let Some(value) = preflight {
+            mutation = mutation.header("graphql-preflight", value);
+        }
+        let mutation = mutation.send().await.expect("sent");
+        assert_eq!(mutation.status(), 405, "{preflight:?}");
+        assert_eq!(mutation.headers()["allow"], "POST");
+    }
+    assert_eq!(users(&app).await, 1, "only the account signed up over POST");
+}
+
+#[tokio::test]
+async fn ambient_credentials_need_the_preflight_header() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.sign_up("ambient@example.com", "password-123").await;
+    let query = [("query", "{ aiModels { totalCount } }")];
+    let bearer = format!("Bearer {token}");
+    for (name, value) in [
+        ("cookie", "session=abc"),
+        ("authorization", "Basic dXNlcjpwYXNz"),
+        ("authorization", "Negotiate YIIB"),
+    ] {
+        let refused = app
+            .client
+            .get(app.url("/graphql"))
+            .query(&query)
+            .header(name, value)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(refused.status(), 400, "{name}: {value}");
+        let body: Value = refused.json().await.expect("json");
+        assert!(body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("preflight"));
+        let with_header = app
+            .client
+            .get(app.url("/graphql"))
+            .query(&query)
+            .header(name, value)
+            .header("apollo-require-preflight", "true")
+            .send()
+            .await
+            .expect("sent");
+        assert_ne!(with_header.status(), 400, "{name}: {value} with the header");
+    }
+    // A cookie next to a bearer token still counts as ambient.
+    let both = app
         .client
         .get(app.url("/graphql"))
-        .query(&[("query", SIGN_UP)])
-        .header("graphql-preflight", "1")
+        .query(&query)
+        .header("authorization", &bearer)
+        .header("cookie", "session=abc")
         .send()
         .await
         .expect("sent");
-    assert_eq!(mutation.status(), 405);
-    assert_eq!(mutation.headers()["allow"], "POST");
-    assert_eq!(users(&app).await, 0);
+    assert_eq!(both.status(), 400);
+
+    // A simple POST with a bearer token needs no header, but must still be JSON.
+    let plain = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "text/plain")
+        .header("authorization", &bearer)
+        .body(
+            json!({"query": "mutation { createTeam(input: {name: \"T\"}) { team { id } } }"})
+                .to_string(),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(plain.status(), 415);
 }
 
 #[tokio::test]
