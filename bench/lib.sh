@@ -29,7 +29,9 @@ start_atelier() {
   local name=$1 port=$2
   shift 2
   # shellcheck disable=SC2086
-  env DATABASE_URL="$PGURL/$DB" HOST=127.0.0.1 PORT="$port" WORKERS=2 LOG_LEVEL=warn DATA_DIR="$WORK/data" "$@" \
+  # No RUST_BACKTRACE: with it every internal error (a pool timeout under
+  # overload, say) captures and prints a backtrace, which costs more than the request.
+  env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE DATABASE_URL="$PGURL/$DB" HOST=127.0.0.1 PORT="$port" WORKERS=2 LOG_LEVEL=warn DATA_DIR="$WORK/data" "$@" \
     ${BENCH_WRAP:-} "$BIN" serve >"$WORK/$name.log" 2>&1 &
   STARTED=$!
   SERVERS+=("$STARTED")
