@@ -436,6 +436,7 @@ async function main() {
 
   log(`driving ${TICKS} selections, one every ${INTERVAL_MS} ms`);
   const selectMs = [];
+  const selectedOk = new Set(); // requests whose selection succeeded: each goes through PROCESSING_FINAL
   let driverErrors = 0;
   const selections = [];
   const start = now();
@@ -449,7 +450,10 @@ async function main() {
         'mutation($input: SelectGenerationSampleInput!) { selectGenerationSample(input: $input) { generationRequest { status } } }',
         { input: { generationRequestId: pool[k].id, sampleAssetId: pool[k].sample } },
       ).then(
-        () => selectMs.push(now() - sent),
+        () => {
+          selectMs.push(now() - sent);
+          selectedOk.add(k);
+        },
         (e) => {
           driverErrors++;
           log(`select ${k}: ${e.message}`);
@@ -485,6 +489,7 @@ async function main() {
   }
   let missed = 0;
   let changes = 0;
+  let seenAtSubscribe = 0; // statuses a late subscription got as its first message, not as a change
   const causes = {};
   const missedByStatus = {};
   const blame = (cause, status) => {
@@ -496,13 +501,18 @@ async function main() {
     let union = 0;
     for (const r of reports) for (let i = 0; i < r.count; i++) union |= r.seen[k][i];
     union &= ~BIT.AWAITING_SELECTION; // the state at subscribe time, not a change
+    // A status nobody saw is still one every subscriber missed.
+    if (selectedOk.has(k)) union |= BIT.PROCESSING_FINAL;
     const statuses = Object.keys(STATUS_OF_BIT).map(Number).filter((b) => union & b);
     changes += statuses.length;
     for (const r of reports) {
       for (let i = 0; i < r.count; i++) {
         const mine = r.seen[k][i];
         for (const b of statuses) {
-          if (mine & b) continue;
+          if (mine & b) {
+            if (r.first[k][i] === b) seenAtSubscribe++;
+            continue;
+          }
           const status = STATUS_OF_BIT[b];
           if (r.closedEarly[i]) blame('socket_closed', status);
           else if (r.first[k][i] === 0) blame(r.refused[k][i] ? 'subscription_refused' : 'never_answered', status);
@@ -551,6 +561,7 @@ async function main() {
     status_changes: changes,
     expected: changes * connected,
     deliveries: sorted.length,
+    seen_at_subscribe: seenAtSubscribe,
     deliveries_per_s: (sorted.length / Math.max(window, 1e-9)).toFixed(1),
     p50_ms: fmt(percentile(sorted, 50)),
     p99_ms: fmt(percentile(sorted, 99)),
