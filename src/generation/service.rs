@@ -17,7 +17,7 @@ use crate::credits::usage::{self, UsageEntry};
 use crate::db::schema::{ai_model_versions, ai_models, generation_jobs, generation_requests};
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::{GlobalId, NodeType};
-use crate::metrics::METRICS;
+use crate::metrics::Metrics;
 use crate::notifications::model::Notification;
 use crate::notifications::service as notifications;
 use crate::studio::model::Project;
@@ -306,7 +306,7 @@ pub async fn request(
     match written {
         Ok((request, balance)) => {
             // Counted once committed, so a rolled-back debit never shows in /metrics.
-            METRICS.credits(true, sample_cost);
+            app.metrics.credits_debited(sample_cost);
             Ok((request, Some((payer, balance))))
         }
         // A concurrent retry with the same key won the race: answer with its request.
@@ -408,7 +408,7 @@ pub async fn select_sample(
         Ok((updated, payer, balance))
     })
     .await
-    .inspect(|_| METRICS.credits(true, final_cost))
+    .inspect(|_| app.metrics.credits_debited(final_cost))
 }
 
 /// A request ended by [`finish_unsuccessfully`]: the row, the balances its refunds
@@ -424,6 +424,7 @@ pub type Finished = (
 /// delivered, exactly once (the `*_refunded_at` marks are set in the same
 /// statement-guarded transaction). Returns `None` if it had already ended.
 pub async fn finish_unsuccessfully(
+    metrics: &Metrics,
     conn: &mut AsyncPgConnection,
     request_id: Uuid,
     to: GenerationStatus,
@@ -525,7 +526,7 @@ pub async fn finish_unsuccessfully(
     .await?;
     Ok(finished.map(|(updated, balances, note, refunded)| {
         // Counted once committed, so a rolled-back refund never shows in /metrics.
-        METRICS.credits(false, refunded);
+        metrics.credits_refunded(refunded);
         (updated, balances, note)
     }))
 }

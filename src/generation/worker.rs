@@ -89,6 +89,15 @@ async fn set_job(
     Ok(())
 }
 
+/// Jobs queued or running, for `/metrics`.
+pub async fn open_jobs(conn: &mut AsyncPgConnection) -> AppResult<i64> {
+    Ok(generation_jobs::table
+        .filter(generation_jobs::status.eq_any(["queued", "running"]))
+        .count()
+        .get_result(conn)
+        .await?)
+}
+
 /// Workers running in the background of this process; stopped by [`Workers::stop`].
 pub struct Workers {
     shutdown: watch::Sender<bool>,
@@ -162,7 +171,7 @@ async fn work(app: Arc<App>, name: String, mut shutdown: watch::Receiver<bool>) 
                     Ok(Outcome::Done) => "done",
                     _ => "retried_or_failed",
                 };
-                crate::metrics::METRICS.job(label, started.elapsed().as_secs_f64());
+                app.metrics.job(label, started.elapsed().as_secs_f64());
                 if let Err(e) = settle_job(&app, &job, outcome).await {
                     tracing::error!(error = ?e, job = %job.id, "could not settle a job; its lease will lapse and it will run again");
                 }
@@ -262,7 +271,8 @@ pub async fn fail_request(
     };
     let mut conn = app.worker_db.conn().await?;
     let Some((request, balances, note)) =
-        service::finish_unsuccessfully(&mut conn, request_id, to, message, notice).await?
+        service::finish_unsuccessfully(&app.metrics, &mut conn, request_id, to, message, notice)
+            .await?
     else {
         return Ok(false);
     };

@@ -384,8 +384,8 @@ impl TestApp {
         self.app.db.statements_executed()
     }
 
-    /// A value of `/metrics`. The counters are the process's, shared by the tests
-    /// running beside this one, so tests compare differences with `>=`.
+    /// A value of this server's `/metrics`. Every `App` has a registry of its own,
+    /// so the tests running beside this one never move these counters.
     pub async fn metric(&self, name: &str) -> rust_decimal::Decimal {
         let text = self
             .client
