@@ -535,7 +535,7 @@ async fn metrics(State(state): State<ServerState>) -> Response {
     let app = &state.app;
     let depth = async {
         let mut conn = app.db.conn().await.ok()?;
-        crate::generation::worker::open_jobs(&mut conn).await.ok()
+        crate::generation::queue::open_jobs(&mut conn).await.ok()
     }
     .await
     .unwrap_or(-1);
