@@ -2185,3 +2185,71 @@ async fn the_database_refuses_illegal_status_changes() {
     assert_eq!(statuses["a"]["status"], "COMPLETED");
     assert_eq!(statuses["b"]["status"], "PENDING");
 }
+
+#[tokio::test]
+async fn the_pipeline_writes_nothing_for_a_request_that_left_the_expected_status() {
+    use atelier::generation::model::{GenerationStatus, JobPhase};
+    use atelier::generation::pipeline::{self, Charge, Effects};
+
+    let app = TestApp::spawn_with(&[("WORKERS", "0")]).await;
+    app.seed_demo().await;
+    let me = studio(&app, "pipeline@example.com").await;
+    let request_id = uuid_of(&id(&request(
+        &app,
+        &me.token,
+        input(&me.project, "Stay put", json!({"sampleCount": 1})),
+    )
+    .await["id"]));
+    assert_eq!(balance(&app, &me.token).await, d("9.00"));
+    let mut conn = app.app.db.conn().await.expect("a connection");
+
+    // Still Pending, not AwaitingSelection: the final is neither charged nor queued.
+    let charge_final = || Effects {
+        charge: Some(Charge {
+            phase: JobPhase::Final,
+            actor: me.user,
+            description: "Final image".into(),
+        }),
+        enqueue: Some(JobPhase::Final),
+        ..Default::default()
+    };
+    let outcome = pipeline::transition(
+        &mut conn,
+        request_id,
+        &[GenerationStatus::AwaitingSelection],
+        GenerationStatus::ProcessingFinal,
+        charge_final(),
+    )
+    .await
+    .expect("the transition runs");
+    assert!(outcome.is_none(), "{outcome:?}");
+    assert_eq!(balance(&app, &me.token).await, d("9.00"));
+    let jobs = format!(
+        "SELECT count(*) AS n FROM generation_jobs WHERE generation_request_id = '{request_id}'"
+    );
+    assert_eq!(count(&app, &jobs).await, 1, "only the samples job");
+
+    // A move the state table lacks is refused before anything is written.
+    let skipped = pipeline::transition(
+        &mut conn,
+        request_id,
+        &[GenerationStatus::Pending],
+        GenerationStatus::ProcessingFinal,
+        charge_final(),
+    )
+    .await;
+    assert_eq!(
+        skipped.map(|o| o.is_some()).map_err(|e| e.code()),
+        Err("INTERNAL_SERVER_ERROR")
+    );
+    assert_eq!(balance(&app, &me.token).await, d("9.00"));
+    assert_eq!(count(&app, &jobs).await, 1);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) AS n FROM generation_requests WHERE id = '{request_id}' AND status = 'Pending' AND final_charged_at IS NULL")
+        )
+        .await,
+        1
+    );
+}
