@@ -576,7 +576,10 @@ async fn the_local_provider_runs_the_whole_pipeline_and_each_phase_is_paid_once(
         linked == request_id || linked == request_uuid.to_string(),
         "{note}"
     );
-    assert!(unread >= 1);
+    assert_eq!(
+        unread, 1,
+        "the generation_complete is the one notification: {notes}"
+    );
     let marked = ok(
         &app,
         &me.token,
