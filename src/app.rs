@@ -1,5 +1,5 @@
 //! The application state shared by every request: configuration, database pool,
-//! cache and event bus.
+//! cache, event bus and metrics.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +11,7 @@ use crate::cache::Cache;
 use crate::config::{Config, ConfigError};
 use crate::db::embedded::PrivatePostgres;
 use crate::db::{self, Db};
+use crate::metrics::Metrics;
 use crate::notifications::events::EventBus;
 use crate::rate_limit::RateLimiter;
 use crate::secrets::{SecretBox, UrlSigner};
@@ -37,6 +38,8 @@ pub struct App {
     pub safelist: crate::graphql::persisted::Safelist,
     /// Wakes this process's idle workers when a job is queued here.
     pub generation_wakeup: tokio::sync::Notify,
+    /// What this instance counts, for `/metrics`.
+    pub metrics: Metrics,
     redis: Option<redis::aio::ConnectionManager>,
     private_postgres: Option<PrivatePostgres>,
 }
@@ -91,6 +94,9 @@ impl App {
         )
         .map_err(|e| ConfigError::new(setting, format!("{e:#}")))?;
 
+        let mut metrics = Metrics::new();
+        metrics.watch_pools(db.clone(), worker_db.clone());
+
         db::ensure_partitions(&db)
             .await
             .map_err(|e| ConfigError::new(setting, format!("cannot create partitions: {e:#}")))?;
@@ -143,6 +149,7 @@ impl App {
                 .build()
                 .map_err(|e| ConfigError::new("HTTP", e.to_string()))?,
             generation_wakeup: tokio::sync::Notify::new(),
+            metrics,
             safelist,
             redis,
             private_postgres,

@@ -1,224 +1,286 @@
-//! Prometheus metrics, rendered as text at `/metrics`. A small registry of our
-//! own: counters and histograms with fixed labels, kept in one process-wide value.
+//! Prometheus metrics of one server instance (`App::metrics`), kept in a
+//! `prometheus-client` registry and served at `/metrics` in the Prometheus text
+//! format (0.0.4). Each `App` has its own registry, so two servers in one process
+//! (the tests) never count each other's work.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{LazyLock, Mutex};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+use crate::db::Db;
+
+/// The `Content-Type` of what [`Metrics::render`] writes.
+pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 /// Latency buckets in seconds.
-const LATENCY_BUCKETS: &[f64] = &[
+const LATENCY_BUCKETS: [f64; 11] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    counts: Vec<u64>,
-    sum: f64,
-    count: u64,
+/// Clients name operations freely; past this many label sets, new names count as `other`.
+const MAX_OPERATION_LABELS: usize = 500;
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(LATENCY_BUCKETS)
 }
 
-impl Histogram {
-    fn observe(&mut self, value: f64) {
-        if self.counts.is_empty() {
-            self.counts = vec![0; LATENCY_BUCKETS.len()];
-        }
-        for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
-            if value <= *bound {
-                self.counts[i] += 1;
-            }
-        }
-        self.sum += value;
-        self.count += 1;
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    operation: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+/// The WebSocket counters, cloned into the socket registry and each connection.
+#[derive(Clone, Debug, Default)]
+pub struct WebSocketMetrics {
+    connections: Gauge,
+    subscriptions: Gauge,
+    slow_consumers: Counter,
+}
+
+impl WebSocketMetrics {
+    pub fn connections(&self, delta: i64) {
+        self.connections.inc_by(delta);
     }
 
-    fn render(&self, out: &mut String, name: &str, labels: &str) {
-        let sep = if labels.is_empty() { "" } else { "," };
-        for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
-            let n = self.counts.get(i).copied().unwrap_or(0);
-            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {n}");
-        }
-        let _ = writeln!(
-            out,
-            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
-            self.count
-        );
-        let braces = if labels.is_empty() {
-            String::new()
-        } else {
-            format!("{{{labels}}}")
-        };
-        let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
-        let _ = writeln!(out, "{name}_count{braces} {}", self.count);
+    pub fn subscriptions(&self, delta: i64) {
+        self.subscriptions.inc_by(delta);
+    }
+
+    pub fn slow_consumer(&self) {
+        self.slow_consumers.inc();
     }
 }
 
-/// Everything this process counts.
-#[derive(Default)]
+/// Everything one instance counts.
+#[derive(Debug)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
-    job_latency: Mutex<Histogram>,
-    jobs: Mutex<BTreeMap<String, u64>>,
-    websocket_connections: AtomicI64,
-    websocket_subscriptions: AtomicI64,
-    websocket_slow_consumers: AtomicU64,
-    /// Credits, in hundredths (the ledger's scale).
-    credits_debited_cents: AtomicU64,
-    credits_refunded_cents: AtomicU64,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    /// Label sets of `requests` so far (the crate counts them only in tests).
+    request_labels: AtomicUsize,
+    request_seconds: Family<OperationLabels, Histogram, fn() -> Histogram>,
+    jobs: Family<OutcomeLabels, Counter>,
+    job_seconds: Histogram,
+    credits_debited: Counter<f64, AtomicU64>,
+    credits_refunded: Counter<f64, AtomicU64>,
+    queue_depth: Gauge,
+    pub websocket: WebSocketMetrics,
 }
 
-pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::default);
-
-fn escape(label: &str) -> String {
-    label
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', " ")
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Metrics {
-    pub fn websocket_connections(&self, delta: i64) {
-        self.websocket_connections
-            .fetch_add(delta, Ordering::Relaxed);
+    /// A registry with every metric at zero. Help texts get their final full stop
+    /// from the crate.
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "atelier_graphql_requests",
+            "GraphQL requests by operation name and outcome",
+            requests.clone(),
+        );
+        let request_seconds =
+            Family::<OperationLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
+        registry.register(
+            "atelier_graphql_request_seconds",
+            "GraphQL request latency by operation name",
+            request_seconds.clone(),
+        );
+        let jobs = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "atelier_generation_jobs",
+            "Generation jobs by outcome",
+            jobs.clone(),
+        );
+        let job_seconds = latency_histogram();
+        registry.register(
+            "atelier_generation_job_seconds",
+            "Time a generation job took",
+            job_seconds.clone(),
+        );
+        let credits_debited = Counter::<f64, AtomicU64>::default();
+        registry.register(
+            "atelier_credits_debited",
+            "Credits debited",
+            credits_debited.clone(),
+        );
+        let credits_refunded = Counter::<f64, AtomicU64>::default();
+        registry.register(
+            "atelier_credits_refunded",
+            "Credits refunded",
+            credits_refunded.clone(),
+        );
+        let websocket = WebSocketMetrics::default();
+        registry.register(
+            "atelier_websocket_connections",
+            "Open WebSocket connections",
+            websocket.connections.clone(),
+        );
+        registry.register(
+            "atelier_websocket_subscriptions",
+            "Operations running over WebSocket",
+            websocket.subscriptions.clone(),
+        );
+        registry.register(
+            "atelier_websocket_slow_consumers",
+            "Sockets closed because their client read too slowly",
+            websocket.slow_consumers.clone(),
+        );
+        let queue_depth = Gauge::default();
+        registry.register(
+            "atelier_generation_queue_depth",
+            "Generation jobs queued or running (-1: unknown)",
+            queue_depth.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            request_labels: AtomicUsize::new(0),
+            request_seconds,
+            jobs,
+            job_seconds,
+            credits_debited,
+            credits_refunded,
+            queue_depth,
+            websocket,
+        }
     }
 
-    pub fn websocket_subscriptions(&self, delta: i64) {
-        self.websocket_subscriptions
-            .fetch_add(delta, Ordering::Relaxed);
-    }
-
-    pub fn websocket_slow_consumer(&self) {
-        self.websocket_slow_consumers
-            .fetch_add(1, Ordering::Relaxed);
+    /// Reports the statements and pool usage of the two pools at every scrape.
+    pub fn watch_pools(&mut self, requests: Db, workers: Db) {
+        self.registry
+            .register_collector(Box::new(Pools { requests, workers }));
     }
 
     /// One GraphQL request: its operation name, outcome (`ok` or an error code) and duration.
     pub fn request(&self, operation: &str, outcome: &str, seconds: f64) {
-        let operation: String = operation.chars().take(100).collect();
-        let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        // Clients name operations freely; cap the label space.
-        let key = if requests.len() < 500
-            || requests.contains_key(&(operation.clone(), outcome.to_string()))
-        {
-            (operation.clone(), outcome.to_string())
-        } else {
-            ("other".to_string(), outcome.to_string())
+        let mut labels = RequestLabels {
+            operation: operation.chars().take(100).collect(),
+            outcome: outcome.to_string(),
         };
-        *requests.entry(key.clone()).or_default() += 1;
-        drop(requests);
-        self.latency
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(key.0)
-            .or_default()
-            .observe(seconds);
-    }
-
-    /// A generation job finished (`done`, `retried`, `failed`) after `seconds`.
-    pub fn job(&self, outcome: &str, seconds: f64) {
-        *self
-            .jobs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(outcome.to_string())
-            .or_default() += 1;
-        self.job_latency
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .observe(seconds);
-    }
-
-    pub fn credits(&self, debited: bool, amount: rust_decimal::Decimal) {
-        let cents = (amount.abs() * rust_decimal::Decimal::from(100)).trunc();
-        let cents = u64::try_from(cents.mantissa()).unwrap_or(0) / 10u64.pow(cents.scale());
-        let counter = if debited {
-            &self.credits_debited_cents
-        } else {
-            &self.credits_refunded_cents
-        };
-        counter.fetch_add(cents, Ordering::Relaxed);
-    }
-
-    /// The text exposition, with the gauges the caller measured just now.
-    pub fn render(&self, gauges: &[(&str, &str, f64)]) -> String {
-        let mut out = String::new();
-        out.push_str("# HELP atelier_graphql_requests_total GraphQL requests by operation name and outcome.\n# TYPE atelier_graphql_requests_total counter\n");
-        for ((operation, outcome), n) in self
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
-            let _ = writeln!(
-                out,
-                "atelier_graphql_requests_total{{operation=\"{}\",outcome=\"{}\"}} {n}",
-                escape(operation),
-                escape(outcome)
-            );
-        }
-        out.push_str("# HELP atelier_graphql_request_seconds GraphQL request latency by operation name.\n# TYPE atelier_graphql_request_seconds histogram\n");
-        for (operation, histogram) in self
-            .latency
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
-            histogram.render(
-                &mut out,
-                "atelier_graphql_request_seconds",
-                &format!("operation=\"{}\"", escape(operation)),
-            );
-        }
-        out.push_str("# HELP atelier_generation_jobs_total Generation jobs by outcome.\n# TYPE atelier_generation_jobs_total counter\n");
-        for (outcome, n) in self.jobs.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-            let _ = writeln!(
-                out,
-                "atelier_generation_jobs_total{{outcome=\"{}\"}} {n}",
-                escape(outcome)
-            );
-        }
-        out.push_str("# HELP atelier_generation_job_seconds Time a generation job took.\n# TYPE atelier_generation_job_seconds histogram\n");
-        self.job_latency
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .render(&mut out, "atelier_generation_job_seconds", "");
-        for (name, help, value) in [
-            (
-                "atelier_credits_debited_total",
-                "Credits debited.",
-                self.credits_debited_cents.load(Ordering::Relaxed) as f64 / 100.0,
-            ),
-            (
-                "atelier_credits_refunded_total",
-                "Credits refunded.",
-                self.credits_refunded_cents.load(Ordering::Relaxed) as f64 / 100.0,
-            ),
-        ] {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
-            );
-        }
-        let connections = self.websocket_connections.load(Ordering::Relaxed);
-        let subscriptions = self.websocket_subscriptions.load(Ordering::Relaxed);
-        let slow = self.websocket_slow_consumers.load(Ordering::Relaxed);
-        let _ = writeln!(
-            out,
-            "# HELP atelier_websocket_connections Open WebSocket connections.\n# TYPE atelier_websocket_connections gauge\natelier_websocket_connections {connections}\n# HELP atelier_websocket_subscriptions Operations running over WebSocket.\n# TYPE atelier_websocket_subscriptions gauge\natelier_websocket_subscriptions {subscriptions}\n# HELP atelier_websocket_slow_consumers_total Sockets closed because their client read too slowly.\n# TYPE atelier_websocket_slow_consumers_total counter\natelier_websocket_slow_consumers_total {slow}"
-        );
-        for (name, help, value) in gauges {
-            let kind = if name.ends_with("_total") {
-                "counter"
+        if self.requests.get(&labels).is_none() {
+            if self.request_labels.load(Ordering::Relaxed) >= MAX_OPERATION_LABELS {
+                labels.operation = "other".into();
             } else {
-                "gauge"
-            };
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-            );
+                self.request_labels.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.requests.get_or_create(&labels).inc();
+        self.request_seconds
+            .get_or_create(&OperationLabels {
+                operation: labels.operation,
+            })
+            .observe(seconds);
+    }
+
+    /// A generation job finished (`done`, or `retried_or_failed`) after `seconds`.
+    pub fn job(&self, outcome: &'static str, seconds: f64) {
+        self.jobs.get_or_create(&OutcomeLabels { outcome }).inc();
+        self.job_seconds.observe(seconds);
+    }
+
+    /// Credits taken from a balance, once their transaction has committed.
+    pub fn credits_debited(&self, amount: Decimal) {
+        self.credits_debited.inc_by(credits(amount));
+    }
+
+    /// Credits given back, once their transaction has committed.
+    pub fn credits_refunded(&self, amount: Decimal) {
+        self.credits_refunded.inc_by(credits(amount));
+    }
+
+    /// The generation queue's depth as just measured (-1: unknown).
+    pub fn set_queue_depth(&self, depth: i64) {
+        self.queue_depth.set(depth);
+    }
+
+    /// The text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Err(e) =
+            prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)
+        {
+            tracing::error!(error = %e, "could not render the metrics");
         }
         out
+    }
+}
+
+/// Credits as the ledger rounds them (hundredths), as a float sample.
+fn credits(amount: Decimal) -> f64 {
+    amount.abs().round_dp(2).to_f64().unwrap_or(0.0)
+}
+
+/// The pools' figures, read when `/metrics` is scraped.
+#[derive(Debug)]
+struct Pools {
+    requests: Db,
+    workers: Db,
+}
+
+impl Collector for Pools {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        let statements = ConstCounter::new(self.requests.statements_executed());
+        statements.encode(encoder.encode_descriptor(
+            "atelier_sql_statements",
+            "SQL statements sent by request handling.",
+            None,
+            statements.metric_type(),
+        )?)?;
+        let pool = self.requests.status();
+        let workers = self.workers.status();
+        for (name, help, value) in [
+            (
+                "atelier_db_pool_size",
+                "Connections open in the request pool.",
+                pool.size,
+            ),
+            (
+                "atelier_db_pool_available",
+                "Idle connections in the request pool.",
+                pool.available,
+            ),
+            (
+                "atelier_db_pool_waiting",
+                "Requests waiting for a connection.",
+                pool.waiting,
+            ),
+            (
+                "atelier_worker_pool_size",
+                "Connections open in the workers' pool.",
+                workers.size,
+            ),
+        ] {
+            let gauge = ConstGauge::new(i64::try_from(value).unwrap_or(i64::MAX));
+            gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)?;
+        }
+        Ok(())
     }
 }
 
@@ -228,11 +290,12 @@ mod tests {
 
     #[test]
     fn renders_counters_and_histograms() {
-        let metrics = Metrics::default();
+        let metrics = Metrics::new();
         metrics.request("GetProject", "ok", 0.02);
         metrics.request("GetProject", "NOT_FOUND", 0.2);
-        metrics.credits(true, rust_decimal::Decimal::new(125, 2));
-        let text = metrics.render(&[("atelier_db_pool_size", "Pool size.", 4.0)]);
+        metrics.credits_debited(Decimal::new(125, 2));
+        metrics.set_queue_depth(4);
+        let text = metrics.render();
         assert!(text
             .contains("atelier_graphql_requests_total{operation=\"GetProject\",outcome=\"ok\"} 1"));
         assert!(text.contains(
@@ -240,6 +303,35 @@ mod tests {
         ));
         assert!(text.contains("atelier_graphql_request_seconds_count{operation=\"GetProject\"} 2"));
         assert!(text.contains("atelier_credits_debited_total 1.25"));
-        assert!(text.contains("atelier_db_pool_size 4"));
+        assert!(text.contains("atelier_generation_queue_depth 4"));
+        assert!(
+            text.contains("# TYPE atelier_credits_debited_total counter"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn two_registries_count_apart() {
+        let (one, two) = (Metrics::new(), Metrics::new());
+        one.websocket.slow_consumer();
+        assert!(one
+            .render()
+            .contains("atelier_websocket_slow_consumers_total 1\n"));
+        assert!(two
+            .render()
+            .contains("atelier_websocket_slow_consumers_total 0\n"));
+    }
+
+    #[test]
+    fn operation_names_are_capped() {
+        let metrics = Metrics::new();
+        for n in 0..MAX_OPERATION_LABELS + 10 {
+            metrics.request(&format!("Op{n}"), "ok", 0.01);
+        }
+        let text = metrics.render();
+        assert!(
+            text.contains("atelier_graphql_requests_total{operation=\"other\",outcome=\"ok\"} 10")
+        );
+        assert!(!text.contains(&format!("operation=\"Op{}\"", MAX_OPERATION_LABELS + 1)));
     }
 }

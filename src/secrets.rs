@@ -24,10 +24,11 @@ pub fn sha256_hex(token: &str) -> String {
     data_encoding::HEXLOWER.encode(&Sha256::digest(token.as_bytes()))
 }
 
-/// Compares two strings in time independent of where they differ.
+/// Compares two strings in time independent of where they differ (`subtle`
+/// keeps the optimiser from short-circuiting the comparison).
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// Signs short messages (download URLs) with a key derived from `ENCRYPTION_KEY`.

@@ -24,7 +24,6 @@ use crate::authz::RequestInfo;
 use crate::error::AppError;
 use crate::graphql::admission::refused;
 use crate::graphql::{self, AtelierSchema};
-use crate::metrics::METRICS;
 use crate::studio;
 use crate::ws;
 
@@ -132,7 +131,11 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let sockets = ws::Sockets::start(app.config.websocket.max_connections, &app.events);
+    let sockets = ws::Sockets::start(
+        app.config.websocket.max_connections,
+        &app.events,
+        app.metrics.websocket.clone(),
+    );
     let closing = sockets.clone();
     axum::serve(
         listener,
@@ -187,7 +190,10 @@ async fn execute(
             },
             |code| code.to_string().trim_matches('"').to_string(),
         );
-    METRICS.request(&operation, &outcome, started.elapsed().as_secs_f64());
+    state
+        .app
+        .metrics
+        .request(&operation, &outcome, started.elapsed().as_secs_f64());
     response
 }
 
@@ -533,59 +539,16 @@ async fn download(
 /// Prometheus text format.
 async fn metrics(State(state): State<ServerState>) -> Response {
     let app = &state.app;
-    let pool = app.db.status();
-    let workers = app.worker_db.status();
-    let queued = async {
-        use diesel::prelude::*;
-        use diesel_async::RunQueryDsl;
+    let depth = async {
         let mut conn = app.db.conn().await.ok()?;
-        crate::db::schema::generation_jobs::table
-            .filter(crate::db::schema::generation_jobs::status.eq_any(["queued", "running"]))
-            .count()
-            .get_result::<i64>(&mut conn)
-            .await
-            .ok()
+        crate::generation::queue::open_jobs(&mut conn).await.ok()
     }
     .await
     .unwrap_or(-1);
-    let text = METRICS.render(&[
-        (
-            "atelier_sql_statements_total",
-            "SQL statements sent by request handling.",
-            app.db.statements_executed() as f64,
-        ),
-        (
-            "atelier_db_pool_size",
-            "Connections open in the request pool.",
-            pool.size as f64,
-        ),
-        (
-            "atelier_db_pool_available",
-            "Idle connections in the request pool.",
-            pool.available as f64,
-        ),
-        (
-            "atelier_db_pool_waiting",
-            "Requests waiting for a connection.",
-            pool.waiting as f64,
-        ),
-        (
-            "atelier_worker_pool_size",
-            "Connections open in the workers' pool.",
-            workers.size as f64,
-        ),
-        (
-            "atelier_generation_queue_depth",
-            "Generation jobs queued or running (-1: unknown).",
-            queued as f64,
-        ),
-    ]);
+    app.metrics.set_queue_depth(depth);
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
+        app.metrics.render(),
     )
         .into_response()
 }

@@ -1,57 +1,61 @@
-//! TOTP (RFC 6238): 30-second steps, 6 digits, HMAC-SHA1, one step of clock skew.
+//! TOTP (RFC 6238) through `totp-rs`: 30-second steps, 6 digits, HMAC-SHA1, one
+//! step of clock skew. What the crate leaves to us: a code is accepted once (the
+//! caller stores the step it matched), and the secret is sealed at rest.
 
-use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha1::Sha1;
+use totp_rs::{Algorithm, Builder, Secret, Totp};
 
-const STEP_SECONDS: i64 = 30;
-const DIGITS: u32 = 6;
+const STEP_SECONDS: u64 = 30;
+const DIGITS: u8 = 6;
 const ISSUER: &str = "Atelier";
+
+/// The TOTP of a raw secret, as every authenticator app computes it.
+fn totp(secret: &[u8]) -> Option<Totp> {
+    Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(DIGITS)
+        .with_skew(1)
+        .with_step_duration(STEP_SECONDS)
+        .with_secret(secret.to_vec())
+        .build()
+        .ok()
+}
 
 /// A new 160-bit secret, base32 without padding (what authenticator apps take).
 pub fn generate_secret() -> String {
     let mut bytes = [0u8; 20];
     rand::thread_rng().fill_bytes(&mut bytes);
-    data_encoding::BASE32_NOPAD.encode(&bytes)
+    Secret::new_stack(bytes).to_base32()
 }
 
 /// The `otpauth://` URL an authenticator app scans.
-pub fn otpauth_url(secret: &str, account: &str) -> String {
-    format!(
-        "otpauth://totp/{ISSUER}:{}?secret={secret}&issuer={ISSUER}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}",
-        percent_encode(account)
-    )
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+pub fn otpauth_url(secret_b32: &str, account: &str) -> anyhow::Result<String> {
+    let secret = Secret::try_from_base32(secret_b32)
+        .map_err(|e| anyhow::anyhow!("the TOTP secret is not base32: {e:?}"))?;
+    // A colon separates issuer and account in the label, so none may stand inside
+    // the account (an email's local part may have one).
+    let totp = Builder::new()
+        .with_secret(secret)
+        .with_issuer(Some(ISSUER))
+        .with_account_name(account.replace(':', "_"))
+        .build_noncompliant();
+    Ok(totp.to_url()?)
 }
 
 /// The code of `secret` at time step `step`.
 pub fn code_at(secret: &[u8], step: i64) -> u32 {
-    let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(secret) else {
+    let (Some(totp), Ok(step)) = (totp(secret), u64::try_from(step)) else {
         return u32::MAX;
     };
-    mac.update(&step.to_be_bytes());
-    let digest = mac.finalize().into_bytes();
-    let offset = usize::from(digest[19] & 0x0f);
-    let binary = (u32::from(digest[offset]) & 0x7f) << 24
-        | u32::from(digest[offset + 1]) << 16
-        | u32::from(digest[offset + 2]) << 8
-        | u32::from(digest[offset + 3]);
-    binary % 10u32.pow(DIGITS)
+    totp.generate(step * STEP_SECONDS)
+        .to_string()
+        .parse()
+        .unwrap_or(u32::MAX)
 }
 
 /// The time step of a Unix time.
 pub fn step_of(unix_seconds: i64) -> i64 {
-    unix_seconds.div_euclid(STEP_SECONDS)
+    unix_seconds.div_euclid(STEP_SECONDS as i64)
 }
 
 /// The step a code matches (now, or one step either side), if it is later than
@@ -62,19 +66,12 @@ pub fn verify(
     unix_seconds: i64,
     last_used_step: Option<i64>,
 ) -> Option<i64> {
-    let code = code.trim();
-    if code.len() != DIGITS as usize || !code.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let wanted: u32 = code.parse().ok()?;
-    let secret = data_encoding::BASE32_NOPAD
-        .decode(secret_b32.as_bytes())
-        .ok()?;
-    let now = step_of(unix_seconds);
-    [now - 1, now, now + 1]
-        .into_iter()
-        .filter(|step| last_used_step.is_none_or(|last| *step > last))
-        .find(|step| code_at(&secret, *step) == wanted)
+    let secret = Secret::try_from_base32(secret_b32).ok()?;
+    let step = totp(secret.as_bytes())?.check(code.trim(), u64::try_from(unix_seconds).ok()?)?;
+    let step = i64::try_from(step).ok()?;
+    last_used_step
+        .is_none_or(|last| step > last)
+        .then_some(step)
 }
 
 #[cfg(test)]
@@ -105,10 +102,30 @@ mod tests {
     }
 
     #[test]
+    fn one_step_of_clock_skew_either_way_and_no_more() {
+        let secret = generate_secret();
+        let raw = data_encoding::BASE32_NOPAD
+            .decode(secret.as_bytes())
+            .expect("b32");
+        let now = 1_700_000_000;
+        let step = step_of(now);
+        for (offset, accepted) in [(-2, false), (-1, true), (0, true), (1, true), (2, false)] {
+            let code = format!("{:06}", code_at(&raw, step + offset));
+            assert_eq!(
+                verify(&secret, &code, now, None),
+                accepted.then_some(step + offset),
+                "step {offset:+}"
+            );
+        }
+    }
+
+    #[test]
     fn the_url_names_the_account() {
-        let url = otpauth_url("ABC", "ada@example.com");
-        assert!(
-            url.starts_with("otpauth://totp/Atelier:ada%40example.com?secret=ABC&issuer=Atelier")
-        );
+        // A real 160-bit secret: the crate re-encodes the bytes it decoded.
+        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        let url = otpauth_url(secret, "ada@example.com").expect("a URL");
+        assert!(url.starts_with(&format!(
+            "otpauth://totp/Atelier:ada%40example.com?secret={secret}&issuer=Atelier"
+        )));
     }
 }

@@ -137,7 +137,7 @@ pub async fn begin_mfa_enrollment(app: &App, user_id: Uuid) -> AppResult<(String
         ))
         .execute(&mut conn)
         .await?;
-    let url = mfa::otpauth_url(&secret, &user.email);
+    let url = mfa::otpauth_url(&secret, &user.email).map_err(AppError::internal)?;
     Ok((secret, url))
 }
 

@@ -6,7 +6,7 @@ use futures_util::Stream;
 use super::loaders::GenerationRequestById;
 use super::model::{GenerationRequest, GenerationStatus};
 use super::service::{self, NewRequest};
-use super::{events, worker};
+use super::{events, pipeline};
 use crate::accounts::loaders::UserById;
 use crate::accounts::model::User;
 use crate::authz::caller;
@@ -244,7 +244,7 @@ impl GenerationMutation {
             _ => None,
         };
         let app = app(ctx);
-        let (request, charged) = service::request(
+        let (request, outcome) = service::request(
             app,
             NewRequest {
                 user_id,
@@ -258,12 +258,8 @@ impl GenerationMutation {
             },
         )
         .await?;
-        if let Some((payer, balance)) = charged {
-            events::status_changed(app, &request).await;
-            events::balance_changed(app, payer, balance).await;
-            let cost = request.credits_cost_sample.unwrap_or_default();
-            events::warn_if_low(app, payer, balance + cost, balance, user_id).await;
-            app.generation_wakeup.notify_waiters();
+        if let Some(outcome) = &outcome {
+            pipeline::after_commit(app, outcome).await;
         }
         Ok(RequestGenerationPayload {
             generation_request: request,
@@ -297,15 +293,10 @@ impl GenerationMutation {
             GlobalId::decode_uuid(&input.sample_asset_id, NodeType::Asset, "sampleAssetId")?;
         let app = app(ctx);
         let actor = crate::authz::require_user(ctx)?;
-        let (request, payer, balance) =
-            service::select_sample(app, &request, sample_id, actor).await?;
-        events::status_changed(app, &request).await;
-        events::balance_changed(app, payer, balance).await;
-        let cost = request.credits_cost_final.unwrap_or_default();
-        events::warn_if_low(app, payer, balance + cost, balance, actor).await;
-        app.generation_wakeup.notify_waiters();
+        let outcome = service::select_sample(app, &request, sample_id, actor).await?;
+        pipeline::after_commit(app, &outcome).await;
         Ok(SelectGenerationSamplePayload {
-            generation_request: request,
+            generation_request: outcome.request,
         })
     }
 
@@ -332,35 +323,11 @@ impl GenerationMutation {
             act_on(ctx, &request),
         )
         .await?;
-        if request.status.is_terminal() {
-            return Err(AppError::Conflict(format!(
-                "the request is already {}",
-                request.status.as_db_str()
-            ))
-            .into());
-        }
         let app = app(ctx);
-        let ended = worker::fail_request(
-            app,
-            request.id,
-            GenerationStatus::Cancelled,
-            Some("cancelled".into()),
-        )
-        .await?;
-        if !ended {
-            return Err(AppError::Conflict("the request has already ended".into()).into());
-        }
-        let mut conn = app.db.conn().await?;
-        let request = service::load(&mut conn, request.id).await?;
-        if request.status != GenerationStatus::Cancelled {
-            return Err(AppError::Conflict(format!(
-                "the request is already {}",
-                request.status.as_db_str()
-            ))
-            .into());
-        }
+        let outcome = service::cancel(app, &request).await?;
+        pipeline::after_commit(app, &outcome).await;
         Ok(CancelGenerationPayload {
-            generation_request: request,
+            generation_request: outcome.request,
         })
     }
 }

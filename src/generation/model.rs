@@ -1,4 +1,4 @@
-//! Generation request rows.
+//! Generation request rows, and the typed statuses of requests and jobs.
 
 use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
@@ -29,6 +29,35 @@ string_enum! {
         /// Refused by the content-safety check; credits were refunded.
         ContentRejected => "ContentRejected",
     }
+}
+
+string_enum! {
+    /// What a job of the queue makes.
+    pub enum JobPhase {
+        /// The samples of a request.
+        Samples => "samples",
+        /// The final of the selected sample.
+        Final => "final",
+    }
+}
+
+string_enum! {
+    /// Where a job of the queue stands.
+    pub enum JobStatus {
+        /// Waiting for a worker (or for its retry time).
+        Queued => "queued",
+        /// Claimed by a worker under a lease.
+        Running => "running",
+        /// Finished.
+        Done => "done",
+        /// Given up on (the request failed or ended).
+        Failed => "failed",
+    }
+}
+
+impl JobStatus {
+    /// The statuses of a job still to be worked on.
+    pub const OPEN: [JobStatus; 2] = [JobStatus::Queued, JobStatus::Running];
 }
 
 // Serializable: status events carry the row itself.
@@ -98,4 +127,26 @@ pub struct GenerationRequest {
     pub phase_deadline: Option<DateTime<Utc>>,
     /// When the request reached a terminal status.
     pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// A request as `requestGeneration` writes it; it starts Pending.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = generation_requests)]
+pub struct NewGenerationRequest<'a> {
+    pub user_id: Uuid,
+    pub project_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    pub input_prompt: &'a str,
+    pub style_guidance: Option<&'a str>,
+    pub input_parameters: Option<serde_json::Value>,
+    pub credits_cost_sample: Option<Decimal>,
+    pub credits_cost_final: Option<Decimal>,
+    pub ai_model_used: Option<String>,
+    pub ai_model_version_id: Option<Uuid>,
+    pub idempotency_key: Option<&'a str>,
+    pub phase_deadline: Option<DateTime<Utc>>,
+    /// Set by the pipeline with the charge.
+    pub sample_charged_at: Option<DateTime<Utc>>,
+    /// Set by the pipeline with the charge.
+    pub final_charged_at: Option<DateTime<Utc>>,
 }

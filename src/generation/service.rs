@@ -1,25 +1,22 @@
-//! Requesting, selecting and cancelling generations: every step that moves money
-//! runs in one transaction with the status change it pays for.
+//! Requesting, selecting and cancelling generations, and ending them: the rules
+//! and prices, handed to the pipeline as the effects of each status change.
 
 use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::model::{GenerationRequest, GenerationStatus};
+use super::model::{GenerationRequest, GenerationStatus, JobPhase, NewGenerationRequest};
+use super::pipeline::{self, Changes, Charge, Effects, Notice, Outcome, Usage};
 use super::providers::OutputFormat;
-use crate::ai_models::model::{AiModel, AiModelVersion, AiModelVersionStatus, AiTaskType};
+use crate::ai_models::model::{self as ai_models, AiModel, AiModelVersion, AiTaskType};
 use crate::app::App;
-use crate::credits::ledger::{self, Movement, Payer};
-use crate::credits::usage::{self, UsageEntry};
-use crate::db::schema::{ai_model_versions, ai_models, generation_jobs, generation_requests};
+use crate::credits::usage::UsageEntry;
+use crate::db::schema::generation_requests;
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::{GlobalId, NodeType};
-use crate::metrics::METRICS;
-use crate::notifications::model::Notification;
-use crate::notifications::service as notifications;
 use crate::studio::model::Project;
 
 pub const MAX_PROMPT_CHARS: usize = 4000;
@@ -153,13 +150,10 @@ pub async fn production_version(
     conn: &mut AsyncPgConnection,
     model_id: Uuid,
 ) -> AppResult<(AiModel, AiModelVersion)> {
-    let model: AiModel = ai_models::table
-        .find(model_id)
-        .filter(ai_models::is_active.eq(true))
-        .select(AiModel::as_select())
-        .first(conn)
-        .await
-        .optional()?
+    let model = ai_models::find_by_ids(conn, &[model_id])
+        .await?
+        .into_iter()
+        .find(|m| m.is_active)
         .ok_or_else(|| AppError::bad_input("aiModelId", "no such active model"))?;
     if model.task_type != AiTaskType::ImageGeneration {
         return Err(AppError::bad_input(
@@ -167,14 +161,10 @@ pub async fn production_version(
             "this model does not generate images",
         ));
     }
-    let version: AiModelVersion = ai_model_versions::table
-        .filter(ai_model_versions::model_id.eq(model.id))
-        .filter(ai_model_versions::status.eq(AiModelVersionStatus::Production))
-        .order(ai_model_versions::created_at.desc())
-        .select(AiModelVersion::as_select())
-        .first(conn)
-        .await
-        .optional()?
+    let version = ai_models::production_versions_of(conn, &[model.id])
+        .await?
+        .into_iter()
+        .next()
         .ok_or_else(|| AppError::bad_input("aiModelId", "this model has no production version"))?;
     Ok((model, version))
 }
@@ -217,11 +207,12 @@ async fn by_key(
 
 /// Writes the request, charges the samples and queues the job, in one
 /// transaction. The same idempotency key returns the first request and charges
-/// nothing more, also when retries race (the unique index decides).
+/// nothing more, also when retries race (the unique index decides): then there
+/// is no outcome to publish.
 pub async fn request(
     app: &App,
     new: NewRequest,
-) -> AppResult<(GenerationRequest, Option<(Payer, Decimal)>)> {
+) -> AppResult<(GenerationRequest, Option<Outcome>)> {
     let prompt = new.prompt.trim().to_string();
     if prompt.is_empty() || prompt.chars().count() > MAX_PROMPT_CHARS {
         return Err(AppError::bad_input(
@@ -244,75 +235,46 @@ pub async fn request(
     let (model, version) = production_version(&mut conn, new.model_id).await?;
     let parameters = validate_parameters(new.input_parameters.as_ref(), &version)?;
     let (sample_cost, final_cost) = costs(&version)?;
-    let payer = Payer::for_project(new.project.team_id, new.user_id);
     let deadline = Utc::now() + app.config.generation.phase_deadline;
-    let conn: &mut AsyncPgConnection = &mut conn;
-    let written = conn
-        .transaction(async |conn| {
-            let request: GenerationRequest = diesel::insert_into(generation_requests::table)
-                .values((
-                    generation_requests::user_id.eq(new.user_id),
-                    generation_requests::project_id.eq(Some(new.project.id)),
-                    generation_requests::team_id.eq(new.project.team_id),
-                    generation_requests::input_prompt.eq(&prompt),
-                    generation_requests::style_guidance.eq(&style),
-                    generation_requests::input_parameters.eq(Some(parameters.to_json())),
-                    generation_requests::credits_cost_sample.eq(Some(sample_cost)),
-                    generation_requests::credits_cost_final.eq(Some(final_cost)),
-                    generation_requests::ai_model_used
-                        .eq(Some(format!("{} {}", model.name, version.version_number))),
-                    generation_requests::ai_model_version_id.eq(Some(version.id)),
-                    generation_requests::idempotency_key.eq(&new.idempotency_key),
-                    generation_requests::sample_charged_at.eq(Some(Utc::now())),
-                    generation_requests::phase_deadline.eq(Some(deadline)),
-                ))
-                .returning(GenerationRequest::as_returning())
-                .get_result(conn)
-                .await?;
-            let balance = ledger::debit(
-                conn,
-                payer,
-                sample_cost,
-                Movement {
-                    user_id: new.user_id,
-                    action_type: "sample_generation",
-                    description: Some(format!("Samples of '{}'", truncate(&prompt))),
-                    generation_request_id: Some(request.id),
-                },
-            )
-            .await?;
-            diesel::insert_into(generation_jobs::table)
-                .values((
-                    generation_jobs::generation_request_id.eq(request.id),
-                    generation_jobs::phase.eq("samples"),
-                ))
-                .execute(conn)
-                .await?;
-            usage::record(
-                conn,
-                UsageEntry {
-                    user_id: Some(new.user_id),
-                    action_type: "sample_generation_initiated",
-                    generation_request_id: Some(request.id),
-                    api_client_id: new.api_client_id,
-                    credits_cost: Some(sample_cost),
-                    details: Some(json!({"model": model.name, "parameters": parameters.to_json()})),
-                },
-            )
-            .await?;
-            Ok::<_, AppError>((request, balance))
-        })
-        .await;
-    match written {
-        Ok((request, balance)) => {
-            // Counted once committed, so a rolled-back debit never shows in /metrics.
-            METRICS.credits(true, sample_cost);
-            Ok((request, Some((payer, balance))))
-        }
+    let new_request = NewGenerationRequest {
+        user_id: new.user_id,
+        project_id: Some(new.project.id),
+        team_id: new.project.team_id,
+        input_prompt: &prompt,
+        style_guidance: style.as_deref(),
+        input_parameters: Some(parameters.to_json()),
+        credits_cost_sample: Some(sample_cost),
+        credits_cost_final: Some(final_cost),
+        ai_model_used: Some(format!("{} {}", model.name, version.version_number)),
+        ai_model_version_id: Some(version.id),
+        idempotency_key: new.idempotency_key.as_deref(),
+        phase_deadline: Some(deadline),
+        sample_charged_at: None,
+        final_charged_at: None,
+    };
+    let effects = Effects {
+        charge: Some(Charge {
+            phase: JobPhase::Samples,
+            actor: new.user_id,
+            description: format!("Samples of '{}'", truncate(&prompt)),
+        }),
+        enqueue: Some(JobPhase::Samples),
+        usage: Some(Usage::Entry(UsageEntry {
+            user_id: Some(new.user_id),
+            action_type: "sample_generation_initiated",
+            api_client_id: new.api_client_id,
+            credits_cost: Some(sample_cost),
+            details: Some(json!({"model": model.name, "parameters": parameters.to_json()})),
+            ..Default::default()
+        })),
+        ..Default::default()
+    };
+    match pipeline::start(&mut conn, new_request, effects).await {
+        Ok(outcome) => Ok((outcome.request.clone(), Some(outcome))),
         // A concurrent retry with the same key won the race: answer with its request.
         Err(AppError::Conflict(_)) if new.idempotency_key.is_some() => {
             let key = new.idempotency_key.as_deref().unwrap_or_default();
-            let existing = by_key(conn, new.user_id, key)
+            let existing = by_key(&mut conn, new.user_id, key)
                 .await?
                 .ok_or(AppError::Conflict("retry".into()))?;
             Ok((existing, None))
@@ -337,7 +299,7 @@ pub async fn select_sample(
     request: &GenerationRequest,
     sample_id: Uuid,
     actor: Uuid,
-) -> AppResult<(GenerationRequest, Payer, Decimal)> {
+) -> AppResult<Outcome> {
     let is_sample = request
         .sample_assets
         .as_ref()
@@ -353,181 +315,105 @@ pub async fn select_sample(
             "not a sample of this request",
         ));
     }
-    let final_cost = request.credits_cost_final.unwrap_or_default();
-    let payer = Payer::for_project(request.team_id, request.user_id);
-    let deadline = Utc::now() + app.config.generation.phase_deadline;
-    let id = request.id;
+    let effects = Effects {
+        set: Changes {
+            selected_sample_id: Some(sample_id),
+            phase_deadline: Some(Utc::now() + app.config.generation.phase_deadline),
+            ..Default::default()
+        },
+        charge: Some(Charge {
+            phase: JobPhase::Final,
+            actor,
+            description: "Final image".into(),
+        }),
+        enqueue: Some(JobPhase::Final),
+        usage: Some(Usage::Entry(UsageEntry {
+            user_id: Some(actor),
+            action_type: "final_generation_initiated",
+            credits_cost: Some(request.credits_cost_final.unwrap_or_default()),
+            ..Default::default()
+        })),
+        ..Default::default()
+    };
     let mut conn = app.db.conn().await?;
-    let conn: &mut AsyncPgConnection = &mut conn;
-    conn.transaction(async |conn| {
-        let updated: Option<GenerationRequest> =
-            diesel::update(generation_requests::table.find(id))
-                .filter(generation_requests::status.eq(GenerationStatus::AwaitingSelection))
-                .set((
-                    generation_requests::status.eq(GenerationStatus::ProcessingFinal),
-                    generation_requests::selected_sample_id.eq(Some(sample_id)),
-                    generation_requests::final_charged_at.eq(Some(Utc::now())),
-                    generation_requests::phase_deadline.eq(Some(deadline)),
-                ))
-                .returning(GenerationRequest::as_returning())
-                .get_result(conn)
-                .await
-                .optional()?;
-        let updated = updated
-            .ok_or_else(|| AppError::Conflict("the request is not awaiting a selection".into()))?;
-        let balance = ledger::debit(
-            conn,
-            payer,
-            final_cost,
-            Movement {
-                user_id: actor,
-                action_type: "final_generation",
-                description: Some("Final image".into()),
-                generation_request_id: Some(id),
-            },
-        )
-        .await?;
-        diesel::insert_into(generation_jobs::table)
-            .values((
-                generation_jobs::generation_request_id.eq(id),
-                generation_jobs::phase.eq("final"),
-            ))
-            .execute(conn)
-            .await?;
-        usage::record(
-            conn,
-            UsageEntry {
-                user_id: Some(actor),
-                action_type: "final_generation_initiated",
-                generation_request_id: Some(id),
-                credits_cost: Some(final_cost),
-                ..Default::default()
-            },
-        )
-        .await?;
-        Ok((updated, payer, balance))
-    })
-    .await
-    .inspect(|_| METRICS.credits(true, final_cost))
+    pipeline::transition(
+        &mut conn,
+        request.id,
+        &[GenerationStatus::AwaitingSelection],
+        GenerationStatus::ProcessingFinal,
+        effects,
+    )
+    .await?
+    .ok_or_else(|| AppError::Conflict("the request is not awaiting a selection".into()))
 }
 
-/// A request ended by [`finish_unsuccessfully`]: the row, the balances its refunds
-/// left, and the notification written.
-pub type Finished = (
-    GenerationRequest,
-    Vec<(Payer, Decimal)>,
-    Option<Notification>,
-);
+/// Cancels a request that has not ended, on the request pool; undelivered
+/// phases are refunded.
+pub async fn cancel(app: &App, request: &GenerationRequest) -> AppResult<Outcome> {
+    if request.status.is_terminal() {
+        return Err(AppError::Conflict(format!(
+            "the request is already {}",
+            request.status.as_db_str()
+        )));
+    }
+    let mut conn = app.db.conn().await?;
+    end_unsuccessfully(
+        &mut conn,
+        request.id,
+        GenerationStatus::Cancelled,
+        Some("cancelled".into()),
+    )
+    .await?
+    .ok_or_else(|| AppError::Conflict("the request has already ended".into()))
+}
 
 /// Ends a request in `to` (Failed, Cancelled, ContentRejected) from whatever
 /// non-terminal status it is in, refunding each phase that was paid for and not
-/// delivered, exactly once (the `*_refunded_at` marks are set in the same
-/// statement-guarded transaction). Returns `None` if it had already ended.
-pub async fn finish_unsuccessfully(
+/// delivered, exactly once, and (unless the user cancelled it) telling the user.
+/// `None` if it had already ended.
+pub async fn end_unsuccessfully(
     conn: &mut AsyncPgConnection,
     request_id: Uuid,
     to: GenerationStatus,
     error_message: Option<String>,
-    notice: Option<&str>,
-) -> AppResult<Option<Finished>> {
-    let finished: Option<(_, _, _, Decimal)> = conn.transaction(async |conn| {
-        let current: GenerationRequest = generation_requests::table
-            .find(request_id)
-            .for_update()
-            .select(GenerationRequest::as_select())
-            .first(conn)
-            .await?;
-        if !current.status.can_become(to) {
-            return Ok(None);
-        }
-        let samples_delivered = matches!(
-            current.status,
-            GenerationStatus::AwaitingSelection | GenerationStatus::ProcessingFinal
-        );
-        let refund_sample = current.sample_charged_at.is_some() && current.sample_refunded_at.is_none() && !samples_delivered;
-        let refund_final = current.final_charged_at.is_some() && current.final_refunded_at.is_none();
-        let now = Utc::now();
-        let updated: GenerationRequest = diesel::update(generation_requests::table.find(request_id))
-            .set((
-                generation_requests::status.eq(to),
-                generation_requests::error_message.eq(error_message.or(current.error_message.clone())),
-                generation_requests::completed_at.eq(Some(now)),
-                generation_requests::phase_deadline.eq(None::<chrono::DateTime<Utc>>),
-                generation_requests::sample_refunded_at.eq(if refund_sample { Some(now) } else { current.sample_refunded_at }),
-                generation_requests::final_refunded_at.eq(if refund_final { Some(now) } else { current.final_refunded_at }),
-            ))
-            .returning(GenerationRequest::as_returning())
-            .get_result(conn)
-            .await?;
-        let payer = Payer::for_project(current.team_id, current.user_id);
-        let mut balances = Vec::new();
-        let mut refunded = Decimal::ZERO;
-        for (refund, amount, phase) in [
-            (refund_sample, current.credits_cost_sample, "samples"),
-            (refund_final, current.credits_cost_final, "final"),
-        ] {
-            let amount = amount.unwrap_or_default();
-            if refund && !amount.is_zero() {
-                let balance = ledger::credit(
-                    conn,
-                    payer,
-                    amount,
-                    Movement {
-                        user_id: current.user_id,
-                        action_type: "refund",
-                        description: Some(format!("Refund of the {phase}: {}", to.as_db_str())),
-                        generation_request_id: Some(request_id),
-                    },
-                )
-                .await?;
-                balances.push((payer, balance));
-                refunded += amount;
-            }
-        }
-        diesel::update(generation_jobs::table.filter(generation_jobs::generation_request_id.eq(request_id)))
-            .filter(generation_jobs::status.eq_any(["queued", "running"]))
-            .set(generation_jobs::status.eq("failed"))
-            .execute(conn)
-            .await?;
-        usage::record(
-            conn,
-            UsageEntry {
-                user_id: Some(current.user_id),
-                action_type: match to {
-                    GenerationStatus::Cancelled => "generation_cancelled",
-                    GenerationStatus::ContentRejected => "generation_rejected",
-                    _ => "generation_failed",
-                },
-                generation_request_id: Some(request_id),
-                details: Some(json!({"from": current.status.as_db_str(), "refundedSample": refund_sample, "refundedFinal": refund_final})),
-                ..Default::default()
-            },
-        )
-        .await?;
-        let note = match notice {
-            Some(text) => Some(
-                notifications::create(
-                    conn,
-                    current.user_id,
-                    "generation_failed",
-                    text,
-                    json!({
-                        "generationRequestId": GlobalId::uuid(NodeType::GenerationRequest, request_id),
-                        "status": to.as_db_str(),
-                    }),
-                )
-                .await?,
-            ),
-            None => None,
-        };
-        Ok::<_, AppError>(Some((updated, balances, note, refunded)))
-    })
-    .await?;
-    Ok(finished.map(|(updated, balances, note, refunded)| {
-        // Counted once committed, so a rolled-back refund never shows in /metrics.
-        METRICS.credits(false, refunded);
-        (updated, balances, note)
-    }))
+) -> AppResult<Option<Outcome>> {
+    let (action_type, message) = match to {
+        GenerationStatus::Cancelled => ("generation_cancelled", None),
+        GenerationStatus::ContentRejected => (
+            "generation_rejected",
+            Some("Your generation was refused by the content check; your credits were refunded."),
+        ),
+        _ => (
+            "generation_failed",
+            Some("Your generation failed; unused credits were refunded."),
+        ),
+    };
+    let effects = Effects {
+        set: Changes {
+            error_message,
+            ..Default::default()
+        },
+        refund_undelivered: true,
+        close_jobs: true,
+        usage: Some(Usage::Ended { action_type }),
+        notice: message.map(|message| Notice {
+            kind: "generation_failed",
+            message,
+            metadata: json!({
+                "generationRequestId": GlobalId::uuid(NodeType::GenerationRequest, request_id),
+                "status": to.as_db_str(),
+            }),
+        }),
+        ..Default::default()
+    };
+    pipeline::transition(
+        conn,
+        request_id,
+        &GenerationStatus::sources_of(to),
+        to,
+        effects,
+    )
+    .await
 }
 
 /// Phase deadline, as configured.

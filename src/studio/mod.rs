@@ -7,6 +7,7 @@ pub mod graphql;
 pub mod loaders;
 pub mod model;
 pub mod projects;
+pub mod service;
 pub mod storage;
 pub mod templates;
 pub mod validate;

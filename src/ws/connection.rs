@@ -23,7 +23,7 @@ use crate::app::AppState;
 use crate::authz::{Caller, RequestInfo};
 use crate::error::AppError;
 use crate::graphql::{self, admission, AtelierSchema};
-use crate::metrics::METRICS;
+use crate::metrics::WebSocketMetrics;
 
 /// How long a closing socket waits for its close frame to go out and for the
 /// client's answering close, so the client reads the code rather than a reset.
@@ -47,6 +47,7 @@ pub struct Connection {
 struct Outbox {
     queue: mpsc::Sender<Message>,
     closer: Closer,
+    metrics: WebSocketMetrics,
 }
 
 impl Outbox {
@@ -60,11 +61,13 @@ impl Outbox {
         match self.queue.try_send(message) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                METRICS.websocket_slow_consumer();
-                self.closer.close(
+                // Counted once per socket, however many messages found the queue full.
+                if self.closer.close(
                     close::TRY_AGAIN_LATER,
                     "slow consumer: messages were not read in time",
-                );
+                ) {
+                    self.metrics.slow_consumer();
+                }
                 false
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
@@ -98,6 +101,7 @@ pub async fn serve(socket: WebSocket, connection: Connection) {
     let outbox = Outbox {
         queue,
         closer: closer.clone(),
+        metrics: connection.app.metrics.websocket.clone(),
     };
     let mut session = Session {
         caller: None,
@@ -172,7 +176,7 @@ pub async fn serve(socket: WebSocket, connection: Connection) {
                 if let Ok((task, (id, ending))) = done {
                     if session.active.get(&id).is_some_and(|h| h.id() == task) {
                         session.active.remove(&id);
-                        METRICS.websocket_subscriptions(-1);
+                        outbox.metrics.subscriptions(-1);
                         let sent = match ending {
                             Ending::Complete => outbox.push(protocol::complete(&id)),
                             Ending::Error(errors) => outbox.push(protocol::error(&id, &errors)),
@@ -187,7 +191,7 @@ pub async fn serve(socket: WebSocket, connection: Connection) {
         }
     }
 
-    METRICS.websocket_subscriptions(-(session.active.len() as i64));
+    outbox.metrics.subscriptions(-(session.active.len() as i64));
     session.tasks.abort_all();
     drop(session);
     drop(outbox);
@@ -273,7 +277,7 @@ impl Connection {
             ClientMessage::Complete { id } => {
                 if let Some(handle) = session.active.remove(&id) {
                     handle.abort();
-                    METRICS.websocket_subscriptions(-1);
+                    outbox.metrics.subscriptions(-1);
                 }
                 true
             }
@@ -311,7 +315,7 @@ impl Connection {
                     (task_id.clone(), operation.run(&task_id, *request).await)
                 });
                 session.active.insert(id, handle);
-                METRICS.websocket_subscriptions(1);
+                outbox.metrics.subscriptions(1);
                 true
             }
         }

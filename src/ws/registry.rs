@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::protocol::close;
 use crate::authz::Caller;
-use crate::metrics::METRICS;
+use crate::metrics::WebSocketMetrics;
 use crate::notifications::events::EventBus;
 
 /// The event-bus topic that carries revocations to every instance.
@@ -38,7 +38,8 @@ impl Closer {
         Self(Arc::new(watch::channel(None).0))
     }
 
-    pub fn close(&self, code: u16, reason: impl Into<String>) {
+    /// Asks for the socket to close; true for the call that asked first.
+    pub fn close(&self, code: u16, reason: impl Into<String>) -> bool {
         self.0.send_if_modified(|current| {
             if current.is_some() {
                 return false;
@@ -48,7 +49,7 @@ impl Closer {
                 reason: reason.into(),
             });
             true
-        });
+        })
     }
 
     /// Resolves once a close has been asked for (at once if it already was).
@@ -120,6 +121,7 @@ pub struct Sockets {
     live: Mutex<HashMap<u64, Entry>>,
     shutting_down: AtomicBool,
     emptied: Notify,
+    metrics: WebSocketMetrics,
 }
 
 impl std::fmt::Debug for Sockets {
@@ -151,7 +153,7 @@ impl Drop for Slot {
     fn drop(&mut self) {
         let mut live = self.sockets.entries();
         if live.remove(&self.id).is_some() {
-            METRICS.websocket_connections(-1);
+            self.sockets.metrics.connections(-1);
         }
         if live.is_empty() {
             self.sockets.emptied.notify_waiters();
@@ -161,13 +163,14 @@ impl Drop for Slot {
 
 impl Sockets {
     /// Starts the registry and its listener for revocations published by any instance.
-    pub fn start(max: usize, events: &EventBus) -> Arc<Self> {
+    pub fn start(max: usize, events: &EventBus, metrics: WebSocketMetrics) -> Arc<Self> {
         let sockets = Arc::new(Self {
             max,
             next_id: AtomicU64::new(1),
             live: Mutex::new(HashMap::new()),
             shutting_down: AtomicBool::new(false),
             emptied: Notify::new(),
+            metrics,
         });
         tokio::spawn(listen(events.clone(), Arc::downgrade(&sockets)));
         sockets
@@ -201,7 +204,7 @@ impl Sockets {
                 closer: closer.clone(),
             },
         );
-        METRICS.websocket_connections(1);
+        self.metrics.connections(1);
         Some(Slot {
             id,
             sockets: self.clone(),

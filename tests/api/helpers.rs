@@ -60,7 +60,6 @@ async fn admin_url() -> String {
 
 /// A name that changes whenever a migration changes, so a stale template is never used.
 fn migrations_fingerprint() -> String {
-    use std::hash::{Hash, Hasher};
     let mut files = Vec::new();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut stack = vec![root];
@@ -75,26 +74,16 @@ fn migrations_fingerprint() -> String {
         }
     }
     files.sort();
-    // FNV-1a: stable across processes and Rust versions, unlike DefaultHasher.
-    struct Fnv(u64);
-    impl Hasher for Fnv {
-        fn finish(&self) -> u64 {
-            self.0
-        }
-        fn write(&mut self, bytes: &[u8]) {
-            for b in bytes {
-                self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
-            }
-        }
-    }
-    let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
+    // SHA-256: stable across processes and Rust versions, unlike DefaultHasher.
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
     for file in files {
-        file.to_string_lossy().hash(&mut hasher);
-        std::fs::read(&file)
-            .expect("migration file")
-            .hash(&mut hasher);
+        hasher.update(file.to_string_lossy().as_bytes());
+        hasher.update([0]);
+        hasher.update(std::fs::read(&file).expect("migration file"));
+        hasher.update([0]);
     }
-    format!("{:016x}", hasher.finish())
+    data_encoding::HEXLOWER.encode(&hasher.finalize()[..8])
 }
 
 async fn template() -> String {
@@ -384,8 +373,8 @@ impl TestApp {
         self.app.db.statements_executed()
     }
 
-    /// A value of `/metrics`. The counters are the process's, shared by the tests
-    /// running beside this one, so tests compare differences with `>=`.
+    /// A value of this server's `/metrics`. Every `App` has a registry of its own,
+    /// so the tests running beside this one never move these counters.
     pub async fn metric(&self, name: &str) -> rust_decimal::Decimal {
         let text = self
             .client

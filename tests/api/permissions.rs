@@ -7,7 +7,9 @@
 //! (`null`, absent from a list, or `NOT_FOUND` for a mutation target); FORBIDDEN
 //! (readable but not changeable); UNAUTHENTICATED (no credentials). A cell that
 //! changes state gets a fresh target of its own (a throwaway team, member,
-//! project...), so cells never depend on each other.
+//! project...), so cells never depend on each other. Each resource is a test of
+//! its own (`permissions::project`...), over a fixture of its own, so a failing
+//! cell is named by the runner and one resource can be run alone.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -321,25 +323,27 @@ enum Src {
 
 /// An object whose `myRole` and `viewerCan` are checked.
 struct Surface {
+    /// The resource of the matrix whose test checks it.
     name: &'static str,
     query: &'static str,
     root: &'static str,
     node: NodeType,
-    id: Uuid,
+    /// The object, once the fixture made it.
+    target: fn(&Fx) -> Uuid,
     callers: &'static [Who],
     /// `myRole` per caller (`None`: same as the caller's team role).
     my_role: Option<&'static str>,
     flags: Vec<(&'static str, Src)>,
 }
 
-fn surfaces(fx: &Fx) -> Vec<Surface> {
+fn surfaces() -> Vec<Surface> {
     vec![
         Surface {
             name: "Team",
             query: "query($id: ID!) { team(id: $id) { myRole viewerCan { updateSettings delete manageMembers transferOwnership leave manageCredits manageApiClients createContent } } }",
             root: "team",
             node: NodeType::Team,
-            id: fx.team,
+            target: |fx| fx.team,
             callers: &MEMBERS,
             my_role: None,
             flags: vec![
@@ -358,7 +362,7 @@ fn surfaces(fx: &Fx) -> Vec<Surface> {
             query: "query($id: ID!) { workbench(id: $id) { myRole viewerCan { update delete createProject } } }",
             root: "workbench",
             node: NodeType::Workbench,
-            id: fx.workbench,
+            target: |fx| fx.workbench,
             callers: &MEMBERS,
             my_role: None,
             flags: vec![
@@ -372,7 +376,7 @@ fn surfaces(fx: &Fx) -> Vec<Surface> {
             query: "query($id: ID!) { project(id: $id) { myRole viewerCan { update delete restore uploadAsset requestGeneration } } }",
             root: "project",
             node: NodeType::Project,
-            id: fx.project,
+            target: |fx| fx.project,
             callers: &MEMBERS,
             my_role: None,
             flags: vec![
@@ -388,7 +392,7 @@ fn surfaces(fx: &Fx) -> Vec<Surface> {
             query: "query($id: ID!) { workbench(id: $id) { myRole viewerCan { update delete createProject } } }",
             root: "workbench",
             node: NodeType::Workbench,
-            id: fx.personal_workbench,
+            target: |fx| fx.personal_workbench,
             callers: &[Who::Editor],
             my_role: Some("OWNER"),
             flags: vec![
@@ -402,7 +406,7 @@ fn surfaces(fx: &Fx) -> Vec<Surface> {
             query: "query($id: ID!) { project(id: $id) { myRole viewerCan { update delete restore uploadAsset requestGeneration } } }",
             root: "project",
             node: NodeType::Project,
-            id: fx.personal_project,
+            target: |fx| fx.personal_project,
             callers: &[Who::Editor],
             my_role: Some("OWNER"),
             flags: vec![
@@ -1519,29 +1523,122 @@ async fn perform(fx: &Fx, act: Act, who: Who) -> Outcome {
 }
 
 // ---------------------------------------------------------------------------
-// The test
+// The tests: one per resource, so the runner names the resource of a failing
+// cell. A new resource adds its rows to `matrix()` and one line here.
 // ---------------------------------------------------------------------------
 
-#[tokio::test]
-async fn every_cell_of_the_permission_matrix() {
-    let started = std::time::Instant::now();
-    let fx = fixture().await;
-    let rows = matrix();
-    let surfaces = surfaces(&fx);
-    let defined = rows.len() * CALLERS.len()
-        + surfaces
+macro_rules! resource_tests {
+    ($($test:ident => $resource:literal,)+) => {
+        /// The resources that have a test, in the order of `matrix()`.
+        const TESTED_RESOURCES: &[&str] = &[$($resource),+];
+        $(
+            #[tokio::test]
+            async fn $test() {
+                check_resource($resource).await;
+            }
+        )+
+    };
+}
+
+resource_tests! {
+    team => "Team",
+    team_member => "TeamMember",
+    api_client_of_a_team => "APIClient (team)",
+    workbench => "Workbench",
+    project => "Project",
+    brand_kit => "BrandKit",
+    template_private_to_a_team => "Template (team-private)",
+    asset => "Asset",
+    generation_request => "GenerationRequest",
+    ai_model => "AIModel",
+    public_template => "Template (public)",
+    another_users_profile => "User (another user)",
+    personal_workbench => "Workbench (personal)",
+    personal_project => "Project (personal)",
+}
+
+/// What every row of the whole matrix expects, for the `viewerCan` flags (a
+/// team's flags name rows of other resources).
+fn expected_outcomes() -> HashMap<(Act, Who), Outcome> {
+    matrix()
+        .into_iter()
+        .flat_map(|row| {
+            CALLERS
+                .into_iter()
+                .zip(row.expect)
+                .map(move |(who, want)| ((row.act, who), want))
+        })
+        .collect()
+}
+
+/// The cells of a resource: each row once per caller, each surface's `myRole`
+/// and flags once per caller.
+fn cells_of(resource: &str) -> usize {
+    let rows = matrix().iter().filter(|r| r.resource == resource).count();
+    rows * CALLERS.len()
+        + surfaces()
+            .iter()
+            .filter(|s| s.name == resource)
+            .map(|s| s.callers.len() * (1 + s.flags.len()))
+            .sum::<usize>()
+}
+
+#[test]
+fn every_resource_of_the_matrix_has_its_test() {
+    let mut in_matrix: Vec<&str> = Vec::new();
+    for row in matrix() {
+        if !in_matrix.contains(&row.resource) {
+            in_matrix.push(row.resource);
+        }
+    }
+    assert_eq!(
+        in_matrix, TESTED_RESOURCES,
+        "one test per resource, in order"
+    );
+    for surface in surfaces() {
+        assert!(
+            TESTED_RESOURCES.contains(&surface.name),
+            "the {} surface belongs to no tested resource",
+            surface.name
+        );
+    }
+    let mut total = 0;
+    for resource in TESTED_RESOURCES {
+        let cells = cells_of(resource);
+        println!("{resource:<24} {cells:>4} cells");
+        assert!(cells > 0, "{resource} has no cells");
+        total += cells;
+    }
+    let defined = matrix().len() * CALLERS.len()
+        + surfaces()
             .iter()
             .map(|s| s.callers.len() * (1 + s.flags.len()))
             .sum::<usize>();
+    println!("permission cells: {total}");
+    assert_eq!(total, defined, "every cell belongs to exactly one test");
+}
 
-    let mut expected: HashMap<(Act, Who), Outcome> = HashMap::new();
+/// Runs every cell of one resource against a fixture of its own.
+async fn check_resource(resource: &str) {
+    let started = std::time::Instant::now();
+    let rows: Vec<Row> = matrix()
+        .into_iter()
+        .filter(|r| r.resource == resource)
+        .collect();
+    let surfaces: Vec<Surface> = surfaces()
+        .into_iter()
+        .filter(|s| s.name == resource)
+        .collect();
+    let defined = cells_of(resource);
+    let expected = expected_outcomes();
+    let fx = fixture().await;
+
     let mut checked = 0usize;
     let mut failures: Vec<String> = Vec::new();
 
     for row in &rows {
         let mut line = format!("{:<24} {:<42}", row.resource, row.action);
         for (who, want) in CALLERS.iter().zip(&row.expect) {
-            expected.insert((row.act, *who), want.clone());
             let got = perform(&fx, row.act, *who).await;
             checked += 1;
             if &got == want {
@@ -1559,9 +1656,9 @@ async fn every_cell_of_the_permission_matrix() {
         println!("{line}");
     }
 
-    // myRole and viewerCan say what the rows above allow.
+    // myRole and viewerCan say what the rows allow.
     for surface in &surfaces {
-        let id = surface.id;
+        let id = (surface.target)(&fx);
         for who in surface.callers {
             let r = fx
                 .gql(*who, surface.query, json!({"id": gid(surface.node, id)}))
@@ -1597,16 +1694,16 @@ async fn every_cell_of_the_permission_matrix() {
     }
 
     println!(
-        "permission cells checked: {checked} (defined: {defined}) in {:.1?}",
+        "{resource}: permission cells checked: {checked} (defined: {defined}) in {:.1?}",
         started.elapsed()
     );
     for failure in &failures {
         println!("MISMATCH {failure}");
     }
-    assert!(checked >= defined, "only {checked} of {defined} cells ran");
+    assert_eq!(checked, defined, "{resource}: not every cell ran");
     assert!(
         failures.is_empty(),
-        "{} permission cells differ from PERMISSIONS.md:\n{}",
+        "{} permission cells of {resource} differ from PERMISSIONS.md:\n{}",
         failures.len(),
         failures.join("\n")
     );
