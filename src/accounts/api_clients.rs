@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::model::ApiClient;
 use crate::app::App;
+use crate::authz::matrix::{self, Action, Resource, Role};
 use crate::authz::{Caller, RequestInfo, API_SCOPES};
 use crate::credits::usage::{self, UsageEntry};
 use crate::db::schema::{api_clients, users};
@@ -68,14 +69,21 @@ fn parse_network(text: &str) -> Option<IpNet> {
         .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
-/// Only the team's ADMIN or OWNER manages its clients.
-async fn require_team_admin(
+/// Whether a member with `role` may do `action` on the team's clients: the
+/// matrix's `TeamApiClient` cells (ADMIN and up).
+fn team_role_allows(role: TeamRole, action: Action) -> bool {
+    matrix::allows(Role::from(role), Resource::TeamApiClient, action)
+}
+
+/// The team's clients are managed by the roles the matrix names.
+async fn require_team_role(
     conn: &mut AsyncPgConnection,
     team_id: Uuid,
     user_id: Uuid,
+    action: Action,
 ) -> AppResult<()> {
     match role_of(conn, team_id, user_id).await? {
-        Some(role) if role.at_least(TeamRole::Admin) => Ok(()),
+        Some(role) if team_role_allows(role, action) => Ok(()),
         Some(_) => Err(AppError::Forbidden),
         None => Err(AppError::NotFound("team")),
     }
@@ -141,7 +149,7 @@ pub async fn create(
 
     let mut conn = app.db.conn().await?;
     if let Some(team_id) = team_id {
-        require_team_admin(&mut conn, team_id, user_id).await?;
+        require_team_role(&mut conn, team_id, user_id, Action::Create).await?;
     }
     let secret = random_token();
     let mut scopes = input.scopes;
@@ -183,6 +191,7 @@ async fn managed(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     client_id: Uuid,
+    action: Action,
 ) -> AppResult<ApiClient> {
     let client: ApiClient = api_clients::table
         .find(client_id)
@@ -193,7 +202,7 @@ async fn managed(
         .ok_or(AppError::NotFound("API client"))?;
     match client.team_id {
         Some(team_id) => match role_of(conn, team_id, user_id).await? {
-            Some(role) if role.at_least(TeamRole::Admin) => Ok(client),
+            Some(role) if team_role_allows(role, action) => Ok(client),
             Some(_) => Err(AppError::Forbidden),
             None => Err(AppError::NotFound("API client")),
         },
@@ -208,7 +217,7 @@ pub async fn rotate_secret(
     client_id: Uuid,
 ) -> AppResult<(ApiClient, String)> {
     let mut conn = app.db.conn().await?;
-    managed(&mut conn, user_id, client_id).await?;
+    managed(&mut conn, user_id, client_id, Action::Update).await?;
     let secret = random_token();
     let client: ApiClient = diesel::update(api_clients::table.find(client_id))
         .set(api_clients::secret_hash.eq(sha256_hex(&secret)))
@@ -223,7 +232,7 @@ pub async fn rotate_secret(
 
 pub async fn revoke(app: &App, user_id: Uuid, client_id: Uuid) -> AppResult<ApiClient> {
     let mut conn = app.db.conn().await?;
-    managed(&mut conn, user_id, client_id).await?;
+    managed(&mut conn, user_id, client_id, Action::Update).await?;
     let client: ApiClient = diesel::update(api_clients::table.find(client_id))
         .set(api_clients::is_active.eq(false))
         .returning(ApiClient::as_returning())
@@ -264,7 +273,10 @@ async fn log(
 /// The user's personal clients and those of teams they administer.
 pub async fn list_managed(app: &App, user_id: Uuid) -> AppResult<Vec<ApiClient>> {
     let mut conn = app.db.conn().await?;
-    let teams = teams_with_role(&mut conn, user_id, TeamRole::Admin).await?;
+    let teams = teams_with_role(&mut conn, user_id, |role| {
+        team_role_allows(role, Action::Read)
+    })
+    .await?;
     Ok(api_clients::table
         .filter(
             api_clients::user_id

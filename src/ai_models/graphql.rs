@@ -1,5 +1,6 @@
 //! Public reads of AI models: active models and their Production versions.
 
+use crate::authz::guards::Need;
 use async_graphql::{Context, Object, ID};
 
 use super::loaders::AiModelById;
@@ -12,9 +13,10 @@ use crate::graphql::{app, loaders};
 #[derive(Default)]
 pub struct AiModelQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl AiModelQuery {
     /// Active AI models, by name. Anyone may list them.
+    #[graphql(guard = "Need::anyone()")]
     async fn ai_models(
         &self,
         ctx: &Context<'_>,
@@ -39,6 +41,7 @@ impl AiModelQuery {
     }
 
     /// One active AI model; `null` when it does not exist or is inactive.
+    #[graphql(guard = "Need::anyone()")]
     async fn ai_model(
         &self,
         ctx: &Context<'_>,

@@ -1,5 +1,6 @@
 //! Live credit balances for dashboards.
 
+use crate::authz::guards::Need;
 use async_graphql::{Context, SimpleObject, Subscription, ID};
 use futures_util::{Stream, StreamExt};
 use rust_decimal::Decimal;
@@ -23,10 +24,11 @@ pub struct CreditBalance {
 #[derive(Default)]
 pub struct CreditSubscription;
 
-#[Subscription(guard = "crate::authz::policy::RootGuard::subscription()")]
+#[Subscription]
 impl CreditSubscription {
     /// The caller's balance (or a team's pool, for its VIEWERs and up) now, then
     /// after each change.
+    #[graphql(guard = "Need::signed_in()")]
     async fn credit_balance_changed(
         &self,
         ctx: &Context<'_>,

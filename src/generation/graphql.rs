@@ -1,7 +1,10 @@
 //! Generation requests in the schema (reads; the pipeline adds the mutations).
 
+use crate::authz::guards::Need;
+use crate::authz::roles::{load_authorized, Target};
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, Subscription, ID};
 use futures_util::Stream;
+use uuid::Uuid;
 
 use super::loaders::GenerationRequestById;
 use super::model::{GenerationRequest, GenerationStatus};
@@ -35,24 +38,19 @@ pub(crate) async fn request_holder(
         .map(|p| p.holder()))
 }
 
-/// A request the caller may do `action` on.
-pub(crate) async fn request_for(
-    ctx: &Context<'_>,
-    id: &ID,
-    field: &str,
-    action: Action,
-) -> AppResult<GenerationRequest> {
-    let id = GlobalId::decode_uuid(id, NodeType::GenerationRequest, field)?;
-    let request = loaders(ctx)
-        .load_one(GenerationRequestById(id))
-        .await
-        .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))?
-        .ok_or(AppError::NotFound("generation request"))?;
-    let holder = request_holder(ctx, &request)
-        .await?
-        .ok_or(AppError::NotFound("generation request"))?;
-    authorize(ctx, holder, Resource::GenerationRequest, action).await?;
-    Ok(request)
+impl Target for GenerationRequest {
+    const RESOURCE: Resource = Resource::GenerationRequest;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loaders(ctx)
+            .load_one(GenerationRequestById(id))
+            .await
+            .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))
+    }
+
+    async fn holder(&self, ctx: &Context<'_>) -> AppResult<Option<Holder>> {
+        request_holder(ctx, self).await
+    }
 }
 
 #[ComplexObject]
@@ -134,15 +132,22 @@ impl GenerationRequest {
 #[derive(Default)]
 pub struct GenerationQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl GenerationQuery {
     /// A generation request the caller can read; `null` otherwise.
+    #[graphql(guard = "Need::matrix(Resource::GenerationRequest, Action::Read)")]
     async fn generation_request(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<GenerationRequest>> {
-        match request_for(ctx, &id, "id", Action::Read).await {
+        match load_authorized::<GenerationRequest>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::GenerationRequest, "id")?,
+            Action::Read,
+        )
+        .await
+        {
             Ok(r) => Ok(Some(r)),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
@@ -218,19 +223,23 @@ pub struct CancelGenerationPayload {
 #[derive(Default)]
 pub struct GenerationMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl GenerationMutation {
     /// Asks for samples (EDITOR). The sample price is charged at once, from the
     /// team's pool for a team project, otherwise from the caller's balance.
+    #[graphql(guard = "Need::matrix(Resource::GenerationRequest, Action::Create)")]
     async fn request_generation(
         &self,
         ctx: &Context<'_>,
         input: RequestGenerationInput,
     ) -> async_graphql::Result<RequestGenerationPayload> {
         let user_id = crate::authz::require_user(ctx)?;
-        let project =
-            crate::studio::graphql::project_for(ctx, &input.project_id, "projectId", Action::Read)
-                .await?;
+        let project = load_authorized::<Project>(
+            ctx,
+            GlobalId::decode_uuid(&input.project_id, NodeType::Project, "projectId")?,
+            Action::Read,
+        )
+        .await?;
         authorize(
             ctx,
             project.holder(),
@@ -267,15 +276,19 @@ impl GenerationMutation {
     }
 
     /// Picks a sample; the final price is charged and the final is generated.
+    #[graphql(guard = "Need::matrix(Resource::GenerationRequest, Action::ActOnOwn)")]
     async fn select_generation_sample(
         &self,
         ctx: &Context<'_>,
         input: SelectGenerationSampleInput,
     ) -> async_graphql::Result<SelectGenerationSamplePayload> {
-        let request = request_for(
+        let request = load_authorized::<GenerationRequest>(
             ctx,
-            &input.generation_request_id,
-            "generationRequestId",
+            GlobalId::decode_uuid(
+                &input.generation_request_id,
+                NodeType::GenerationRequest,
+                "generationRequestId",
+            )?,
             Action::Read,
         )
         .await?;
@@ -301,15 +314,19 @@ impl GenerationMutation {
     }
 
     /// Cancels a request before its final is done; undelivered phases are refunded.
+    #[graphql(guard = "Need::matrix(Resource::GenerationRequest, Action::ActOnOwn)")]
     async fn cancel_generation(
         &self,
         ctx: &Context<'_>,
         input: CancelGenerationInput,
     ) -> async_graphql::Result<CancelGenerationPayload> {
-        let request = request_for(
+        let request = load_authorized::<GenerationRequest>(
             ctx,
-            &input.generation_request_id,
-            "generationRequestId",
+            GlobalId::decode_uuid(
+                &input.generation_request_id,
+                NodeType::GenerationRequest,
+                "generationRequestId",
+            )?,
             Action::Read,
         )
         .await?;
@@ -335,20 +352,24 @@ impl GenerationMutation {
 #[derive(Default)]
 pub struct GenerationSubscription;
 
-#[Subscription(guard = "crate::authz::policy::RootGuard::subscription()")]
+#[Subscription]
 impl GenerationSubscription {
     /// The request now, then again each time its status or samples change; the
     /// stream ends after a terminal status. A client that reconnects gets the
     /// current state at once, so no change is missed.
+    #[graphql(guard = "Need::matrix(Resource::GenerationRequest, Action::Read)")]
     async fn generation_status(
         &self,
         ctx: &Context<'_>,
         generation_request_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = GenerationRequest>> {
-        let request = request_for(
+        let request = load_authorized::<GenerationRequest>(
             ctx,
-            &generation_request_id,
-            "generationRequestId",
+            GlobalId::decode_uuid(
+                &generation_request_id,
+                NodeType::GenerationRequest,
+                "generationRequestId",
+            )?,
             Action::Read,
         )
         .await?;

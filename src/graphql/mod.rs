@@ -1,6 +1,7 @@
 //! The GraphQL schema: roots merged from the domains, per-request context, the
 //! DataLoader registry, IDs and pagination.
 
+pub mod activity;
 pub mod admission;
 pub mod errors;
 pub mod id;
@@ -96,6 +97,7 @@ pub fn build_schema(app: AppState) -> AtelierSchema {
     builder
         .extension(async_graphql::extensions::Tracing)
         .extension(errors::ErrorCodes)
+        .extension(activity::TouchActivity)
         .data(app)
         .data(loaders)
         .finish()
@@ -142,6 +144,7 @@ pub fn in_context(
         .data(caller)
         .data(info)
         .data(crate::authz::SignedInDuringRequest::default())
+        .data(crate::authz::roles::Activity::default())
         .data(request_loaders(app.clone()))
 }
 

@@ -1,5 +1,6 @@
 //! Notifications in the schema: the caller's own (SELF), read and live.
 
+use crate::authz::guards::Need;
 use async_graphql::{Context, InputObject, Object, SimpleObject, Subscription, ID};
 use futures_util::{Stream, StreamExt};
 
@@ -14,9 +15,10 @@ use crate::graphql::pagination::{self, Conn, PageArgs};
 #[derive(Default)]
 pub struct NotificationQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl NotificationQuery {
     /// The caller's notifications, newest first.
+    #[graphql(guard = "Need::session()")]
     async fn notifications(
         &self,
         ctx: &Context<'_>,
@@ -37,6 +39,7 @@ impl NotificationQuery {
     }
 
     /// How many of the caller's notifications are unread.
+    #[graphql(guard = "Need::session()")]
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         let user_id = require_user(ctx)?;
         let mut conn = app(ctx).db.conn().await?;
@@ -61,9 +64,10 @@ pub struct MarkNotificationsReadPayload {
 #[derive(Default)]
 pub struct NotificationMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl NotificationMutation {
     /// Marks notifications read.
+    #[graphql(guard = "Need::session()")]
     async fn mark_notifications_read(
         &self,
         ctx: &Context<'_>,
@@ -91,9 +95,10 @@ impl NotificationMutation {
 #[derive(Default)]
 pub struct NotificationSubscription;
 
-#[Subscription(guard = "crate::authz::policy::RootGuard::subscription()")]
+#[Subscription]
 impl NotificationSubscription {
     /// The caller's new notifications, as they are created.
+    #[graphql(guard = "Need::session()")]
     async fn notification_received(
         &self,
         ctx: &Context<'_>,

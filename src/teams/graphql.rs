@@ -1,5 +1,7 @@
 //! Teams and members in the schema.
 
+use crate::authz::guards::Need;
+use crate::authz::roles::{load_authorized, Target};
 use async_graphql::{
     ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
@@ -91,7 +93,8 @@ impl Team {
             delete: allowed(Resource::Team, Action::Delete).await?,
             manage_members: allowed(Resource::TeamMember, Action::Update).await?,
             transfer_ownership: allowed(Resource::Team, Action::TransferOwnership).await?,
-            leave: allowed(Resource::TeamMember, Action::Leave).await? && role != Role::Owner,
+            leave: allowed(Resource::TeamMember, Action::Leave).await?
+                && crate::authz::matrix::owner_may(role, Action::Leave),
             manage_credits: allowed(Resource::TeamCredits, Action::Update).await?,
             manage_api_clients: allowed(Resource::TeamApiClient, Action::Create).await?,
             create_content: allowed(Resource::Project, Action::Create).await?,
@@ -117,15 +120,19 @@ impl TeamMember {
     }
 }
 
-/// A team the caller can read, or `NOT_FOUND`.
-pub(crate) async fn readable_team(ctx: &Context<'_>, id: &ID, field: &str) -> AppResult<Team> {
-    let team_id = GlobalId::decode_uuid(id, NodeType::Team, field)?;
-    authorize(ctx, Holder::Team(team_id), Resource::Team, Action::Read).await?;
-    loaders(ctx)
-        .load_one(TeamById(team_id))
-        .await
-        .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))?
-        .ok_or(AppError::NotFound("team"))
+impl Target for Team {
+    const RESOURCE: Resource = Resource::Team;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loaders(ctx)
+            .load_one(TeamById(id))
+            .await
+            .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))
+    }
+
+    async fn holder(&self, _: &Context<'_>) -> AppResult<Option<Holder>> {
+        Ok(Some(Holder::Team(self.id)))
+    }
 }
 
 fn user_id_of(id: &ID, field: &str) -> AppResult<Uuid> {
@@ -135,15 +142,22 @@ fn user_id_of(id: &ID, field: &str) -> AppResult<Uuid> {
 #[derive(Default)]
 pub struct TeamQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl TeamQuery {
     /// A team the caller belongs to; `null` otherwise.
+    #[graphql(guard = "Need::matrix(Resource::Team, Action::Read)")]
     async fn team(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "ID of a Team.")] id: ID,
     ) -> async_graphql::Result<Option<Team>> {
-        match readable_team(ctx, &id, "id").await {
+        match load_authorized::<Team>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::Team, "id")?,
+            Action::Read,
+        )
+        .await
+        {
             Ok(team) => Ok(Some(team)),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
@@ -151,6 +165,7 @@ impl TeamQuery {
     }
 
     /// The teams the caller belongs to, by name.
+    #[graphql(guard = "Need::matrix(Resource::Team, Action::Read)")]
     async fn my_teams(
         &self,
         ctx: &Context<'_>,
@@ -268,9 +283,10 @@ pub struct TransferTeamOwnershipPayload {
 #[derive(Default)]
 pub struct TeamMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl TeamMutation {
     /// Creates a team; the caller becomes its OWNER.
+    #[graphql(guard = "Need::session()")]
     async fn create_team(
         &self,
         ctx: &Context<'_>,
@@ -282,6 +298,7 @@ impl TeamMutation {
     }
 
     /// Renames or re-describes a team (ADMIN).
+    #[graphql(guard = "Need::matrix(Resource::Team, Action::Update)")]
     async fn update_team(
         &self,
         ctx: &Context<'_>,
@@ -294,6 +311,7 @@ impl TeamMutation {
     }
 
     /// Deletes a team and everything it holds (OWNER).
+    #[graphql(guard = "Need::matrix(Resource::Team, Action::Delete)")]
     async fn delete_team(
         &self,
         ctx: &Context<'_>,
@@ -308,6 +326,7 @@ impl TeamMutation {
     }
 
     /// Adds an existing account to the team (ADMIN; never as OWNER).
+    #[graphql(guard = "Need::matrix(Resource::TeamMember, Action::Create)")]
     async fn add_team_member(
         &self,
         ctx: &Context<'_>,
@@ -333,6 +352,7 @@ impl TeamMutation {
     }
 
     /// Changes a member's role (ADMIN; not the OWNER's, never to OWNER).
+    #[graphql(guard = "Need::matrix(Resource::TeamMember, Action::Update)")]
     async fn update_team_member_role(
         &self,
         ctx: &Context<'_>,
@@ -354,6 +374,7 @@ impl TeamMutation {
     }
 
     /// Removes a member (ADMIN; not the OWNER).
+    #[graphql(guard = "Need::matrix(Resource::TeamMember, Action::Delete)")]
     async fn remove_team_member(
         &self,
         ctx: &Context<'_>,
@@ -373,6 +394,7 @@ impl TeamMutation {
     }
 
     /// Leaves a team (any member but the OWNER).
+    #[graphql(guard = "Need::matrix(Resource::TeamMember, Action::Leave)")]
     async fn leave_team(
         &self,
         ctx: &Context<'_>,
@@ -393,6 +415,7 @@ impl TeamMutation {
     }
 
     /// Makes another member the OWNER; the caller becomes ADMIN (OWNER only).
+    #[graphql(guard = "Need::matrix(Resource::Team, Action::TransferOwnership)")]
     async fn transfer_team_ownership(
         &self,
         ctx: &Context<'_>,

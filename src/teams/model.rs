@@ -73,11 +73,6 @@ impl TeamRole {
             Self::Viewer => 1,
         }
     }
-
-    /// Whether this role can do what `minimum` can.
-    pub fn at_least(self, minimum: TeamRole) -> bool {
-        self.rank() >= minimum.rank()
-    }
 }
 
 /// The role of `user_id` in `team_id`, if a member.
@@ -95,15 +90,15 @@ pub async fn role_of(
         .optional()
 }
 
-/// Teams where `user_id` holds at least `minimum`.
+/// Teams where `user_id` holds a role that `allowed` accepts (a matrix cell).
 pub async fn teams_with_role(
     conn: &mut diesel_async::AsyncPgConnection,
     user_id: Uuid,
-    minimum: TeamRole,
+    allowed: impl Fn(TeamRole) -> bool,
 ) -> QueryResult<Vec<Uuid>> {
     let roles: Vec<&str> = TeamRole::ALL
         .iter()
-        .filter(|r| r.at_least(minimum))
+        .filter(|r| allowed(**r))
         .map(|r| r.as_db_str())
         .collect();
     let query = team_members::table

@@ -1,5 +1,6 @@
 //! API clients of the caller and of the teams they administer.
 
+use crate::authz::guards::Need;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use crate::accounts::api_clients::{self, CreateApiClientInput};
@@ -42,9 +43,10 @@ pub struct RevokeApiClientPayload {
 #[derive(Default)]
 pub struct ApiClientQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl ApiClientQuery {
     /// The caller's personal API clients and those of teams they administer.
+    #[graphql(guard = "Need::session()")]
     async fn my_api_clients(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiClient>> {
         Ok(api_clients::list_managed(app(ctx), require_user(ctx)?).await?)
     }
@@ -53,9 +55,10 @@ impl ApiClientQuery {
 #[derive(Default)]
 pub struct ApiClientMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl ApiClientMutation {
     /// Creates an API client; a team's client needs ADMIN or OWNER in that team.
+    #[graphql(guard = "Need::session()")]
     async fn create_api_client(
         &self,
         ctx: &Context<'_>,
@@ -66,6 +69,7 @@ impl ApiClientMutation {
     }
 
     /// Replaces the client's secret.
+    #[graphql(guard = "Need::session()")]
     async fn rotate_api_client_secret(
         &self,
         ctx: &Context<'_>,
@@ -78,6 +82,7 @@ impl ApiClientMutation {
     }
 
     /// Deactivates the client for good.
+    #[graphql(guard = "Need::session()")]
     async fn revoke_api_client(
         &self,
         ctx: &Context<'_>,

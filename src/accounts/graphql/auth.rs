@@ -1,5 +1,6 @@
 //! Sign-up, sign-in, sign-out, email verification and password reset.
 
+use crate::authz::guards::Need;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 
 use super::ok_payload;
@@ -92,9 +93,10 @@ ok_payload!(
 #[derive(Default)]
 pub struct AuthMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl AuthMutation {
     /// Creates an account (with the sign-up credit grant) and signs it in.
+    #[graphql(guard = "Need::anyone()")]
     async fn sign_up(
         &self,
         ctx: &Context<'_>,
@@ -117,6 +119,7 @@ impl AuthMutation {
 
     /// Opens a session. A wrong email and a wrong password give the same error;
     /// an account with MFA needs `totpCode` (`MFA_REQUIRED` otherwise).
+    #[graphql(guard = "Need::anyone()")]
     async fn sign_in(
         &self,
         ctx: &Context<'_>,
@@ -135,6 +138,7 @@ impl AuthMutation {
     }
 
     /// Ends the current session (and optionally all others).
+    #[graphql(guard = "Need::session()")]
     async fn sign_out(
         &self,
         ctx: &Context<'_>,
@@ -161,6 +165,7 @@ impl AuthMutation {
     }
 
     /// Mails a new verification token to the account's (or its pending) address.
+    #[graphql(guard = "Need::session()")]
     async fn request_email_verification(
         &self,
         ctx: &Context<'_>,
@@ -171,6 +176,7 @@ impl AuthMutation {
     }
 
     /// Confirms an address with the mailed token (single use, expires after a day).
+    #[graphql(guard = "Need::anyone()")]
     async fn verify_email(
         &self,
         ctx: &Context<'_>,
@@ -183,6 +189,7 @@ impl AuthMutation {
     }
 
     /// Mails a reset token (valid one hour) if the address has an account.
+    #[graphql(guard = "Need::anyone()")]
     async fn request_password_reset(
         &self,
         ctx: &Context<'_>,
@@ -193,6 +200,7 @@ impl AuthMutation {
     }
 
     /// Sets a new password with a reset token and ends every session.
+    #[graphql(guard = "Need::anyone()")]
     async fn reset_password(
         &self,
         ctx: &Context<'_>,

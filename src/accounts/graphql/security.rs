@@ -1,5 +1,6 @@
 //! Self-service on one's own account: profile, password, email, MFA, sessions.
 
+use crate::authz::guards::Need;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use super::ok_payload;
@@ -129,9 +130,10 @@ ok_payload!(
 #[derive(Default)]
 pub struct SecurityQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl SecurityQuery {
     /// The caller's live sessions, newest first.
+    #[graphql(guard = "Need::session()")]
     async fn my_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Session>> {
         let user_id = require_user(ctx)?;
         let mut conn = app(ctx).db.conn().await?;
@@ -142,9 +144,10 @@ impl SecurityQuery {
 #[derive(Default)]
 pub struct SecurityMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl SecurityMutation {
     /// Changes profile fields; omitted fields stay as they are.
+    #[graphql(guard = "Need::session()")]
     async fn update_profile(
         &self,
         ctx: &Context<'_>,
@@ -156,6 +159,7 @@ impl SecurityMutation {
     }
 
     /// Sets a new password; every other session ends.
+    #[graphql(guard = "Need::session()")]
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -176,6 +180,7 @@ impl SecurityMutation {
     }
 
     /// Starts an email change: the new address gets a verification token.
+    #[graphql(guard = "Need::session()")]
     async fn change_email(
         &self,
         ctx: &Context<'_>,
@@ -190,6 +195,7 @@ impl SecurityMutation {
     }
 
     /// Deletes the account (soft): sessions and API clients stop working.
+    #[graphql(guard = "Need::session()")]
     async fn delete_account(
         &self,
         ctx: &Context<'_>,
@@ -201,6 +207,7 @@ impl SecurityMutation {
     }
 
     /// Starts MFA enrolment: returns a new TOTP secret.
+    #[graphql(guard = "Need::session()")]
     async fn begin_mfa_enrollment(
         &self,
         ctx: &Context<'_>,
@@ -214,6 +221,7 @@ impl SecurityMutation {
     }
 
     /// Turns MFA on with a code from the enrolled authenticator.
+    #[graphql(guard = "Need::session()")]
     async fn confirm_mfa(
         &self,
         ctx: &Context<'_>,
@@ -227,6 +235,7 @@ impl SecurityMutation {
     }
 
     /// Turns MFA off with a current code.
+    #[graphql(guard = "Need::session()")]
     async fn disable_mfa(
         &self,
         ctx: &Context<'_>,
@@ -240,6 +249,7 @@ impl SecurityMutation {
     }
 
     /// Ends one of the caller's sessions.
+    #[graphql(guard = "Need::session()")]
     async fn revoke_session(
         &self,
         ctx: &Context<'_>,
@@ -261,6 +271,7 @@ impl SecurityMutation {
     }
 
     /// Ends every session of the caller except the current one.
+    #[graphql(guard = "Need::session()")]
     async fn revoke_other_sessions(
         &self,
         ctx: &Context<'_>,

@@ -1,5 +1,6 @@
 //! The `User` type and the queries that return users.
 
+use crate::authz::guards::Need;
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -148,9 +149,10 @@ impl User {
 #[derive(Default)]
 pub struct UserQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl UserQuery {
     /// The signed-in user; `null` for an anonymous caller.
+    #[graphql(guard = "Need::anyone()")]
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         let Some(user_id) = caller(ctx).user_id() else {
             return Ok(None);
@@ -162,6 +164,7 @@ impl UserQuery {
     }
 
     /// Another user's public profile; `null` when there is no such (live) user.
+    #[graphql(guard = "Need::signed_in()")]
     async fn user(
         &self,
         ctx: &Context<'_>,

@@ -1,9 +1,11 @@
 //! `Asset` and `AssetVersion`: files, uploaded or generated, and their history.
 
+use crate::authz::guards::Need;
+use crate::authz::roles::{load_authorized, Target};
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, Upload, ID};
+use uuid::Uuid;
 
 use super::loader_error;
-use super::project::project_for;
 use crate::accounts::loaders::UserById;
 use crate::accounts::model::User;
 use crate::authz::matrix::{Action, Resource};
@@ -34,27 +36,23 @@ pub(crate) async fn asset_holder(ctx: &Context<'_>, asset: &Asset) -> AppResult<
         .map(|p| p.holder()))
 }
 
-/// An asset the caller may do `action` on; deleted ones only for restoring.
-pub(crate) async fn asset_for(
-    ctx: &Context<'_>,
-    id: &ID,
-    field: &str,
-    action: Action,
-) -> AppResult<Asset> {
-    let id = GlobalId::decode_uuid(id, NodeType::Asset, field)?;
-    let asset = loaders(ctx)
-        .load_one(AssetById(id))
-        .await
-        .map_err(loader_error)?
-        .ok_or(AppError::NotFound("asset"))?;
-    if asset.deleted_at.is_some() && !matches!(action, Action::Restore | Action::ReadDeleted) {
-        return Err(AppError::NotFound("asset"));
+impl Target for Asset {
+    const RESOURCE: Resource = Resource::Asset;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loaders(ctx)
+            .load_one(AssetById(id))
+            .await
+            .map_err(loader_error)
     }
-    let holder = asset_holder(ctx, &asset)
-        .await?
-        .ok_or(AppError::NotFound("asset"))?;
-    authorize(ctx, holder, Resource::Asset, action).await?;
-    Ok(asset)
+
+    async fn holder(&self, ctx: &Context<'_>) -> AppResult<Option<Holder>> {
+        asset_holder(ctx, self).await
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
 }
 
 /// What the caller may do with an asset.
@@ -171,10 +169,11 @@ impl AssetVersion {
 #[derive(Default)]
 pub struct AssetQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl AssetQuery {
     /// An asset the caller can read; `null` otherwise. `deleted: true` finds a
     /// soft-deleted one (ADMIN).
+    #[graphql(guard = "Need::matrix(Resource::Asset, Action::Read)")]
     async fn asset(
         &self,
         ctx: &Context<'_>,
@@ -186,7 +185,13 @@ impl AssetQuery {
         } else {
             Action::Read
         };
-        match asset_for(ctx, &id, "id", action).await {
+        match load_authorized::<Asset>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::Asset, "id")?,
+            action,
+        )
+        .await
+        {
             Ok(a) if deleted == a.deleted_at.is_some() => Ok(Some(a)),
             // Deleted rows are absent unless the caller may see them: null, not an error.
             Ok(_) | Err(AppError::NotFound(_)) => Ok(None),
@@ -263,17 +268,23 @@ pub struct CreateAssetVersionPayload {
 #[derive(Default)]
 pub struct AssetMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl AssetMutation {
     /// Uploads a file into a project (EDITOR). The type is read from the bytes;
     /// a mismatch with the declared type, or an oversize file, is refused.
+    #[graphql(guard = "Need::matrix(Resource::Asset, Action::Create)")]
     async fn upload_asset(
         &self,
         ctx: &Context<'_>,
         input: UploadAssetInput,
     ) -> async_graphql::Result<UploadAssetPayload> {
         let user_id = require_user(ctx)?;
-        let project = project_for(ctx, &input.project_id, "projectId", Action::Read).await?;
+        let project = load_authorized::<Project>(
+            ctx,
+            GlobalId::decode_uuid(&input.project_id, NodeType::Project, "projectId")?,
+            Action::Read,
+        )
+        .await?;
         authorize(ctx, project.holder(), Resource::Asset, Action::Create).await?;
         let value = input.file.value(ctx)?;
         let max = app(ctx).storage.max_upload_bytes;
@@ -311,12 +322,18 @@ impl AssetMutation {
     }
 
     /// Renames an asset or marks it final (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::Asset, Action::Update)")]
     async fn update_asset(
         &self,
         ctx: &Context<'_>,
         input: UpdateAssetInput,
     ) -> async_graphql::Result<UpdateAssetPayload> {
-        let asset = asset_for(ctx, &input.id, "id", Action::Update).await?;
+        let asset = load_authorized::<Asset>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Asset, "id")?,
+            Action::Update,
+        )
+        .await?;
         let changes = AssetChanges {
             name: input
                 .name
@@ -331,24 +348,36 @@ impl AssetMutation {
     }
 
     /// Soft-deletes an asset (ADMIN); its file is kept for restoring.
+    #[graphql(guard = "Need::matrix(Resource::Asset, Action::Delete)")]
     async fn delete_asset(
         &self,
         ctx: &Context<'_>,
         input: DeleteAssetInput,
     ) -> async_graphql::Result<DeleteAssetPayload> {
-        let asset = asset_for(ctx, &input.id, "id", Action::Delete).await?;
+        let asset = load_authorized::<Asset>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Asset, "id")?,
+            Action::Delete,
+        )
+        .await?;
         let mut conn = app(ctx).db.conn().await?;
         let asset = assets::set_deleted(&mut conn, asset.id, true).await?;
         Ok(DeleteAssetPayload { asset })
     }
 
     /// Brings a soft-deleted asset back (ADMIN).
+    #[graphql(guard = "Need::matrix(Resource::Asset, Action::Restore)")]
     async fn restore_asset(
         &self,
         ctx: &Context<'_>,
         input: RestoreAssetInput,
     ) -> async_graphql::Result<RestoreAssetPayload> {
-        let asset = asset_for(ctx, &input.id, "id", Action::Restore).await?;
+        let asset = load_authorized::<Asset>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Asset, "id")?,
+            Action::Restore,
+        )
+        .await?;
         if asset.deleted_at.is_none() {
             return Err(AppError::Conflict("the asset is not deleted".into()).into());
         }
@@ -358,13 +387,19 @@ impl AssetMutation {
     }
 
     /// Saves the next version of an asset: 1, 2, 3..., also under concurrent calls (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::Asset, Action::CreateVersion)")]
     async fn create_asset_version(
         &self,
         ctx: &Context<'_>,
         input: CreateAssetVersionInput,
     ) -> async_graphql::Result<CreateAssetVersionPayload> {
         let user_id = require_user(ctx)?;
-        let asset = asset_for(ctx, &input.asset_id, "assetId", Action::CreateVersion).await?;
+        let asset = load_authorized::<Asset>(
+            ctx,
+            GlobalId::decode_uuid(&input.asset_id, NodeType::Asset, "assetId")?,
+            Action::CreateVersion,
+        )
+        .await?;
         let description = validate::optional_text("description", input.description, 5000)?;
         let mut conn = app(ctx).db.conn().await?;
         let asset_version =

@@ -1,8 +1,11 @@
 //! `BrandKit`: colours, fonts, logos and style preferences, personal or a team's.
 
+use crate::authz::guards::Need;
+use crate::authz::roles::{load_authorized, Target};
 use async_graphql::{
     ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
+use uuid::Uuid;
 
 use super::{loader_error, reach};
 use crate::accounts::loaders::UserById;
@@ -58,29 +61,40 @@ impl BrandKit {
     }
 }
 
-pub(crate) async fn kit_for(ctx: &Context<'_>, id: &ID, action: Action) -> AppResult<BrandKit> {
-    let id = GlobalId::decode_uuid(id, NodeType::BrandKit, "id")?;
-    let kit = loaders(ctx)
-        .load_one(BrandKitById(id))
-        .await
-        .map_err(loader_error)?
-        .ok_or(AppError::NotFound("brand kit"))?;
-    authorize(ctx, kit.holder(), Resource::BrandKit, action).await?;
-    Ok(kit)
+impl Target for BrandKit {
+    const RESOURCE: Resource = Resource::BrandKit;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loaders(ctx)
+            .load_one(BrandKitById(id))
+            .await
+            .map_err(loader_error)
+    }
+
+    async fn holder(&self, _: &Context<'_>) -> AppResult<Option<Holder>> {
+        Ok(Some(BrandKit::holder(self)))
+    }
 }
 
 #[derive(Default)]
 pub struct BrandKitQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl BrandKitQuery {
     /// A brand kit the caller can read; `null` otherwise.
+    #[graphql(guard = "Need::matrix(Resource::BrandKit, Action::Read)")]
     async fn brand_kit(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<BrandKit>> {
-        match kit_for(ctx, &id, Action::Read).await {
+        match load_authorized::<BrandKit>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::BrandKit, "id")?,
+            Action::Read,
+        )
+        .await
+        {
             Ok(kit) => Ok(Some(kit)),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
@@ -88,6 +102,7 @@ impl BrandKitQuery {
     }
 
     /// The brand kits the caller can read (optionally one team's), defaults first.
+    #[graphql(guard = "Need::matrix(Resource::BrandKit, Action::Read)")]
     async fn brand_kits(
         &self,
         ctx: &Context<'_>,
@@ -174,9 +189,10 @@ fn maybe(value: MaybeUndefined<serde_json::Value>) -> Option<Option<serde_json::
 #[derive(Default)]
 pub struct BrandKitMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl BrandKitMutation {
     /// Creates a brand kit, personal or in a team (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::BrandKit, Action::Create)")]
     async fn create_brand_kit(
         &self,
         ctx: &Context<'_>,
@@ -209,12 +225,18 @@ impl BrandKitMutation {
     }
 
     /// Changes a brand kit (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::BrandKit, Action::Update)")]
     async fn update_brand_kit(
         &self,
         ctx: &Context<'_>,
         input: UpdateBrandKitInput,
     ) -> async_graphql::Result<UpdateBrandKitPayload> {
-        let kit = kit_for(ctx, &input.id, Action::Update).await?;
+        let kit = load_authorized::<BrandKit>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::BrandKit, "id")?,
+            Action::Update,
+        )
+        .await?;
         let content = KitContent {
             name: input
                 .name
@@ -233,12 +255,18 @@ impl BrandKitMutation {
     }
 
     /// Deletes a brand kit (ADMIN); projects and workbenches using it lose it.
+    #[graphql(guard = "Need::matrix(Resource::BrandKit, Action::Delete)")]
     async fn delete_brand_kit(
         &self,
         ctx: &Context<'_>,
         input: DeleteBrandKitInput,
     ) -> async_graphql::Result<DeleteBrandKitPayload> {
-        let kit = kit_for(ctx, &input.id, Action::Delete).await?;
+        let kit = load_authorized::<BrandKit>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::BrandKit, "id")?,
+            Action::Delete,
+        )
+        .await?;
         let mut conn = app(ctx).db.conn().await?;
         brand_kits::delete(&mut conn, kit.id).await?;
         Ok(DeleteBrandKitPayload {

@@ -8,16 +8,11 @@ mod project_mutation;
 mod template;
 mod workbench;
 
-pub(crate) use asset::asset_for;
 pub use asset::{AssetMutation, AssetQuery};
-pub(crate) use brand_kit::kit_for;
 pub use brand_kit::{BrandKitMutation, BrandKitQuery};
-pub(crate) use project::project_for;
 pub use project::ProjectQuery;
 pub use project_mutation::ProjectMutation;
-pub(crate) use template::template_for;
 pub use template::{TemplateMutation, TemplateQuery};
-pub(crate) use workbench::workbench_for;
 pub use workbench::{WorkbenchMutation, WorkbenchQuery};
 
 use std::marker::PhantomData;

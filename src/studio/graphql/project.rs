@@ -1,12 +1,15 @@
 //! `Project`: assets and generation requests around a brief.
 
+use crate::authz::guards::Need;
+use crate::authz::roles::{load_authorized, Target};
 use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
+use uuid::Uuid;
 
 use super::{children, loader_error, reach};
 use crate::accounts::loaders::UserById;
 use crate::accounts::model::User;
 use crate::authz::matrix::{Action, Resource, Role};
-use crate::authz::roles::{authorize, can, role_on};
+use crate::authz::roles::{can, role_on, Holder};
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
@@ -111,36 +114,33 @@ impl Project {
     }
 }
 
-/// A project the caller may do `action` on. Deleted projects are found only for
-/// restoring (or when `with_deleted` is asked by someone allowed to read them).
-pub(crate) async fn project_for(
-    ctx: &Context<'_>,
-    id: &ID,
-    field: &str,
-    action: Action,
-) -> AppResult<Project> {
-    let id = GlobalId::decode_uuid(id, NodeType::Project, field)?;
-    let project = loaders(ctx)
-        .load_one(ProjectById(id))
-        .await
-        .map_err(loader_error)?
-        .ok_or(AppError::NotFound("project"))?;
-    let deleted = project.deleted_at.is_some();
-    match (deleted, action) {
-        (true, Action::Restore | Action::ReadDeleted) | (false, _) => {}
-        (true, _) => return Err(AppError::NotFound("project")),
+impl Target for Project {
+    const RESOURCE: Resource = Resource::Project;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loaders(ctx)
+            .load_one(ProjectById(id))
+            .await
+            .map_err(loader_error)
     }
-    authorize(ctx, project.holder(), Resource::Project, action).await?;
-    Ok(project)
+
+    async fn holder(&self, _: &Context<'_>) -> AppResult<Option<Holder>> {
+        Ok(Some(Project::holder(self)))
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
 }
 
 #[derive(Default)]
 pub struct ProjectQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl ProjectQuery {
     /// A project the caller can read; `null` otherwise. `deleted: true` finds a
     /// soft-deleted one (ADMIN).
+    #[graphql(guard = "Need::matrix(Resource::Project, Action::Read)")]
     async fn project(
         &self,
         ctx: &Context<'_>,
@@ -152,7 +152,13 @@ impl ProjectQuery {
         } else {
             Action::Read
         };
-        match project_for(ctx, &id, "id", action).await {
+        match load_authorized::<Project>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::Project, "id")?,
+            action,
+        )
+        .await
+        {
             Ok(p) if deleted == p.deleted_at.is_some() => Ok(Some(p)),
             // Deleted rows are absent unless the caller may see them: null, not an error.
             Ok(_) | Err(AppError::NotFound(_)) => Ok(None),
@@ -166,6 +172,7 @@ impl ProjectQuery {
         clippy::too_many_arguments,
         reason = "the four Relay connection arguments"
     )]
+    #[graphql(guard = "Need::matrix(Resource::Project, Action::Read)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,

@@ -1,11 +1,12 @@
 //! `Project` mutations: create, update, soft delete and restore.
 
+use crate::authz::guards::Need;
+use crate::authz::roles::load_authorized;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
 use uuid::Uuid;
 
 use super::loader_error;
-use super::project::project_for;
-use super::workbench::{brand_kit_for, workbench_for};
+use super::workbench::brand_kit_for;
 use crate::authz::matrix::{Action, Resource};
 use crate::authz::require_user;
 use crate::authz::roles::{authorize, Holder};
@@ -13,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::{app, loaders};
 use crate::studio::loaders::TemplateById;
-use crate::studio::model::Project;
+use crate::studio::model::{Project, Workbench};
 use crate::studio::projects::{self, NewProject, ProjectChanges};
 use crate::studio::validate;
 
@@ -105,17 +106,22 @@ pub struct RestoreProjectPayload {
 #[derive(Default)]
 pub struct ProjectMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl ProjectMutation {
     /// Creates a project in a workbench (EDITOR of its team, or its owner).
+    #[graphql(guard = "Need::matrix(Resource::Project, Action::Create)")]
     async fn create_project(
         &self,
         ctx: &Context<'_>,
         input: CreateProjectInput,
     ) -> async_graphql::Result<CreateProjectPayload> {
         let user_id = require_user(ctx)?;
-        let workbench =
-            workbench_for(ctx, &input.workbench_id, "workbenchId", Action::Read).await?;
+        let workbench = load_authorized::<Workbench>(
+            ctx,
+            GlobalId::decode_uuid(&input.workbench_id, NodeType::Workbench, "workbenchId")?,
+            Action::Read,
+        )
+        .await?;
         let holder = workbench.holder();
         authorize(ctx, holder, Resource::Project, Action::Create).await?;
         let name = validate::name("name", &input.name, 100)?;
@@ -144,12 +150,18 @@ impl ProjectMutation {
     }
 
     /// Changes a project (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::Project, Action::Update)")]
     async fn update_project(
         &self,
         ctx: &Context<'_>,
         input: UpdateProjectInput,
     ) -> async_graphql::Result<UpdateProjectPayload> {
-        let project = project_for(ctx, &input.id, "id", Action::Update).await?;
+        let project = load_authorized::<Project>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Project, "id")?,
+            Action::Update,
+        )
+        .await?;
         let holder = project.holder();
         let mut changes = ProjectChanges {
             name: input
@@ -198,24 +210,36 @@ impl ProjectMutation {
     }
 
     /// Soft-deletes a project (ADMIN, or the owner of a personal one).
+    #[graphql(guard = "Need::matrix(Resource::Project, Action::Delete)")]
     async fn delete_project(
         &self,
         ctx: &Context<'_>,
         input: DeleteProjectInput,
     ) -> async_graphql::Result<DeleteProjectPayload> {
-        let project = project_for(ctx, &input.id, "id", Action::Delete).await?;
+        let project = load_authorized::<Project>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Project, "id")?,
+            Action::Delete,
+        )
+        .await?;
         let mut conn = app(ctx).db.conn().await?;
         let project = projects::set_deleted(&mut conn, project.id, true).await?;
         Ok(DeleteProjectPayload { project })
     }
 
     /// Brings a soft-deleted project back (ADMIN).
+    #[graphql(guard = "Need::matrix(Resource::Project, Action::Restore)")]
     async fn restore_project(
         &self,
         ctx: &Context<'_>,
         input: RestoreProjectInput,
     ) -> async_graphql::Result<RestoreProjectPayload> {
-        let project = project_for(ctx, &input.id, "id", Action::Restore).await?;
+        let project = load_authorized::<Project>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Project, "id")?,
+            Action::Restore,
+        )
+        .await?;
         if project.deleted_at.is_none() {
             return Err(AppError::Conflict("the project is not deleted".into()).into());
         }

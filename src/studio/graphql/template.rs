@@ -1,8 +1,11 @@
 //! `Template`: system templates everyone can read, and private ones of a user or team.
 
+use crate::authz::guards::Need;
+use crate::authz::roles::{load_authorized, Target};
 use async_graphql::{
     ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
+use uuid::Uuid;
 
 use super::loader_error;
 use crate::authz::matrix::{Action, Resource};
@@ -48,45 +51,58 @@ impl Template {
     }
 }
 
-/// A template the caller may read (public ones included), or may change.
-pub(crate) async fn template_for(
-    ctx: &Context<'_>,
-    id: &ID,
-    action: Action,
-) -> AppResult<Template> {
-    let id = GlobalId::decode_uuid(id, NodeType::Template, "id")?;
-    let template = loaders(ctx)
-        .load_one(TemplateById(id))
-        .await
-        .map_err(loader_error)?
-        .ok_or(AppError::NotFound("template"))?;
-    let holder = template.holder();
-    if action == Action::Read {
-        if template.is_public || can_read(ctx, holder, Resource::Template).await? {
-            return Ok(template);
+impl Target for Template {
+    const RESOURCE: Resource = Resource::Template;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loaders(ctx)
+            .load_one(TemplateById(id))
+            .await
+            .map_err(loader_error)
+    }
+
+    async fn holder(&self, _: &Context<'_>) -> AppResult<Option<Holder>> {
+        Ok(Some(Template::holder(self)))
+    }
+
+    /// The matrix's exceptions for templates (PERMISSIONS.md): a public template
+    /// is read by anyone, one the caller cannot read looks absent whoever asks
+    /// (signed in or not), and system templates are changed by platform admins only.
+    async fn check(&self, ctx: &Context<'_>, holder: Holder, action: Action) -> AppResult<()> {
+        if action == Action::Read {
+            return if self.is_public || can_read(ctx, holder, Resource::Template).await? {
+                Ok(())
+            } else {
+                Err(AppError::NotFound("template"))
+            };
         }
-        return Err(AppError::NotFound("template"));
+        if holder == Holder::Public {
+            return if caller(ctx).is_platform_admin() {
+                Ok(())
+            } else {
+                Err(AppError::Forbidden)
+            };
+        }
+        authorize(ctx, holder, Resource::Template, action).await?;
+        Ok(())
     }
-    if holder == Holder::Public {
-        // System templates are the platform's: only platform admins change them.
-        return if caller(ctx).is_platform_admin() {
-            Ok(template)
-        } else {
-            Err(AppError::Forbidden)
-        };
-    }
-    authorize(ctx, holder, Resource::Template, action).await?;
-    Ok(template)
 }
 
 #[derive(Default)]
 pub struct TemplateQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl TemplateQuery {
     /// A template the caller can read; `null` otherwise.
+    #[graphql(guard = "Need::anyone()")]
     async fn template(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Template>> {
-        match template_for(ctx, &id, Action::Read).await {
+        match load_authorized::<Template>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::Template, "id")?,
+            Action::Read,
+        )
+        .await
+        {
             Ok(t) => Ok(Some(t)),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
@@ -95,6 +111,7 @@ impl TemplateQuery {
 
     /// Public templates, plus the caller's and their teams' private ones, newest
     /// first, searchable by category, tags and text.
+    #[graphql(guard = "Need::anyone()")]
     async fn templates(
         &self,
         ctx: &Context<'_>,
@@ -175,10 +192,11 @@ pub struct DeleteTemplatePayload {
 #[derive(Default)]
 pub struct TemplateMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl TemplateMutation {
     /// Saves a private template, personal or in a team (EDITOR), or a public system
     /// template (`system: true`, platform admins).
+    #[graphql(guard = "Need::matrix(Resource::Template, Action::Create)")]
     async fn create_template(
         &self,
         ctx: &Context<'_>,
@@ -226,12 +244,18 @@ impl TemplateMutation {
     }
 
     /// Changes a private template (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::Template, Action::Update)")]
     async fn update_template(
         &self,
         ctx: &Context<'_>,
         input: UpdateTemplateInput,
     ) -> async_graphql::Result<UpdateTemplatePayload> {
-        let template = template_for(ctx, &input.id, Action::Update).await?;
+        let template = load_authorized::<Template>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Template, "id")?,
+            Action::Update,
+        )
+        .await?;
         let changes = TemplateChanges {
             name: input
                 .name
@@ -264,12 +288,18 @@ impl TemplateMutation {
     }
 
     /// Deletes a private template (ADMIN); projects using it lose the link.
+    #[graphql(guard = "Need::matrix(Resource::Template, Action::Delete)")]
     async fn delete_template(
         &self,
         ctx: &Context<'_>,
         input: DeleteTemplateInput,
     ) -> async_graphql::Result<DeleteTemplatePayload> {
-        let template = template_for(ctx, &input.id, Action::Delete).await?;
+        let template = load_authorized::<Template>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Template, "id")?,
+            Action::Delete,
+        )
+        .await?;
         let mut conn = app(ctx).db.conn().await?;
         templates::delete(&mut conn, template.id).await?;
         Ok(DeleteTemplatePayload {

@@ -1,5 +1,7 @@
 //! `Workbench`: a container of projects, personal or a team's.
 
+use crate::authz::guards::Need;
+use crate::authz::roles::{load_authorized, Target};
 use async_graphql::{
     ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
@@ -96,21 +98,19 @@ impl Workbench {
     }
 }
 
-/// A workbench the caller may do `action` on.
-pub(crate) async fn workbench_for(
-    ctx: &Context<'_>,
-    id: &ID,
-    field: &str,
-    action: Action,
-) -> AppResult<Workbench> {
-    let id = GlobalId::decode_uuid(id, NodeType::Workbench, field)?;
-    let workbench = loaders(ctx)
-        .load_one(WorkbenchById(id))
-        .await
-        .map_err(loader_error)?
-        .ok_or(AppError::NotFound("workbench"))?;
-    authorize(ctx, workbench.holder(), Resource::Workbench, action).await?;
-    Ok(workbench)
+impl Target for Workbench {
+    const RESOURCE: Resource = Resource::Workbench;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loaders(ctx)
+            .load_one(WorkbenchById(id))
+            .await
+            .map_err(loader_error)
+    }
+
+    async fn holder(&self, _: &Context<'_>) -> AppResult<Option<Holder>> {
+        Ok(Some(Workbench::holder(self)))
+    }
 }
 
 /// A brand kit usable by things held by `holder`: readable, and held by the same owner.
@@ -143,15 +143,22 @@ fn team_of(id: &Option<ID>) -> AppResult<Option<Uuid>> {
 #[derive(Default)]
 pub struct WorkbenchQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl WorkbenchQuery {
     /// A workbench the caller can read; `null` otherwise.
+    #[graphql(guard = "Need::matrix(Resource::Workbench, Action::Read)")]
     async fn workbench(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<Workbench>> {
-        match workbench_for(ctx, &id, "id", Action::Read).await {
+        match load_authorized::<Workbench>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::Workbench, "id")?,
+            Action::Read,
+        )
+        .await
+        {
             Ok(w) => Ok(Some(w)),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
@@ -159,6 +166,7 @@ impl WorkbenchQuery {
     }
 
     /// The workbenches the caller can read (optionally one team's), by name.
+    #[graphql(guard = "Need::matrix(Resource::Workbench, Action::Read)")]
     async fn workbenches(
         &self,
         ctx: &Context<'_>,
@@ -221,9 +229,10 @@ pub struct DeleteWorkbenchPayload {
 #[derive(Default)]
 pub struct WorkbenchMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl WorkbenchMutation {
     /// Creates a workbench, personal or in a team (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::Workbench, Action::Create)")]
     async fn create_workbench(
         &self,
         ctx: &Context<'_>,
@@ -244,12 +253,18 @@ impl WorkbenchMutation {
     }
 
     /// Renames a workbench or changes its default brand kit (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::Workbench, Action::Update)")]
     async fn update_workbench(
         &self,
         ctx: &Context<'_>,
         input: UpdateWorkbenchInput,
     ) -> async_graphql::Result<UpdateWorkbenchPayload> {
-        let workbench = workbench_for(ctx, &input.id, "id", Action::Update).await?;
+        let workbench = load_authorized::<Workbench>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Workbench, "id")?,
+            Action::Update,
+        )
+        .await?;
         let changes = workbenches::WorkbenchChanges {
             name: input
                 .name
@@ -270,12 +285,18 @@ impl WorkbenchMutation {
     }
 
     /// Deletes a workbench and its projects (ADMIN).
+    #[graphql(guard = "Need::matrix(Resource::Workbench, Action::Delete)")]
     async fn delete_workbench(
         &self,
         ctx: &Context<'_>,
         input: DeleteWorkbenchInput,
     ) -> async_graphql::Result<DeleteWorkbenchPayload> {
-        let workbench = workbench_for(ctx, &input.id, "id", Action::Delete).await?;
+        let workbench = load_authorized::<Workbench>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Workbench, "id")?,
+            Action::Delete,
+        )
+        .await?;
         let mut conn = app(ctx).db.conn().await?;
         workbenches::delete(&mut conn, workbench.id).await?;
         Ok(DeleteWorkbenchPayload {
