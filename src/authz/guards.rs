@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use async_graphql::{Context, Guard};
 
 use super::matrix::{self, Action, Resource, Role};
+use super::roles::{self, Holder};
 use super::{caller, Caller};
 use crate::error::AppError;
 
@@ -107,5 +108,44 @@ impl GuardProbe {
     /// The fields whose guard ran, with what they need.
     pub fn seen(&self) -> Vec<(String, Need)> {
         self.0.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+/// An object field's rule beyond "can read the parent": the caller's role on
+/// the parent's holder must allow the matrix cell, else `FORBIDDEN` (the parent
+/// itself is readable, so its existence is no secret). `when` limits it to the
+/// arguments that need it, e.g. listing soft-deleted children.
+pub struct OnParent {
+    holder: Holder,
+    resource: Resource,
+    action: Action,
+    when: bool,
+}
+
+impl OnParent {
+    /// The cell (`resource`, `action`) on what `holder` holds.
+    pub const fn matrix(holder: Holder, resource: Resource, action: Action) -> Self {
+        Self {
+            holder,
+            resource,
+            action,
+            when: true,
+        }
+    }
+
+    /// Checked only when `condition` holds.
+    pub const fn when(mut self, condition: bool) -> Self {
+        self.when = condition;
+        self
+    }
+}
+
+impl Guard for OnParent {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        if !self.when || roles::can(ctx, self.holder, self.resource, self.action).await? {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden.into())
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! `Project`: assets and generation requests around a brief.
 
-use crate::authz::guards::Need;
+use crate::authz::guards::{Need, OnParent};
 use crate::authz::roles::{load_authorized, Target};
 use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
 use uuid::Uuid;
@@ -79,6 +79,9 @@ impl Project {
     }
 
     /// Its assets, oldest first; `deleted: true` lists the soft-deleted ones (ADMIN).
+    #[graphql(
+        guard = "OnParent::matrix(self.holder(), Resource::Asset, Action::ReadDeleted).when(deleted)"
+    )]
     async fn assets(
         &self,
         ctx: &Context<'_>,
@@ -90,9 +93,6 @@ impl Project {
     ) -> async_graphql::Result<Conn<Asset>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;
-        if deleted && !can(ctx, self.holder(), Resource::Asset, Action::ReadDeleted).await? {
-            return Err(AppError::Forbidden.into());
-        }
         children::<ProjectAssets>(ctx, &args, self.id, deleted).await
     }
 

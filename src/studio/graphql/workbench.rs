@@ -1,6 +1,6 @@
 //! `Workbench`: a container of projects, personal or a team's.
 
-use crate::authz::guards::Need;
+use crate::authz::guards::{Need, OnParent};
 use crate::authz::roles::{load_authorized, Target};
 use async_graphql::{
     ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
@@ -65,6 +65,9 @@ impl Workbench {
 
     /// Its projects, most recently updated first; `deleted: true` lists the
     /// soft-deleted ones instead (ADMIN).
+    #[graphql(
+        guard = "OnParent::matrix(self.holder(), Resource::Project, Action::ReadDeleted).when(deleted)"
+    )]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -76,9 +79,6 @@ impl Workbench {
     ) -> async_graphql::Result<Conn<Project>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;
-        if deleted && !can(ctx, self.holder(), Resource::Project, Action::ReadDeleted).await? {
-            return Err(AppError::Forbidden.into());
-        }
         children::<WorkbenchProjects>(ctx, &args, self.id, deleted).await
     }
 
