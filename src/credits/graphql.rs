@@ -32,6 +32,7 @@ impl CreditSubscription {
     async fn credit_balance_changed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A team's pool (VIEWER); omitted: the caller's own balance.")]
         team_id: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = CreditBalance>> {
         let user_id = require_user(ctx)?;

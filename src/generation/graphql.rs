@@ -139,7 +139,7 @@ impl GenerationQuery {
     async fn generation_request(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "ID of a GenerationRequest.")] id: ID,
     ) -> async_graphql::Result<Option<GenerationRequest>> {
         match load_authorized::<GenerationRequest>(
             ctx,
@@ -178,8 +178,10 @@ fn act_on(ctx: &Context<'_>, request: &GenerationRequest) -> Action {
     }
 }
 
+/// The input of `requestGeneration`.
 #[derive(InputObject)]
 pub struct RequestGenerationInput {
+    /// ID of the project.
     pub project_id: ID,
     /// What to generate (1 to 4000 characters).
     pub input_prompt: String,
@@ -193,30 +195,40 @@ pub struct RequestGenerationInput {
     pub idempotency_key: Option<String>,
 }
 
+/// The input of `selectGenerationSample`.
 #[derive(InputObject)]
 pub struct SelectGenerationSampleInput {
+    /// ID of the generation request.
     pub generation_request_id: ID,
     /// One of the request's `samples`.
     pub sample_asset_id: ID,
 }
 
+/// The input of `cancelGeneration`.
 #[derive(InputObject)]
 pub struct CancelGenerationInput {
+    /// ID of the generation request.
     pub generation_request_id: ID,
 }
 
+/// What `requestGeneration` returns.
 #[derive(SimpleObject)]
 pub struct RequestGenerationPayload {
+    /// The generation request, as it is now.
     pub generation_request: GenerationRequest,
 }
 
+/// What `selectGenerationSample` returns.
 #[derive(SimpleObject)]
 pub struct SelectGenerationSamplePayload {
+    /// The generation request, as it is now.
     pub generation_request: GenerationRequest,
 }
 
+/// What `cancelGeneration` returns.
 #[derive(SimpleObject)]
 pub struct CancelGenerationPayload {
+    /// The generation request, as it is now.
     pub generation_request: GenerationRequest,
 }
 
@@ -231,7 +243,7 @@ impl GenerationMutation {
     async fn request_generation(
         &self,
         ctx: &Context<'_>,
-        input: RequestGenerationInput,
+        #[graphql(desc = "The input of `requestGeneration`.")] input: RequestGenerationInput,
     ) -> async_graphql::Result<RequestGenerationPayload> {
         let user_id = crate::authz::require_user(ctx)?;
         let project = load_authorized::<Project>(
@@ -280,6 +292,7 @@ impl GenerationMutation {
     async fn select_generation_sample(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The input of `selectGenerationSample`.")]
         input: SelectGenerationSampleInput,
     ) -> async_graphql::Result<SelectGenerationSamplePayload> {
         let request = load_authorized::<GenerationRequest>(
@@ -318,7 +331,7 @@ impl GenerationMutation {
     async fn cancel_generation(
         &self,
         ctx: &Context<'_>,
-        input: CancelGenerationInput,
+        #[graphql(desc = "The input of `cancelGeneration`.")] input: CancelGenerationInput,
     ) -> async_graphql::Result<CancelGenerationPayload> {
         let request = load_authorized::<GenerationRequest>(
             ctx,
@@ -361,7 +374,7 @@ impl GenerationSubscription {
     async fn generation_status(
         &self,
         ctx: &Context<'_>,
-        generation_request_id: ID,
+        #[graphql(desc = "ID of the GenerationRequest to follow.")] generation_request_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = GenerationRequest>> {
         let request = load_authorized::<GenerationRequest>(
             ctx,

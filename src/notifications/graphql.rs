@@ -22,11 +22,11 @@ impl NotificationQuery {
     async fn notifications(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] unread_only: bool,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(default, desc = "Only notifications not yet marked read.")] unread_only: bool,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<Notification>> {
         let user_id = require_user(ctx)?;
         let args = PageArgs::new(first, after, last, before);
@@ -47,12 +47,14 @@ impl NotificationQuery {
     }
 }
 
+/// The input of `markNotificationsRead`.
 #[derive(InputObject)]
 pub struct MarkNotificationsReadInput {
     /// IDs of the caller's notifications (others' are ignored).
     pub ids: Vec<ID>,
 }
 
+/// What `markNotificationsRead` returns.
 #[derive(SimpleObject)]
 pub struct MarkNotificationsReadPayload {
     /// How many changed from unread to read.
@@ -71,6 +73,7 @@ impl NotificationMutation {
     async fn mark_notifications_read(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The input of `markNotificationsRead`.")]
         input: MarkNotificationsReadInput,
     ) -> async_graphql::Result<MarkNotificationsReadPayload> {
         let user_id = require_user(ctx)?;

@@ -57,10 +57,10 @@ impl Team {
     async fn members(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<TeamMember>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;
@@ -169,10 +169,10 @@ impl TeamQuery {
     async fn my_teams(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<Team>> {
         let user_id = require_user(ctx)?;
         let args = PageArgs::new(first, after, last, before);
@@ -185,28 +185,37 @@ impl TeamQuery {
     }
 }
 
+/// The input of `createTeam`.
 #[derive(InputObject)]
 pub struct CreateTeamInput {
     /// 1 to 100 characters.
     pub name: String,
+    /// What the team is for (optional).
     pub description: Option<String>,
 }
 
+/// The input of `updateTeam`.
 #[derive(InputObject)]
 pub struct UpdateTeamInput {
+    /// ID of the team.
     pub team_id: ID,
+    /// New name (omit to keep).
     pub name: Option<String>,
     /// `null` clears it.
     pub description: MaybeUndefined<String>,
 }
 
+/// The input of `deleteTeam`.
 #[derive(InputObject)]
 pub struct DeleteTeamInput {
+    /// ID of the team.
     pub team_id: ID,
 }
 
+/// The input of `addTeamMember`.
 #[derive(InputObject)]
 pub struct AddTeamMemberInput {
+    /// ID of the team.
     pub team_id: ID,
     /// Email of an existing account.
     pub email: String,
@@ -214,69 +223,95 @@ pub struct AddTeamMemberInput {
     pub role: TeamRole,
 }
 
+/// The input of `updateTeamMemberRole`.
 #[derive(InputObject)]
 pub struct UpdateTeamMemberRoleInput {
+    /// ID of the team.
     pub team_id: ID,
+    /// ID of the member's user.
     pub user_id: ID,
+    /// The new role; never OWNER (use `transferTeamOwnership`).
     pub role: TeamRole,
 }
 
+/// The input of `removeTeamMember`.
 #[derive(InputObject)]
 pub struct RemoveTeamMemberInput {
+    /// ID of the team.
     pub team_id: ID,
+    /// ID of the member's user.
     pub user_id: ID,
 }
 
+/// The input of `leaveTeam`.
 #[derive(InputObject)]
 pub struct LeaveTeamInput {
+    /// ID of the team.
     pub team_id: ID,
 }
 
+/// The input of `transferTeamOwnership`.
 #[derive(InputObject)]
 pub struct TransferTeamOwnershipInput {
+    /// ID of the team.
     pub team_id: ID,
     /// A member who becomes OWNER; the current owner becomes ADMIN.
     pub user_id: ID,
 }
 
+/// What `createTeam` returns.
 #[derive(SimpleObject)]
 pub struct CreateTeamPayload {
+    /// The team, as it is now.
     pub team: Team,
 }
 
+/// What `updateTeam` returns.
 #[derive(SimpleObject)]
 pub struct UpdateTeamPayload {
+    /// The team, as it is now.
     pub team: Team,
 }
 
+/// What `deleteTeam` returns.
 #[derive(SimpleObject)]
 pub struct DeleteTeamPayload {
+    /// ID of the team, now deleted.
     pub deleted_team_id: ID,
 }
 
+/// What `addTeamMember` returns.
 #[derive(SimpleObject)]
 pub struct AddTeamMemberPayload {
+    /// The member, as it is now.
     pub member: TeamMember,
 }
 
+/// What `updateTeamMemberRole` returns.
 #[derive(SimpleObject)]
 pub struct UpdateTeamMemberRolePayload {
+    /// The member, as it is now.
     pub member: TeamMember,
 }
 
+/// What `removeTeamMember` returns.
 #[derive(SimpleObject)]
 pub struct RemoveTeamMemberPayload {
     /// The membership as it was.
     pub member: TeamMember,
 }
 
+/// What `leaveTeam` returns.
 #[derive(SimpleObject)]
 pub struct LeaveTeamPayload {
+    /// ID of the team the caller left.
     pub left_team_id: ID,
 }
 
+/// What `transferTeamOwnership` returns.
 #[derive(SimpleObject)]
 pub struct TransferTeamOwnershipPayload {
+    /// The team, as it is now.
     pub team: Team,
 }
 
@@ -290,7 +325,7 @@ impl TeamMutation {
     async fn create_team(
         &self,
         ctx: &Context<'_>,
-        input: CreateTeamInput,
+        #[graphql(desc = "The input of `createTeam`.")] input: CreateTeamInput,
     ) -> async_graphql::Result<CreateTeamPayload> {
         let user_id = require_user(ctx)?;
         let team = service::create_team(app(ctx), user_id, &input.name, input.description).await?;
@@ -302,7 +337,7 @@ impl TeamMutation {
     async fn update_team(
         &self,
         ctx: &Context<'_>,
-        input: UpdateTeamInput,
+        #[graphql(desc = "The input of `updateTeam`.")] input: UpdateTeamInput,
     ) -> async_graphql::Result<UpdateTeamPayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;
         authorize(ctx, Holder::Team(team_id), Resource::Team, Action::Update).await?;
@@ -315,7 +350,7 @@ impl TeamMutation {
     async fn delete_team(
         &self,
         ctx: &Context<'_>,
-        input: DeleteTeamInput,
+        #[graphql(desc = "The input of `deleteTeam`.")] input: DeleteTeamInput,
     ) -> async_graphql::Result<DeleteTeamPayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;
         authorize(ctx, Holder::Team(team_id), Resource::Team, Action::Delete).await?;
@@ -330,7 +365,7 @@ impl TeamMutation {
     async fn add_team_member(
         &self,
         ctx: &Context<'_>,
-        input: AddTeamMemberInput,
+        #[graphql(desc = "The input of `addTeamMember`.")] input: AddTeamMemberInput,
     ) -> async_graphql::Result<AddTeamMemberPayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;
         authorize(
@@ -356,7 +391,7 @@ impl TeamMutation {
     async fn update_team_member_role(
         &self,
         ctx: &Context<'_>,
-        input: UpdateTeamMemberRoleInput,
+        #[graphql(desc = "The input of `updateTeamMemberRole`.")] input: UpdateTeamMemberRoleInput,
     ) -> async_graphql::Result<UpdateTeamMemberRolePayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;
         let user_id = user_id_of(&input.user_id, "userId")?;
@@ -378,7 +413,7 @@ impl TeamMutation {
     async fn remove_team_member(
         &self,
         ctx: &Context<'_>,
-        input: RemoveTeamMemberInput,
+        #[graphql(desc = "The input of `removeTeamMember`.")] input: RemoveTeamMemberInput,
     ) -> async_graphql::Result<RemoveTeamMemberPayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;
         let user_id = user_id_of(&input.user_id, "userId")?;
@@ -398,7 +433,7 @@ impl TeamMutation {
     async fn leave_team(
         &self,
         ctx: &Context<'_>,
-        input: LeaveTeamInput,
+        #[graphql(desc = "The input of `leaveTeam`.")] input: LeaveTeamInput,
     ) -> async_graphql::Result<LeaveTeamPayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;
         authorize(
@@ -419,6 +454,7 @@ impl TeamMutation {
     async fn transfer_team_ownership(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The input of `transferTeamOwnership`.")]
         input: TransferTeamOwnershipInput,
     ) -> async_graphql::Result<TransferTeamOwnershipPayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;

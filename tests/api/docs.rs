@@ -132,3 +132,78 @@ fn the_readme_settings_table_lists_what_config_reads_with_its_defaults() {
         defaults.len()
     );
 }
+
+/// Every type, field, argument, input field and enum value the SDL exposes
+/// has a description (the `///` above its declaration), named when missing.
+#[test]
+fn every_sdl_type_field_argument_and_enum_value_is_described() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+
+    let sdl = atelier::graphql::sdl();
+    let document = async_graphql::parser::parse_schema(&sdl).expect("the SDL parses");
+    let mut missing = Vec::new();
+    let mut described = 0;
+    let mut check = |what: String, description: &Option<async_graphql::Positioned<String>>| {
+        if description
+            .as_ref()
+            .is_some_and(|d| !d.node.trim().is_empty())
+        {
+            described += 1;
+        } else {
+            missing.push(what);
+        }
+    };
+    for definition in &document.definitions {
+        let TypeSystemDefinition::Type(ty) = definition else {
+            continue;
+        };
+        let ty = &ty.node;
+        let name = ty.name.node.as_str();
+        // async-graphql's own types, which take no description from us: the
+        // `Connection` generic (its fields are described) and its `Decimal` scalar.
+        if !(name.ends_with("Connection") || name == "Decimal") {
+            check(name.to_string(), &ty.description);
+        }
+        let fields = match &ty.kind {
+            TypeKind::Object(o) => Some(&o.fields),
+            TypeKind::Interface(i) => Some(&i.fields),
+            _ => None,
+        };
+        for field in fields.into_iter().flatten() {
+            let field = &field.node;
+            check(format!("{name}.{}", field.name.node), &field.description);
+            for arg in &field.arguments {
+                check(
+                    format!("{name}.{}({}:)", field.name.node, arg.node.name.node),
+                    &arg.node.description,
+                );
+            }
+        }
+        match &ty.kind {
+            TypeKind::InputObject(input) => {
+                for field in &input.fields {
+                    check(
+                        format!("{name}.{}", field.node.name.node),
+                        &field.node.description,
+                    );
+                }
+            }
+            TypeKind::Enum(e) => {
+                for value in &e.values {
+                    check(
+                        format!("{name}.{}", value.node.value.node),
+                        &value.node.description,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} of {} SDL elements have no description; add a `///` above each:\n{}",
+        missing.len(),
+        missing.len() + described,
+        missing.join("\n")
+    );
+}

@@ -12,31 +12,39 @@ use crate::graphql::id::{GlobalId, NodeType};
 /// The new client and its secret: shown only here, store it now.
 #[derive(SimpleObject)]
 pub struct CreateApiClientPayload {
+    /// The API client, as it is now.
     pub api_client: ApiClient,
     /// Use as `Authorization: ApiKey <apiKey>:<secret>`.
     pub secret: String,
 }
 
+/// The input of `rotateApiClientSecret`.
 #[derive(InputObject)]
 pub struct RotateApiClientSecretInput {
+    /// ID of the API client.
     pub api_client_id: ID,
 }
 
 /// The old secret stops working at once.
 #[derive(SimpleObject)]
 pub struct RotateApiClientSecretPayload {
+    /// The API client, as it is now.
     pub api_client: ApiClient,
     /// The new secret, shown only here.
     pub secret: String,
 }
 
+/// The input of `revokeApiClient`.
 #[derive(InputObject)]
 pub struct RevokeApiClientInput {
+    /// ID of the API client.
     pub api_client_id: ID,
 }
 
+/// What `revokeApiClient` returns.
 #[derive(SimpleObject)]
 pub struct RevokeApiClientPayload {
+    /// The API client, as it is now.
     pub api_client: ApiClient,
 }
 
@@ -62,7 +70,7 @@ impl ApiClientMutation {
     async fn create_api_client(
         &self,
         ctx: &Context<'_>,
-        input: CreateApiClientInput,
+        #[graphql(desc = "The input of `createApiClient`.")] input: CreateApiClientInput,
     ) -> async_graphql::Result<CreateApiClientPayload> {
         let (api_client, secret) = api_clients::create(app(ctx), require_user(ctx)?, input).await?;
         Ok(CreateApiClientPayload { api_client, secret })
@@ -73,6 +81,7 @@ impl ApiClientMutation {
     async fn rotate_api_client_secret(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The input of `rotateApiClientSecret`.")]
         input: RotateApiClientSecretInput,
     ) -> async_graphql::Result<RotateApiClientSecretPayload> {
         let id = GlobalId::decode_uuid(&input.api_client_id, NodeType::ApiClient, "apiClientId")?;
@@ -86,7 +95,7 @@ impl ApiClientMutation {
     async fn revoke_api_client(
         &self,
         ctx: &Context<'_>,
-        input: RevokeApiClientInput,
+        #[graphql(desc = "The input of `revokeApiClient`.")] input: RevokeApiClientInput,
     ) -> async_graphql::Result<RevokeApiClientPayload> {
         let id = GlobalId::decode_uuid(&input.api_client_id, NodeType::ApiClient, "apiClientId")?;
         let api_client = api_clients::revoke(app(ctx), require_user(ctx)?, id).await?;

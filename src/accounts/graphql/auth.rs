@@ -26,7 +26,9 @@ pub struct SignUpInput {
 /// Credentials.
 #[derive(InputObject)]
 pub struct SignInInput {
+    /// The account email.
     pub email: String,
+    /// The account password.
     pub password: String,
     /// The current code of the authenticator app, for accounts with MFA.
     pub totp_code: Option<String>,
@@ -37,6 +39,7 @@ pub struct SignInInput {
 pub struct SignUpPayload {
     /// Session token, shown only here.
     pub token: String,
+    /// The account, as it is now.
     pub user: User,
 }
 
@@ -45,9 +48,11 @@ pub struct SignUpPayload {
 pub struct SignInPayload {
     /// Session token, shown only here.
     pub token: String,
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `signOut`.
 #[derive(InputObject, Default)]
 pub struct SignOutInput {
     /// Also end every other session of the account.
@@ -55,22 +60,28 @@ pub struct SignOutInput {
     pub everywhere: bool,
 }
 
+/// The input of `verifyEmail`.
 #[derive(InputObject)]
 pub struct VerifyEmailInput {
     /// The token from the verification mail.
     pub token: String,
 }
 
+/// What `verifyEmail` returns.
 #[derive(SimpleObject)]
 pub struct VerifyEmailPayload {
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `requestPasswordReset`.
 #[derive(InputObject)]
 pub struct RequestPasswordResetInput {
+    /// The account email; the answer is the same whether it exists or not.
     pub email: String,
 }
 
+/// The input of `resetPassword`.
 #[derive(InputObject)]
 pub struct ResetPasswordInput {
     /// The token from the reset mail.
@@ -100,7 +111,7 @@ impl AuthMutation {
     async fn sign_up(
         &self,
         ctx: &Context<'_>,
-        input: SignUpInput,
+        #[graphql(desc = "The input of `signUp`.")] input: SignUpInput,
     ) -> async_graphql::Result<SignUpPayload> {
         let (token, user) = auth::sign_up(
             app(ctx),
@@ -123,7 +134,7 @@ impl AuthMutation {
     async fn sign_in(
         &self,
         ctx: &Context<'_>,
-        input: SignInInput,
+        #[graphql(desc = "The input of `signIn`.")] input: SignInInput,
     ) -> async_graphql::Result<SignInPayload> {
         let (token, user) = auth::sign_in(
             app(ctx),
@@ -142,7 +153,7 @@ impl AuthMutation {
     async fn sign_out(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] input: SignOutInput,
+        #[graphql(default, desc = "What to end (default: this session only).")] input: SignOutInput,
     ) -> async_graphql::Result<SignOutPayload> {
         let Caller::Session {
             user_id,
@@ -180,7 +191,7 @@ impl AuthMutation {
     async fn verify_email(
         &self,
         ctx: &Context<'_>,
-        input: VerifyEmailInput,
+        #[graphql(desc = "The input of `verifyEmail`.")] input: VerifyEmailInput,
     ) -> async_graphql::Result<VerifyEmailPayload> {
         let user = auth::verify_email(app(ctx), &input.token, request_info(ctx)).await?;
         // Holding the mailed token proves the account is the caller's.
@@ -193,7 +204,7 @@ impl AuthMutation {
     async fn request_password_reset(
         &self,
         ctx: &Context<'_>,
-        input: RequestPasswordResetInput,
+        #[graphql(desc = "The input of `requestPasswordReset`.")] input: RequestPasswordResetInput,
     ) -> async_graphql::Result<RequestPasswordResetPayload> {
         auth::request_password_reset(app(ctx), &input.email, request_info(ctx)).await?;
         Ok(RequestPasswordResetPayload { ok: true })
@@ -204,7 +215,7 @@ impl AuthMutation {
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
-        input: ResetPasswordInput,
+        #[graphql(desc = "The input of `resetPassword`.")] input: ResetPasswordInput,
     ) -> async_graphql::Result<ResetPasswordPayload> {
         auth::reset_password(
             app(ctx),

@@ -38,35 +38,46 @@ async fn fresh_user(ctx: &Context<'_>, user_id: uuid::Uuid) -> async_graphql::Re
         .map_err(AppError::from)?)
 }
 
+/// What `updateProfile` returns.
 #[derive(SimpleObject)]
 pub struct UpdateProfilePayload {
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `changePassword`.
 #[derive(InputObject)]
 pub struct ChangePasswordInput {
+    /// The current password, to confirm.
     pub current_password: String,
     /// 8 to 128 characters.
     pub new_password: String,
 }
 
+/// What `changePassword` returns.
 #[derive(SimpleObject)]
 pub struct ChangePasswordPayload {
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `changeEmail`.
 #[derive(InputObject)]
 pub struct ChangeEmailInput {
+    /// The new address; it becomes the account email once verified.
     pub new_email: String,
+    /// The current password, to confirm.
     pub current_password: String,
 }
 
 /// The new address is pending until its verification token is used.
 #[derive(SimpleObject)]
 pub struct ChangeEmailPayload {
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `deleteAccount`.
 #[derive(InputObject)]
 pub struct DeleteAccountInput {
     /// The current password, to confirm.
@@ -82,40 +93,49 @@ pub struct BeginMfaEnrollmentPayload {
     pub otpauth_url: String,
 }
 
+/// The input of `confirmMfa`.
 #[derive(InputObject)]
 pub struct ConfirmMfaInput {
     /// The current 6-digit code.
     pub code: String,
 }
 
+/// What `confirmMfa` returns.
 #[derive(SimpleObject)]
 pub struct ConfirmMfaPayload {
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `disableMfa`.
 #[derive(InputObject)]
 pub struct DisableMfaInput {
     /// The current 6-digit code.
     pub code: String,
 }
 
+/// What `disableMfa` returns.
 #[derive(SimpleObject)]
 pub struct DisableMfaPayload {
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `revokeSession`.
 #[derive(InputObject)]
 pub struct RevokeSessionInput {
     /// ID of one of the caller's sessions.
     pub session_id: ID,
 }
 
+/// What `revokeSession` returns.
 #[derive(SimpleObject)]
 pub struct RevokeSessionPayload {
     /// The revoked session's ID.
     pub revoked_session_id: ID,
 }
 
+/// What `revokeOtherSessions` returns.
 #[derive(SimpleObject)]
 pub struct RevokeOtherSessionsPayload {
     /// How many sessions ended.
@@ -151,7 +171,7 @@ impl SecurityMutation {
     async fn update_profile(
         &self,
         ctx: &Context<'_>,
-        input: UpdateProfileInput,
+        #[graphql(desc = "The input of `updateProfile`.")] input: UpdateProfileInput,
     ) -> async_graphql::Result<UpdateProfilePayload> {
         let (user_id, _) = session_of(ctx)?;
         let user = profile::update_profile(app(ctx), user_id, input).await?;
@@ -163,7 +183,7 @@ impl SecurityMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        input: ChangePasswordInput,
+        #[graphql(desc = "The input of `changePassword`.")] input: ChangePasswordInput,
     ) -> async_graphql::Result<ChangePasswordPayload> {
         let (user_id, session_id) = session_of(ctx)?;
         security::change_password(
@@ -184,7 +204,7 @@ impl SecurityMutation {
     async fn change_email(
         &self,
         ctx: &Context<'_>,
-        input: ChangeEmailInput,
+        #[graphql(desc = "The input of `changeEmail`.")] input: ChangeEmailInput,
     ) -> async_graphql::Result<ChangeEmailPayload> {
         let (user_id, _) = session_of(ctx)?;
         security::change_email(app(ctx), user_id, &input.new_email, &input.current_password)
@@ -199,7 +219,7 @@ impl SecurityMutation {
     async fn delete_account(
         &self,
         ctx: &Context<'_>,
-        input: DeleteAccountInput,
+        #[graphql(desc = "The input of `deleteAccount`.")] input: DeleteAccountInput,
     ) -> async_graphql::Result<DeleteAccountPayload> {
         let (user_id, _) = session_of(ctx)?;
         security::delete_account(app(ctx), user_id, &input.password).await?;
@@ -225,7 +245,7 @@ impl SecurityMutation {
     async fn confirm_mfa(
         &self,
         ctx: &Context<'_>,
-        input: ConfirmMfaInput,
+        #[graphql(desc = "The input of `confirmMfa`.")] input: ConfirmMfaInput,
     ) -> async_graphql::Result<ConfirmMfaPayload> {
         let (user_id, _) = session_of(ctx)?;
         security::confirm_mfa(app(ctx), user_id, &input.code).await?;
@@ -239,7 +259,7 @@ impl SecurityMutation {
     async fn disable_mfa(
         &self,
         ctx: &Context<'_>,
-        input: DisableMfaInput,
+        #[graphql(desc = "The input of `disableMfa`.")] input: DisableMfaInput,
     ) -> async_graphql::Result<DisableMfaPayload> {
         let (user_id, _) = session_of(ctx)?;
         security::disable_mfa(app(ctx), user_id, &input.code).await?;
@@ -253,7 +273,7 @@ impl SecurityMutation {
     async fn revoke_session(
         &self,
         ctx: &Context<'_>,
-        input: RevokeSessionInput,
+        #[graphql(desc = "The input of `revokeSession`.")] input: RevokeSessionInput,
     ) -> async_graphql::Result<RevokeSessionPayload> {
         let (user_id, _) = session_of(ctx)?;
         let session_id = GlobalId::decode_uuid(&input.session_id, NodeType::Session, "sessionId")?;

@@ -58,9 +58,13 @@ impl Target for Asset {
 /// What the caller may do with an asset.
 #[derive(SimpleObject)]
 pub struct AssetViewerCan {
+    /// Whether the caller may update it.
     pub update: bool,
+    /// Whether the caller may delete it.
     pub delete: bool,
+    /// Whether the caller may download it.
     pub download: bool,
+    /// Whether the caller may add a version.
     pub create_version: bool,
 }
 
@@ -177,8 +181,8 @@ impl AssetQuery {
     async fn asset(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] deleted: bool,
+        #[graphql(desc = "ID of an Asset.")] id: ID,
+        #[graphql(default, desc = "Find it although soft-deleted (ADMIN).")] deleted: bool,
     ) -> async_graphql::Result<Option<Asset>> {
         let action = if deleted {
             Action::ReadDeleted
@@ -204,6 +208,7 @@ impl AssetQuery {
 /// A file for a project (GraphQL multipart request).
 #[derive(InputObject)]
 pub struct UploadAssetInput {
+    /// ID of the project.
     pub project_id: ID,
     /// A display name; defaults to the file name.
     pub name: Option<String>,
@@ -211,8 +216,10 @@ pub struct UploadAssetInput {
     pub file: Upload,
 }
 
+/// The input of `updateAsset`.
 #[derive(InputObject)]
 pub struct UpdateAssetInput {
+    /// ID of the asset to update.
     pub id: ID,
     /// Rename.
     pub name: Option<String>,
@@ -220,18 +227,24 @@ pub struct UpdateAssetInput {
     pub is_final: Option<bool>,
 }
 
+/// The input of `deleteAsset`.
 #[derive(InputObject)]
 pub struct DeleteAssetInput {
+    /// ID of the asset to delete.
     pub id: ID,
 }
 
+/// The input of `restoreAsset`.
 #[derive(InputObject)]
 pub struct RestoreAssetInput {
+    /// ID of the asset to restore.
     pub id: ID,
 }
 
+/// The input of `createAssetVersion`.
 #[derive(InputObject)]
 pub struct CreateAssetVersionInput {
+    /// ID of the asset.
     pub asset_id: ID,
     /// What changed.
     pub description: Option<String>,
@@ -239,29 +252,38 @@ pub struct CreateAssetVersionInput {
     pub state_data: Option<serde_json::Value>,
 }
 
+/// What `uploadAsset` returns.
 #[derive(SimpleObject)]
 pub struct UploadAssetPayload {
+    /// The asset, as it is now.
     pub asset: Asset,
 }
 
+/// What `updateAsset` returns.
 #[derive(SimpleObject)]
 pub struct UpdateAssetPayload {
+    /// The asset, as it is now.
     pub asset: Asset,
 }
 
+/// What `deleteAsset` returns.
 #[derive(SimpleObject)]
 pub struct DeleteAssetPayload {
     /// The asset, now soft-deleted.
     pub asset: Asset,
 }
 
+/// What `restoreAsset` returns.
 #[derive(SimpleObject)]
 pub struct RestoreAssetPayload {
+    /// The asset, as it is now.
     pub asset: Asset,
 }
 
+/// What `createAssetVersion` returns.
 #[derive(SimpleObject)]
 pub struct CreateAssetVersionPayload {
+    /// The asset version, as it is now.
     pub asset_version: AssetVersion,
 }
 
@@ -276,7 +298,7 @@ impl AssetMutation {
     async fn upload_asset(
         &self,
         ctx: &Context<'_>,
-        input: UploadAssetInput,
+        #[graphql(desc = "The input of `uploadAsset`.")] input: UploadAssetInput,
     ) -> async_graphql::Result<UploadAssetPayload> {
         let user_id = require_user(ctx)?;
         let project = load_authorized::<Project>(
@@ -326,7 +348,7 @@ impl AssetMutation {
     async fn update_asset(
         &self,
         ctx: &Context<'_>,
-        input: UpdateAssetInput,
+        #[graphql(desc = "The input of `updateAsset`.")] input: UpdateAssetInput,
     ) -> async_graphql::Result<UpdateAssetPayload> {
         let asset = load_authorized::<Asset>(
             ctx,
@@ -352,7 +374,7 @@ impl AssetMutation {
     async fn delete_asset(
         &self,
         ctx: &Context<'_>,
-        input: DeleteAssetInput,
+        #[graphql(desc = "The input of `deleteAsset`.")] input: DeleteAssetInput,
     ) -> async_graphql::Result<DeleteAssetPayload> {
         let asset = load_authorized::<Asset>(
             ctx,
@@ -370,7 +392,7 @@ impl AssetMutation {
     async fn restore_asset(
         &self,
         ctx: &Context<'_>,
-        input: RestoreAssetInput,
+        #[graphql(desc = "The input of `restoreAsset`.")] input: RestoreAssetInput,
     ) -> async_graphql::Result<RestoreAssetPayload> {
         let asset = load_authorized::<Asset>(
             ctx,
@@ -391,7 +413,7 @@ impl AssetMutation {
     async fn create_asset_version(
         &self,
         ctx: &Context<'_>,
-        input: CreateAssetVersionInput,
+        #[graphql(desc = "The input of `createAssetVersion`.")] input: CreateAssetVersionInput,
     ) -> async_graphql::Result<CreateAssetVersionPayload> {
         let user_id = require_user(ctx)?;
         let asset = load_authorized::<Asset>(

@@ -27,7 +27,9 @@ use crate::teams::model::Team;
 /// What the caller may do with a brand kit.
 #[derive(SimpleObject)]
 pub struct BrandKitViewerCan {
+    /// Whether the caller may update it.
     pub update: bool,
+    /// Whether the caller may delete it.
     pub delete: bool,
 }
 
@@ -86,7 +88,7 @@ impl BrandKitQuery {
     async fn brand_kit(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "ID of a BrandKit.")] id: ID,
     ) -> async_graphql::Result<Option<BrandKit>> {
         match load_authorized::<BrandKit>(
             ctx,
@@ -106,11 +108,12 @@ impl BrandKitQuery {
     async fn brand_kits(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A team's brand kits; omitted: the caller's personal ones.")]
         team_id: Option<ID>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<BrandKit>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;
@@ -147,34 +150,50 @@ pub struct CreateBrandKitInput {
     pub is_default: bool,
 }
 
+/// The input of `updateBrandKit`.
 #[derive(InputObject)]
 pub struct UpdateBrandKitInput {
+    /// ID of the brand kit to update.
     pub id: ID,
+    /// New name (omit to keep).
     pub name: Option<String>,
+    /// New colour palette (omit to keep).
     pub colors: Option<serde_json::Value>,
+    /// New fonts (omit to keep).
     pub fonts: Option<serde_json::Value>,
+    /// New logo URLs (omit to keep).
     pub logos: MaybeUndefined<serde_json::Value>,
+    /// New style preferences (omit to keep).
     pub style_preferences: MaybeUndefined<serde_json::Value>,
+    /// Make it (or stop it being) the default kit of its owner.
     pub is_default: Option<bool>,
 }
 
+/// The input of `deleteBrandKit`.
 #[derive(InputObject)]
 pub struct DeleteBrandKitInput {
+    /// ID of the brand kit to delete.
     pub id: ID,
 }
 
+/// What `createBrandKit` returns.
 #[derive(SimpleObject)]
 pub struct CreateBrandKitPayload {
+    /// The brand kit, as it is now.
     pub brand_kit: BrandKit,
 }
 
+/// What `updateBrandKit` returns.
 #[derive(SimpleObject)]
 pub struct UpdateBrandKitPayload {
+    /// The brand kit, as it is now.
     pub brand_kit: BrandKit,
 }
 
+/// What `deleteBrandKit` returns.
 #[derive(SimpleObject)]
 pub struct DeleteBrandKitPayload {
+    /// ID of the brand kit, now deleted.
     pub deleted_brand_kit_id: ID,
 }
 
@@ -196,7 +215,7 @@ impl BrandKitMutation {
     async fn create_brand_kit(
         &self,
         ctx: &Context<'_>,
-        input: CreateBrandKitInput,
+        #[graphql(desc = "The input of `createBrandKit`.")] input: CreateBrandKitInput,
     ) -> async_graphql::Result<CreateBrandKitPayload> {
         let user_id = require_user(ctx)?;
         let team_id = input
@@ -229,7 +248,7 @@ impl BrandKitMutation {
     async fn update_brand_kit(
         &self,
         ctx: &Context<'_>,
-        input: UpdateBrandKitInput,
+        #[graphql(desc = "The input of `updateBrandKit`.")] input: UpdateBrandKitInput,
     ) -> async_graphql::Result<UpdateBrandKitPayload> {
         let kit = load_authorized::<BrandKit>(
             ctx,
@@ -259,7 +278,7 @@ impl BrandKitMutation {
     async fn delete_brand_kit(
         &self,
         ctx: &Context<'_>,
-        input: DeleteBrandKitInput,
+        #[graphql(desc = "The input of `deleteBrandKit`.")] input: DeleteBrandKitInput,
     ) -> async_graphql::Result<DeleteBrandKitPayload> {
         let kit = load_authorized::<BrandKit>(
             ctx,

@@ -25,10 +25,15 @@ use crate::teams::model::Team;
 /// What the caller may do with a project.
 #[derive(SimpleObject)]
 pub struct ProjectViewerCan {
+    /// Whether the caller may update it.
     pub update: bool,
+    /// Whether the caller may delete it.
     pub delete: bool,
+    /// Whether the caller may restore it.
     pub restore: bool,
+    /// Whether the caller may upload assets here.
     pub upload_asset: bool,
+    /// Whether the caller may request generations here.
     pub request_generation: bool,
 }
 
@@ -85,11 +90,11 @@ impl Project {
     async fn assets(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        #[graphql(default)] deleted: bool,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+        #[graphql(default, desc = "List soft-deleted assets instead (ADMIN).")] deleted: bool,
     ) -> async_graphql::Result<Conn<Asset>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;
@@ -144,8 +149,8 @@ impl ProjectQuery {
     async fn project(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] deleted: bool,
+        #[graphql(desc = "ID of a Project.")] id: ID,
+        #[graphql(default, desc = "Find it although soft-deleted (ADMIN).")] deleted: bool,
     ) -> async_graphql::Result<Option<Project>> {
         let action = if deleted {
             Action::ReadDeleted
@@ -176,12 +181,14 @@ impl ProjectQuery {
     async fn projects(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ProjectFilter>,
-        order_by: Option<ProjectOrder>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<ProjectFilter>,
+        #[graphql(desc = "Sort order (default: most recently updated first).")] order_by: Option<
+            ProjectOrder,
+        >,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<Project>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;

@@ -48,8 +48,10 @@ fn platform(raw: Option<String>) -> AppResult<Option<String>> {
     Ok(platform)
 }
 
+/// The input of `createProject`.
 #[derive(InputObject)]
 pub struct CreateProjectInput {
+    /// ID of the workbench.
     pub workbench_id: ID,
     /// 1 to 100 characters.
     pub name: String,
@@ -61,45 +63,62 @@ pub struct CreateProjectInput {
     pub target_platform: Option<String>,
 }
 
+/// The input of `updateProject`.
 #[derive(InputObject)]
 pub struct UpdateProjectInput {
+    /// ID of the project to update.
     pub id: ID,
+    /// New name (omit to keep).
     pub name: Option<String>,
+    /// New target platform (omit to keep, `null` to clear).
     pub target_platform: MaybeUndefined<String>,
+    /// New template (omit to keep, `null` to clear).
     pub template_id: MaybeUndefined<ID>,
+    /// New brand kit override, of the same holder (omit to keep, `null` to clear).
     pub brand_kit_id: MaybeUndefined<ID>,
     /// The canvas state; sets `lastCollaboratedAt`.
     pub collaboration_state: MaybeUndefined<serde_json::Value>,
 }
 
+/// The input of `deleteProject`.
 #[derive(InputObject)]
 pub struct DeleteProjectInput {
+    /// ID of the project to delete.
     pub id: ID,
 }
 
+/// The input of `restoreProject`.
 #[derive(InputObject)]
 pub struct RestoreProjectInput {
+    /// ID of the project to restore.
     pub id: ID,
 }
 
+/// What `createProject` returns.
 #[derive(SimpleObject)]
 pub struct CreateProjectPayload {
+    /// The project, as it is now.
     pub project: Project,
 }
 
+/// What `updateProject` returns.
 #[derive(SimpleObject)]
 pub struct UpdateProjectPayload {
+    /// The project, as it is now.
     pub project: Project,
 }
 
+/// What `deleteProject` returns.
 #[derive(SimpleObject)]
 pub struct DeleteProjectPayload {
     /// The project, now soft-deleted.
     pub project: Project,
 }
 
+/// What `restoreProject` returns.
 #[derive(SimpleObject)]
 pub struct RestoreProjectPayload {
+    /// The project, as it is now.
     pub project: Project,
 }
 
@@ -113,7 +132,7 @@ impl ProjectMutation {
     async fn create_project(
         &self,
         ctx: &Context<'_>,
-        input: CreateProjectInput,
+        #[graphql(desc = "The input of `createProject`.")] input: CreateProjectInput,
     ) -> async_graphql::Result<CreateProjectPayload> {
         let user_id = require_user(ctx)?;
         let workbench = load_authorized::<Workbench>(
@@ -154,7 +173,7 @@ impl ProjectMutation {
     async fn update_project(
         &self,
         ctx: &Context<'_>,
-        input: UpdateProjectInput,
+        #[graphql(desc = "The input of `updateProject`.")] input: UpdateProjectInput,
     ) -> async_graphql::Result<UpdateProjectPayload> {
         let project = load_authorized::<Project>(
             ctx,
@@ -214,7 +233,7 @@ impl ProjectMutation {
     async fn delete_project(
         &self,
         ctx: &Context<'_>,
-        input: DeleteProjectInput,
+        #[graphql(desc = "The input of `deleteProject`.")] input: DeleteProjectInput,
     ) -> async_graphql::Result<DeleteProjectPayload> {
         let project = load_authorized::<Project>(
             ctx,
@@ -232,7 +251,7 @@ impl ProjectMutation {
     async fn restore_project(
         &self,
         ctx: &Context<'_>,
-        input: RestoreProjectInput,
+        #[graphql(desc = "The input of `restoreProject`.")] input: RestoreProjectInput,
     ) -> async_graphql::Result<RestoreProjectPayload> {
         let project = load_authorized::<Project>(
             ctx,

@@ -24,7 +24,9 @@ use crate::studio::validate;
 /// What the caller may do with a template.
 #[derive(SimpleObject)]
 pub struct TemplateViewerCan {
+    /// Whether the caller may update it.
     pub update: bool,
+    /// Whether the caller may delete it.
     pub delete: bool,
 }
 
@@ -95,7 +97,11 @@ pub struct TemplateQuery;
 impl TemplateQuery {
     /// A template the caller can read; `null` otherwise.
     #[graphql(guard = "Need::anyone()")]
-    async fn template(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Template>> {
+    async fn template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "ID of a Template.")] id: ID,
+    ) -> async_graphql::Result<Option<Template>> {
         match load_authorized::<Template>(
             ctx,
             GlobalId::decode_uuid(&id, NodeType::Template, "id")?,
@@ -140,17 +146,22 @@ impl TemplateQuery {
     }
 }
 
+/// The input of `createTemplate`.
 #[derive(InputObject)]
 pub struct CreateTemplateInput {
     /// The team it belongs to (EDITOR); omitted for a personal template.
     pub team_id: Option<ID>,
+    /// Its name (1-100 characters).
     pub name: String,
+    /// What it is for.
     pub description: Option<String>,
+    /// A category to group templates by, e.g. `social`.
     pub category: String,
     /// Preview image URL or storage path.
     pub preview_url: String,
     /// Content and layout for the editor (a JSON object).
     pub source_data: serde_json::Value,
+    /// Free-form tags to search by.
     #[graphql(default)]
     pub tags: Vec<String>,
     /// A public system template of the platform (platform admins only).
@@ -158,34 +169,50 @@ pub struct CreateTemplateInput {
     pub system: bool,
 }
 
+/// The input of `updateTemplate`.
 #[derive(InputObject)]
 pub struct UpdateTemplateInput {
+    /// ID of the template to update.
     pub id: ID,
+    /// New name (omit to keep).
     pub name: Option<String>,
+    /// New description (omit to keep).
     pub description: MaybeUndefined<String>,
+    /// New category (omit to keep).
     pub category: Option<String>,
+    /// New preview image URL (omit to keep).
     pub preview_url: Option<String>,
+    /// New template content (omit to keep).
     pub source_data: Option<serde_json::Value>,
+    /// New tags (omit to keep).
     pub tags: Option<Vec<String>>,
 }
 
+/// The input of `deleteTemplate`.
 #[derive(InputObject)]
 pub struct DeleteTemplateInput {
+    /// ID of the template to delete.
     pub id: ID,
 }
 
+/// What `createTemplate` returns.
 #[derive(SimpleObject)]
 pub struct CreateTemplatePayload {
+    /// The template, as it is now.
     pub template: Template,
 }
 
+/// What `updateTemplate` returns.
 #[derive(SimpleObject)]
 pub struct UpdateTemplatePayload {
+    /// The template, as it is now.
     pub template: Template,
 }
 
+/// What `deleteTemplate` returns.
 #[derive(SimpleObject)]
 pub struct DeleteTemplatePayload {
+    /// ID of the template, now deleted.
     pub deleted_template_id: ID,
 }
 
@@ -200,7 +227,7 @@ impl TemplateMutation {
     async fn create_template(
         &self,
         ctx: &Context<'_>,
-        input: CreateTemplateInput,
+        #[graphql(desc = "The input of `createTemplate`.")] input: CreateTemplateInput,
     ) -> async_graphql::Result<CreateTemplatePayload> {
         let user_id = require_user(ctx)?;
         let team_id = input
@@ -248,7 +275,7 @@ impl TemplateMutation {
     async fn update_template(
         &self,
         ctx: &Context<'_>,
-        input: UpdateTemplateInput,
+        #[graphql(desc = "The input of `updateTemplate`.")] input: UpdateTemplateInput,
     ) -> async_graphql::Result<UpdateTemplatePayload> {
         let template = load_authorized::<Template>(
             ctx,
@@ -292,7 +319,7 @@ impl TemplateMutation {
     async fn delete_template(
         &self,
         ctx: &Context<'_>,
-        input: DeleteTemplateInput,
+        #[graphql(desc = "The input of `deleteTemplate`.")] input: DeleteTemplateInput,
     ) -> async_graphql::Result<DeleteTemplatePayload> {
         let template = load_authorized::<Template>(
             ctx,

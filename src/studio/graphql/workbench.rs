@@ -26,8 +26,11 @@ use crate::teams::model::Team;
 /// What the caller may do with a workbench.
 #[derive(SimpleObject)]
 pub struct WorkbenchViewerCan {
+    /// Whether the caller may update it.
     pub update: bool,
+    /// Whether the caller may delete it.
     pub delete: bool,
+    /// Whether the caller may create projects here.
     pub create_project: bool,
 }
 
@@ -71,11 +74,11 @@ impl Workbench {
     async fn projects(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        #[graphql(default)] deleted: bool,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+        #[graphql(default, desc = "List soft-deleted projects instead (ADMIN).")] deleted: bool,
     ) -> async_graphql::Result<Conn<Project>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;
@@ -150,7 +153,7 @@ impl WorkbenchQuery {
     async fn workbench(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "ID of a Workbench.")] id: ID,
     ) -> async_graphql::Result<Option<Workbench>> {
         match load_authorized::<Workbench>(
             ctx,
@@ -170,11 +173,12 @@ impl WorkbenchQuery {
     async fn workbenches(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A team's workbenches; omitted: the caller's personal ones.")]
         team_id: Option<ID>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<Workbench>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;
@@ -188,6 +192,7 @@ impl WorkbenchQuery {
     }
 }
 
+/// The input of `createWorkbench`.
 #[derive(InputObject)]
 pub struct CreateWorkbenchInput {
     /// 1 to 100 characters.
@@ -198,31 +203,42 @@ pub struct CreateWorkbenchInput {
     pub default_brand_kit_id: Option<ID>,
 }
 
+/// The input of `updateWorkbench`.
 #[derive(InputObject)]
 pub struct UpdateWorkbenchInput {
+    /// ID of the workbench to update.
     pub id: ID,
+    /// New name (omit to keep).
     pub name: Option<String>,
     /// `null` clears it.
     pub default_brand_kit_id: MaybeUndefined<ID>,
 }
 
+/// The input of `deleteWorkbench`.
 #[derive(InputObject)]
 pub struct DeleteWorkbenchInput {
+    /// ID of the workbench to delete.
     pub id: ID,
 }
 
+/// What `createWorkbench` returns.
 #[derive(SimpleObject)]
 pub struct CreateWorkbenchPayload {
+    /// The workbench, as it is now.
     pub workbench: Workbench,
 }
 
+/// What `updateWorkbench` returns.
 #[derive(SimpleObject)]
 pub struct UpdateWorkbenchPayload {
+    /// The workbench, as it is now.
     pub workbench: Workbench,
 }
 
+/// What `deleteWorkbench` returns.
 #[derive(SimpleObject)]
 pub struct DeleteWorkbenchPayload {
+    /// ID of the workbench, now deleted.
     pub deleted_workbench_id: ID,
 }
 
@@ -236,7 +252,7 @@ impl WorkbenchMutation {
     async fn create_workbench(
         &self,
         ctx: &Context<'_>,
-        input: CreateWorkbenchInput,
+        #[graphql(desc = "The input of `createWorkbench`.")] input: CreateWorkbenchInput,
     ) -> async_graphql::Result<CreateWorkbenchPayload> {
         let user_id = require_user(ctx)?;
         let team_id = team_of(&input.team_id)?;
@@ -257,7 +273,7 @@ impl WorkbenchMutation {
     async fn update_workbench(
         &self,
         ctx: &Context<'_>,
-        input: UpdateWorkbenchInput,
+        #[graphql(desc = "The input of `updateWorkbench`.")] input: UpdateWorkbenchInput,
     ) -> async_graphql::Result<UpdateWorkbenchPayload> {
         let workbench = load_authorized::<Workbench>(
             ctx,
@@ -289,7 +305,7 @@ impl WorkbenchMutation {
     async fn delete_workbench(
         &self,
         ctx: &Context<'_>,
-        input: DeleteWorkbenchInput,
+        #[graphql(desc = "The input of `deleteWorkbench`.")] input: DeleteWorkbenchInput,
     ) -> async_graphql::Result<DeleteWorkbenchPayload> {
         let workbench = load_authorized::<Workbench>(
             ctx,
