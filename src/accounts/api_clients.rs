@@ -21,10 +21,10 @@ use crate::authz::{Caller, RequestInfo, API_SCOPES};
 use crate::credits::usage::{self, UsageEntry};
 use crate::db::schema::{api_clients, users};
 use crate::error::{AppError, AppResult};
+use crate::events::Revoked;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::teams::model::{role_of, teams_with_role, TeamRole};
-use crate::ws::Revoked;
 
 /// What a new API client may do.
 #[derive(Debug, InputObject)]

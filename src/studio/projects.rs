@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::access::Reach;
 use super::model::Project;
-use crate::ai_models::model::escape_like;
+use crate::db::escape_like;
 use crate::db::schema::projects;
 use crate::error::AppResult;
 use crate::graphql::pagination::Window;
