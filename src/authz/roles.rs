@@ -197,3 +197,43 @@ impl Activity {
             .unwrap_or_default()
     }
 }
+
+/// The teams where the caller's role allows (`resource`, `action`): for list
+/// queries that must agree with the matrix. One query.
+pub async fn teams_where(
+    ctx: &Context<'_>,
+    resource: Resource,
+    action: Action,
+) -> AppResult<Vec<Uuid>> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    use crate::db::schema::team_members;
+    use crate::teams::model::TeamRole;
+
+    let caller = caller(ctx);
+    let Some(user_id) = caller.user_id() else {
+        return Ok(Vec::new());
+    };
+    let rule = matrix::lookup(resource, action);
+    if !scope_allows(caller, rule.scope) {
+        return Ok(Vec::new());
+    }
+    let mut conn = crate::graphql::app(ctx).db.conn().await?;
+    let rows: Vec<(Uuid, TeamRole)> = team_members::table
+        .filter(team_members::user_id.eq(user_id))
+        .select((team_members::team_id, team_members::role))
+        .load(&mut conn)
+        .await?;
+    let only_team = match caller {
+        Caller::ApiClient { team_id, .. } => *team_id,
+        _ => None,
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|(team, role)| {
+            only_team.is_none_or(|t| t == *team) && Role::from(*role) >= rule.min
+        })
+        .map(|(team, _)| team)
+        .collect())
+}

@@ -5,7 +5,10 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use crate::accounts::api_clients::{self, CreateApiClientInput};
 use crate::accounts::model::ApiClient;
+use crate::authz::matrix::{Action, Resource};
 use crate::authz::require_user;
+use crate::authz::roles::{can, can_read, teams_where, Holder};
+use crate::error::{AppError, AppResult};
 use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 
@@ -48,6 +51,34 @@ pub struct RevokeApiClientPayload {
     pub api_client: ApiClient,
 }
 
+/// The matrix's `TeamApiClient` cell on `holder` (a personal client's owner is
+/// its OWNER). A team member below the cell gets `FORBIDDEN`; anyone else finds
+/// nothing (`NOT_FOUND` of `noun`), so a client's existence does not leak.
+async fn may_manage(
+    ctx: &Context<'_>,
+    holder: Holder,
+    action: Action,
+    noun: &'static str,
+) -> AppResult<()> {
+    if can(ctx, holder, Resource::TeamApiClient, action).await? {
+        return Ok(());
+    }
+    if matches!(holder, Holder::Team(_)) && can_read(ctx, holder, Resource::Team).await? {
+        return Err(AppError::Forbidden);
+    }
+    Err(AppError::NotFound(noun))
+}
+
+/// A client the caller may change (rotate, revoke).
+async fn managed(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<ApiClient> {
+    let client = api_clients::find(app(ctx), id)
+        .await?
+        .ok_or(AppError::NotFound("API client"))?;
+    let holder = Holder::of(client.team_id, client.user_id);
+    may_manage(ctx, holder, Action::Update, "API client").await?;
+    Ok(client)
+}
+
 #[derive(Default)]
 pub struct ApiClientQuery;
 
@@ -56,7 +87,8 @@ impl ApiClientQuery {
     /// The caller's personal API clients and those of teams they administer.
     #[graphql(guard = "Need::session()")]
     async fn my_api_clients(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiClient>> {
-        Ok(api_clients::list_managed(app(ctx), require_user(ctx)?).await?)
+        let teams = teams_where(ctx, Resource::TeamApiClient, Action::Read).await?;
+        Ok(api_clients::list_managed(app(ctx), require_user(ctx)?, &teams).await?)
     }
 }
 
@@ -72,7 +104,12 @@ impl ApiClientMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The input of `createApiClient`.")] input: CreateApiClientInput,
     ) -> async_graphql::Result<CreateApiClientPayload> {
-        let (api_client, secret) = api_clients::create(app(ctx), require_user(ctx)?, input).await?;
+        let user_id = require_user(ctx)?;
+        let new = api_clients::validate(input)?;
+        if let Some(team_id) = new.team_id {
+            may_manage(ctx, Holder::Team(team_id), Action::Create, "team").await?;
+        }
+        let (api_client, secret) = api_clients::create(app(ctx), user_id, new).await?;
         Ok(CreateApiClientPayload { api_client, secret })
     }
 
@@ -85,6 +122,7 @@ impl ApiClientMutation {
         input: RotateApiClientSecretInput,
     ) -> async_graphql::Result<RotateApiClientSecretPayload> {
         let id = GlobalId::decode_uuid(&input.api_client_id, NodeType::ApiClient, "apiClientId")?;
+        managed(ctx, id).await?;
         let (api_client, secret) =
             api_clients::rotate_secret(app(ctx), require_user(ctx)?, id).await?;
         Ok(RotateApiClientSecretPayload { api_client, secret })
@@ -98,6 +136,7 @@ impl ApiClientMutation {
         #[graphql(desc = "The input of `revokeApiClient`.")] input: RevokeApiClientInput,
     ) -> async_graphql::Result<RevokeApiClientPayload> {
         let id = GlobalId::decode_uuid(&input.api_client_id, NodeType::ApiClient, "apiClientId")?;
+        managed(ctx, id).await?;
         let api_client = api_clients::revoke(app(ctx), require_user(ctx)?, id).await?;
         Ok(RevokeApiClientPayload { api_client })
     }
