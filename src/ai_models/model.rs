@@ -122,7 +122,7 @@ impl AiModel {
 
     /// The versions serving requests (status `PRODUCTION`), newest first.
     async fn versions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AiModelVersion>> {
-        let loader = crate::graphql::loaders(ctx);
+        let loader = crate::graphql::loader::<super::loaders::AiModelLoaders>(ctx);
         Ok(loader
             .load_one(super::loaders::ProductionVersionsOf(self.id))
             .await?
@@ -171,7 +171,7 @@ impl AiModelVersion {
 
     /// The model this is a version of.
     async fn model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AiModel>> {
-        let loader = crate::graphql::loaders(ctx);
+        let loader = crate::graphql::loader::<super::loaders::AiModelLoaders>(ctx);
         loader
             .load_one(super::loaders::AiModelById(self.model_id))
             .await

@@ -2,6 +2,8 @@
 //! that checking a list costs no query per item; and `load_authorized`, the one
 //! way a resolver fetches the target of an operation.
 
+use crate::graphql::loader;
+use crate::teams::loaders::TeamLoaders;
 use std::future::Future;
 use std::sync::Mutex;
 
@@ -11,7 +13,6 @@ use uuid::Uuid;
 use super::matrix::{self, Action, Resource, Role};
 use super::{caller, Caller};
 use crate::error::{AppError, AppResult};
-use crate::graphql::loaders;
 use crate::teams::loaders::MembershipOf;
 
 /// Who holds a resource: a team (roles through membership), a user (OWNER of
@@ -50,7 +51,7 @@ pub async fn role_on(ctx: &Context<'_>, holder: Holder) -> AppResult<Role> {
         Holder::Public => Role::Guest,
         Holder::User(owner) if owner == user_id => Role::Owner,
         Holder::User(_) => Role::Guest,
-        Holder::Team(team_id) => loaders(ctx)
+        Holder::Team(team_id) => loader::<TeamLoaders>(ctx)
             .load_one(MembershipOf { team_id, user_id })
             .await
             .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))?

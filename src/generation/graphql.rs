@@ -1,7 +1,11 @@
 //! Generation requests in the schema (reads; the pipeline adds the mutations).
 
+use super::loaders::GenerationLoaders;
+use crate::accounts::loaders::AccountLoaders;
 use crate::authz::guards::Need;
 use crate::authz::roles::{load_authorized, Target};
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, Subscription, ID};
 use futures_util::Stream;
 use uuid::Uuid;
@@ -16,8 +20,8 @@ use crate::authz::caller;
 use crate::authz::matrix::{Action, Resource};
 use crate::authz::roles::{authorize, can, Holder};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
-use crate::graphql::{app, loaders};
 use crate::studio::loaders::{AssetById, ProjectById};
 use crate::studio::model::{Asset, Project};
 
@@ -29,7 +33,7 @@ pub(crate) async fn request_holder(
     let Some(project_id) = request.project_id else {
         return Ok(Some(Holder::User(request.user_id)));
     };
-    let project = loaders(ctx)
+    let project = loader::<StudioLoaders>(ctx)
         .load_one(ProjectById(project_id))
         .await
         .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))?;
@@ -42,7 +46,7 @@ impl Target for GenerationRequest {
     const RESOURCE: Resource = Resource::GenerationRequest;
 
     async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
-        loaders(ctx)
+        loader::<GenerationLoaders>(ctx)
             .load_one(GenerationRequestById(id))
             .await
             .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))
@@ -63,20 +67,22 @@ impl GenerationRequest {
     /// The project it was made for.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
         match self.project_id {
-            Some(id) => loaders(ctx).load_one(ProjectById(id)).await,
+            Some(id) => loader::<StudioLoaders>(ctx).load_one(ProjectById(id)).await,
             None => Ok(None),
         }
     }
 
     /// Who asked for it.
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.user_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.user_id))
+            .await
     }
 
     /// The final image, once generated.
     async fn final_asset(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Asset>> {
         match self.final_asset_id {
-            Some(id) => loaders(ctx).load_one(AssetById(id)).await,
+            Some(id) => loader::<StudioLoaders>(ctx).load_one(AssetById(id)).await,
             None => Ok(None),
         }
     }
@@ -93,7 +99,7 @@ impl GenerationRequest {
                     .collect()
             })
             .unwrap_or_default();
-        let found = loaders(ctx)
+        let found = loader::<StudioLoaders>(ctx)
             .load_many(ids.iter().copied().map(AssetById))
             .await?;
         Ok(ids
@@ -123,7 +129,7 @@ impl GenerationRequest {
     /// The sample the requester picked.
     async fn selected_sample(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Asset>> {
         match self.selected_sample_id {
-            Some(id) => loaders(ctx).load_one(AssetById(id)).await,
+            Some(id) => loader::<StudioLoaders>(ctx).load_one(AssetById(id)).await,
             None => Ok(None),
         }
     }

@@ -1,11 +1,15 @@
 //! The Relay `Node` interface and `node(id)`.
 
+use crate::accounts::loaders::AccountLoaders;
+use crate::ai_models::loaders::AiModelLoaders;
 use crate::authz::guards::Need;
 use crate::authz::roles::load_authorized;
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
+use crate::teams::loaders::TeamLoaders;
 use async_graphql::{Context, Interface, Object, ID};
 
 use super::id::{GlobalId, NodeType};
-use super::loaders;
 use crate::accounts::loaders::UserById;
 use crate::accounts::model::{ApiClient, Session, SocialMediaConnection, User, UserDataExport};
 use crate::ai_models::loaders::{AiModelById, AiModelVersionById};
@@ -87,7 +91,7 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
     Ok(match global.node_type {
         NodeType::AiModel => {
             let id = global.as_uuid("id")?;
-            loaders(ctx)
+            loader::<AiModelLoaders>(ctx)
                 .load_one(AiModelById(id))
                 .await
                 .map_err(load_error)?
@@ -96,13 +100,13 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
         }
         NodeType::AiModelVersion => {
             let id = global.as_uuid("id")?;
-            match loaders(ctx)
+            match loader::<AiModelLoaders>(ctx)
                 .load_one(AiModelVersionById(id))
                 .await
                 .map_err(load_error)?
             {
                 Some(version) if version.status == AiModelVersionStatus::Production => {
-                    let model = loaders(ctx)
+                    let model = loader::<AiModelLoaders>(ctx)
                         .load_one(AiModelById(version.model_id))
                         .await
                         .map_err(load_error)?;
@@ -131,7 +135,7 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
         )),
         NodeType::TeamMember => {
             let member_id = global.as_uuid("id")?;
-            let member = loaders(ctx)
+            let member = loader::<TeamLoaders>(ctx)
                 .load_one(TeamMemberById(member_id))
                 .await
                 .map_err(load_error)?
@@ -179,7 +183,7 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
         )),
         NodeType::AssetVersion => {
             let version_id = global.as_uuid("id")?;
-            let version = loaders(ctx)
+            let version = loader::<StudioLoaders>(ctx)
                 .load_one(AssetVersionById(version_id))
                 .await
                 .map_err(load_error)?
@@ -203,7 +207,7 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
             if caller(ctx).user_id().is_none() {
                 return Err(AppError::Unauthenticated);
             }
-            loaders(ctx)
+            loader::<AccountLoaders>(ctx)
                 .load_one(UserById(user_id))
                 .await
                 .map_err(load_error)?

@@ -1,7 +1,10 @@
 //! Teams and members in the schema.
 
+use super::loaders::TeamLoaders;
+use crate::accounts::loaders::AccountLoaders;
 use crate::authz::guards::Need;
 use crate::authz::roles::{load_authorized, Target};
+use crate::graphql::loader;
 use async_graphql::{
     ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
@@ -16,9 +19,9 @@ use crate::authz::matrix::{Action, Resource, Role};
 use crate::authz::require_user;
 use crate::authz::roles::{authorize, can, role_on, Holder};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::graphql::{app, loaders};
 
 /// What the caller may do with a team, from the permission matrix.
 #[derive(SimpleObject)]
@@ -50,7 +53,9 @@ impl Team {
 
     /// The owner's public profile.
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.owner_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.owner_id))
+            .await
     }
 
     /// Members, strongest role first.
@@ -64,7 +69,7 @@ impl Team {
     ) -> async_graphql::Result<Conn<TeamMember>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;
-        let all = loaders(ctx)
+        let all = loader::<TeamLoaders>(ctx)
             .load_one(MembersOf(self.id))
             .await?
             .unwrap_or_default();
@@ -111,12 +116,16 @@ impl TeamMember {
 
     /// The member's public profile.
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.user_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.user_id))
+            .await
     }
 
     /// The team.
     async fn team(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Team>> {
-        loaders(ctx).load_one(TeamById(self.team_id)).await
+        loader::<TeamLoaders>(ctx)
+            .load_one(TeamById(self.team_id))
+            .await
     }
 }
 
@@ -124,7 +133,7 @@ impl Target for Team {
     const RESOURCE: Resource = Resource::Team;
 
     async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
-        loaders(ctx)
+        loader::<TeamLoaders>(ctx)
             .load_one(TeamById(id))
             .await
             .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))

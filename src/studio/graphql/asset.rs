@@ -1,7 +1,11 @@
 //! `Asset` and `AssetVersion`: files, uploaded or generated, and their history.
 
+use crate::accounts::loaders::AccountLoaders;
 use crate::authz::guards::Need;
 use crate::authz::roles::{load_authorized, Target};
+use crate::generation::loaders::GenerationLoaders;
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, Upload, ID};
 use uuid::Uuid;
 
@@ -14,8 +18,8 @@ use crate::authz::roles::{authorize, can, Holder};
 use crate::error::{AppError, AppResult};
 use crate::generation::loaders::GenerationRequestById;
 use crate::generation::model::GenerationRequest;
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
-use crate::graphql::{app, loaders};
 use crate::studio::assets::{self, AssetChanges};
 use crate::studio::loaders::{AssetById, ProjectById, VersionsOfAsset};
 use crate::studio::model::{Asset, AssetVersion, Project};
@@ -27,7 +31,7 @@ pub(crate) async fn asset_holder(ctx: &Context<'_>, asset: &Asset) -> AppResult<
     let Some(project_id) = asset.project_id else {
         return Ok(Some(Holder::User(asset.user_id)));
     };
-    let project = loaders(ctx)
+    let project = loader::<StudioLoaders>(ctx)
         .load_one(ProjectById(project_id))
         .await
         .map_err(loader_error)?;
@@ -40,7 +44,7 @@ impl Target for Asset {
     const RESOURCE: Resource = Resource::Asset;
 
     async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
-        loaders(ctx)
+        loader::<StudioLoaders>(ctx)
             .load_one(AssetById(id))
             .await
             .map_err(loader_error)
@@ -78,14 +82,16 @@ impl Asset {
     /// The project it belongs to; `null` for a library asset.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
         match self.project_id {
-            Some(id) => loaders(ctx).load_one(ProjectById(id)).await,
+            Some(id) => loader::<StudioLoaders>(ctx).load_one(ProjectById(id)).await,
             None => Ok(None),
         }
     }
 
     /// Who uploaded or generated it.
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.user_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.user_id))
+            .await
     }
 
     /// The generation request that produced it, for AI-generated assets.
@@ -94,14 +100,18 @@ impl Asset {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<GenerationRequest>> {
         match self.generation_request_id {
-            Some(id) => loaders(ctx).load_one(GenerationRequestById(id)).await,
+            Some(id) => {
+                loader::<GenerationLoaders>(ctx)
+                    .load_one(GenerationRequestById(id))
+                    .await
+            }
             None => Ok(None),
         }
     }
 
     /// Its versions, oldest first.
     async fn versions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AssetVersion>> {
-        Ok(loaders(ctx)
+        Ok(loader::<StudioLoaders>(ctx)
             .load_one(VersionsOfAsset(self.id))
             .await?
             .unwrap_or_default())
@@ -148,7 +158,7 @@ impl AssetVersion {
     /// The asset it is a version of.
     async fn asset(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Asset>> {
         match self.asset_id {
-            Some(id) => loaders(ctx).load_one(AssetById(id)).await,
+            Some(id) => loader::<StudioLoaders>(ctx).load_one(AssetById(id)).await,
             None => Ok(None),
         }
     }
@@ -156,7 +166,7 @@ impl AssetVersion {
     /// The project it belongs to.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
         match self.project_id {
-            Some(id) => loaders(ctx).load_one(ProjectById(id)).await,
+            Some(id) => loader::<StudioLoaders>(ctx).load_one(ProjectById(id)).await,
             None => Ok(None),
         }
     }
@@ -164,7 +174,7 @@ impl AssetVersion {
     /// Who saved it.
     async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match self.created_by_user_id {
-            Some(id) => loaders(ctx).load_one(UserById(id)).await,
+            Some(id) => loader::<AccountLoaders>(ctx).load_one(UserById(id)).await,
             None => Ok(None),
         }
     }

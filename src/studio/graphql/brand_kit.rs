@@ -1,7 +1,11 @@
 //! `BrandKit`: colours, fonts, logos and style preferences, personal or a team's.
 
+use crate::accounts::loaders::AccountLoaders;
 use crate::authz::guards::Need;
 use crate::authz::roles::{load_authorized, Target};
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
+use crate::teams::loaders::TeamLoaders;
 use async_graphql::{
     ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
@@ -14,9 +18,9 @@ use crate::authz::matrix::{Action, Resource};
 use crate::authz::require_user;
 use crate::authz::roles::{authorize, can, Holder};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::graphql::{app, loaders};
 use crate::studio::brand_kits::{self, KitContent};
 use crate::studio::loaders::BrandKitById;
 use crate::studio::model::BrandKit;
@@ -43,14 +47,16 @@ impl BrandKit {
     /// The team holding it; `null` for a personal kit.
     async fn team(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Team>> {
         match self.team_id {
-            Some(id) => loaders(ctx).load_one(TeamById(id)).await,
+            Some(id) => loader::<TeamLoaders>(ctx).load_one(TeamById(id)).await,
             None => Ok(None),
         }
     }
 
     /// Who created it.
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.user_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.user_id))
+            .await
     }
 
     /// What the caller may do here.
@@ -67,7 +73,7 @@ impl Target for BrandKit {
     const RESOURCE: Resource = Resource::BrandKit;
 
     async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
-        loaders(ctx)
+        loader::<StudioLoaders>(ctx)
             .load_one(BrandKitById(id))
             .await
             .map_err(loader_error)

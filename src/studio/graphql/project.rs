@@ -1,7 +1,11 @@
 //! `Project`: assets and generation requests around a brief.
 
+use crate::accounts::loaders::AccountLoaders;
 use crate::authz::guards::{Need, OnParent};
 use crate::authz::roles::{load_authorized, Target};
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
+use crate::teams::loaders::TeamLoaders;
 use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
 use uuid::Uuid;
 
@@ -11,9 +15,9 @@ use crate::accounts::model::User;
 use crate::authz::matrix::{Action, Resource, Role};
 use crate::authz::roles::{can, role_on, Holder};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::graphql::{app, loaders};
 use crate::studio::loaders::{
     BrandKitById, ProjectAssets, ProjectById, TemplateById, WorkbenchById,
 };
@@ -46,7 +50,7 @@ impl Project {
 
     /// The workbench it belongs to.
     async fn workbench(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Workbench>> {
-        loaders(ctx)
+        loader::<StudioLoaders>(ctx)
             .load_one(WorkbenchById(self.workbench_id))
             .await
     }
@@ -54,14 +58,16 @@ impl Project {
     /// The team holding it; `null` for a personal project.
     async fn team(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Team>> {
         match self.team_id {
-            Some(id) => loaders(ctx).load_one(TeamById(id)).await,
+            Some(id) => loader::<TeamLoaders>(ctx).load_one(TeamById(id)).await,
             None => Ok(None),
         }
     }
 
     /// The workbench's owner (denormalized).
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.user_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.user_id))
+            .await
     }
 
     /// The template it started from.
@@ -71,7 +77,9 @@ impl Project {
         };
         // A project only ever points at a public template or one of its own holder
         // (checked when it is set), so whoever reads the project may read it.
-        loaders(ctx).load_one(TemplateById(id)).await
+        loader::<StudioLoaders>(ctx)
+            .load_one(TemplateById(id))
+            .await
     }
 
     /// Its brand kit override.
@@ -80,7 +88,9 @@ impl Project {
             return Ok(None);
         };
         // Set only to a kit of the project's own holder (checked when it is set).
-        loaders(ctx).load_one(BrandKitById(id)).await
+        loader::<StudioLoaders>(ctx)
+            .load_one(BrandKitById(id))
+            .await
     }
 
     /// Its assets, oldest first; `deleted: true` lists the soft-deleted ones (ADMIN).
@@ -123,7 +133,7 @@ impl Target for Project {
     const RESOURCE: Resource = Resource::Project;
 
     async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
-        loaders(ctx)
+        loader::<StudioLoaders>(ctx)
             .load_one(ProjectById(id))
             .await
             .map_err(loader_error)

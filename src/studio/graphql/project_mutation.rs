@@ -2,6 +2,8 @@
 
 use crate::authz::guards::Need;
 use crate::authz::roles::load_authorized;
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
 use uuid::Uuid;
 
@@ -11,8 +13,8 @@ use crate::authz::matrix::{Action, Resource};
 use crate::authz::require_user;
 use crate::authz::roles::{authorize, Holder};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
-use crate::graphql::{app, loaders};
 use crate::studio::loaders::TemplateById;
 use crate::studio::model::{Project, Workbench};
 use crate::studio::projects::{self, NewProject, ProjectChanges};
@@ -21,7 +23,7 @@ use crate::studio::validate;
 /// A template usable by a project held by `holder`: public, or private to the same owner.
 async fn usable_template(ctx: &Context<'_>, id: &ID, holder: Holder) -> AppResult<Uuid> {
     let template_id = GlobalId::decode_uuid(id, NodeType::Template, "templateId")?;
-    let template = loaders(ctx)
+    let template = loader::<StudioLoaders>(ctx)
         .load_one(TemplateById(template_id))
         .await
         .map_err(loader_error)?;

@@ -2,6 +2,8 @@
 
 use crate::authz::guards::Need;
 use crate::authz::roles::{load_authorized, Target};
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
 use async_graphql::{
     ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
@@ -12,9 +14,9 @@ use crate::authz::matrix::{Action, Resource};
 use crate::authz::roles::{authorize, can, can_read, Holder};
 use crate::authz::{caller, require_user};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::graphql::{app, loaders};
 use crate::studio::access::Reach;
 use crate::studio::loaders::TemplateById;
 use crate::studio::model::Template;
@@ -57,7 +59,7 @@ impl Target for Template {
     const RESOURCE: Resource = Resource::Template;
 
     async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
-        loaders(ctx)
+        loader::<StudioLoaders>(ctx)
             .load_one(TemplateById(id))
             .await
             .map_err(loader_error)

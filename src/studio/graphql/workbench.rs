@@ -1,7 +1,11 @@
 //! `Workbench`: a container of projects, personal or a team's.
 
+use crate::accounts::loaders::AccountLoaders;
 use crate::authz::guards::{Need, OnParent};
 use crate::authz::roles::{load_authorized, Target};
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
+use crate::teams::loaders::TeamLoaders;
 use async_graphql::{
     ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
@@ -14,9 +18,9 @@ use crate::authz::matrix::{Action, Resource, Role};
 use crate::authz::require_user;
 use crate::authz::roles::{authorize, can, role_on, Holder};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::graphql::{app, loaders};
 use crate::studio::loaders::{BrandKitById, WorkbenchById, WorkbenchProjects};
 use crate::studio::model::{BrandKit, Project, Workbench};
 use crate::studio::{validate, workbenches};
@@ -44,14 +48,16 @@ impl Workbench {
     /// The team holding it; `null` for a personal workbench.
     async fn team(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Team>> {
         match self.team_id {
-            Some(id) => loaders(ctx).load_one(TeamById(id)).await,
+            Some(id) => loader::<TeamLoaders>(ctx).load_one(TeamById(id)).await,
             None => Ok(None),
         }
     }
 
     /// Who created it (for a personal workbench, its owner).
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.user_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.user_id))
+            .await
     }
 
     /// The brand kit new projects start with.
@@ -63,7 +69,9 @@ impl Workbench {
             return Ok(None);
         };
         // Set only to a kit of the workbench's own holder (checked when it is set).
-        loaders(ctx).load_one(BrandKitById(id)).await
+        loader::<StudioLoaders>(ctx)
+            .load_one(BrandKitById(id))
+            .await
     }
 
     /// Its projects, most recently updated first; `deleted: true` lists the
@@ -105,7 +113,7 @@ impl Target for Workbench {
     const RESOURCE: Resource = Resource::Workbench;
 
     async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
-        loaders(ctx)
+        loader::<StudioLoaders>(ctx)
             .load_one(WorkbenchById(id))
             .await
             .map_err(loader_error)
@@ -124,7 +132,7 @@ pub(crate) async fn brand_kit_for(
     holder: Holder,
 ) -> AppResult<Uuid> {
     let kit_id = GlobalId::decode_uuid(id, NodeType::BrandKit, field)?;
-    let kit = loaders(ctx)
+    let kit = loader::<StudioLoaders>(ctx)
         .load_one(BrandKitById(kit_id))
         .await
         .map_err(loader_error)?;
