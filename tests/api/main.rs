@@ -8,6 +8,7 @@ mod batching;
 mod browser;
 mod clients;
 mod constraints;
+mod docs;
 mod error_codes;
 mod generation;
 mod helpers;
