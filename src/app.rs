@@ -101,12 +101,14 @@ impl App {
             .await
             .map_err(|e| ConfigError::new(setting, format!("cannot create partitions: {e:#}")))?;
         tokio::spawn(keep_partitions_ahead(db.clone()));
+        // On the workers' pool, so per-request statement counts never see it.
+        tokio::spawn(sweep_idempotency_keys(worker_db.clone()));
 
         let (cache, events, rate_limiter, redis) = match &config.redis_url {
             None => (
-                Cache::in_memory(),
+                Cache::in_memory_with(&config.bounds),
                 EventBus::in_process(),
-                RateLimiter::in_memory(),
+                RateLimiter::in_memory(config.bounds.rate_limit_max_keys),
                 None,
             ),
             Some(url) => {
@@ -127,6 +129,7 @@ impl App {
                     RateLimiter::Redis {
                         conn: conn.clone(),
                         prefix,
+                        max_keys: config.bounds.rate_limit_max_keys,
                     },
                     Some(conn),
                 )
@@ -241,6 +244,25 @@ async fn keep_partitions_ahead(db: Db) {
             Ok(0) => {}
             Ok(created) => tracing::info!(created, "created monthly partitions"),
             Err(e) => tracing::error!(error = %e, "could not create monthly partitions"),
+        }
+    }
+}
+
+/// Expired `Idempotency-Key` rows are deleted every ten minutes, so the table
+/// holds at most a day of keys (their lifetime) whatever callers send.
+async fn sweep_idempotency_keys(db: Db) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let swept = async {
+            let mut conn = db.conn().await?;
+            crate::graphql::idempotency::sweep_expired(&mut conn).await
+        }
+        .await;
+        match swept {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "swept expired idempotency keys"),
+            Err(e) => tracing::warn!(error = ?e, "could not sweep idempotency keys"),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod ai_models;
 pub mod app;
 pub mod authz;
+pub mod bounds;
 pub mod cache;
 pub mod config;
 pub mod credits;

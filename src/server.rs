@@ -205,10 +205,11 @@ async fn run(
 ) -> async_graphql::Response {
     let app = &state.app;
     let mut request = request;
-    let cost = match graphql::admission::admit(app, &mut request).await {
-        Ok(cost) => cost,
+    let admitted = match graphql::admission::admit(app, &mut request).await {
+        Ok(admitted) => admitted,
         Err(refusal) => return refusal,
     };
+    let cost = admitted.cost;
     let info = request_info(headers, peer);
     let authorization = headers
         .get(header::AUTHORIZATION)
@@ -220,6 +221,7 @@ async fn run(
     if let Err(refusal) = graphql::admission::check_budget(app, &caller, cost).await {
         return refusal;
     }
+    graphql::admission::register(app, admitted.registration, &caller, &info).await;
     // Side-effecting requests may carry an Idempotency-Key: the first response is
     // kept and replayed for repeats of the same request.
     let idempotency_key = headers

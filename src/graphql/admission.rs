@@ -10,12 +10,19 @@ use crate::authz::Caller;
 use crate::error::AppError;
 use crate::graphql::{limits, persisted};
 
+/// What an admitted request costs, and the persisted query it asks to register
+/// (stored through [`register`] once the caller is known).
+pub struct Admitted {
+    pub cost: u64,
+    pub registration: Option<persisted::Registration>,
+}
+
 /// Resolves a persisted query and checks the document against the shape limits.
 /// Returns the query's cost, or the response that refuses it.
 pub async fn admit(
     app: &App,
     request: &mut async_graphql::Request,
-) -> Result<u64, async_graphql::Response> {
+) -> Result<Admitted, async_graphql::Response> {
     let hash = request
         .extensions
         .get("persistedQuery")
@@ -27,9 +34,11 @@ pub async fn admit(
             async_graphql::Value::String(h) => Some(h),
             _ => None,
         });
+    let mut registration = None;
     match persisted::resolve(&app.cache, &app.safelist, &request.query, hash.as_deref()).await {
-        Ok(Some(text)) => request.query = text,
-        Ok(None) => {}
+        Ok(persisted::Resolution::Stored(text)) => request.query = text,
+        Ok(persisted::Resolution::AsSent) => {}
+        Ok(persisted::Resolution::Register(pending)) => registration = Some(pending),
         Err(refusal) => return Err(persisted_refusal(refusal)),
     }
     let shape = &app.config.limits;
@@ -41,7 +50,23 @@ pub async fn admit(
     if let Some(m) = &measured {
         shape.check(m).map_err(refused)?;
     }
-    Ok(measured.map_or(0, |m| m.complexity))
+    Ok(Admitted {
+        cost: measured.map_or(0, |m| m.complexity),
+        registration,
+    })
+}
+
+/// Stores the persisted query an admitted request brought, for its caller.
+pub async fn register(
+    app: &App,
+    registration: Option<persisted::Registration>,
+    caller: &Caller,
+    info: &crate::authz::RequestInfo,
+) {
+    if let Some(registration) = registration {
+        let scope = crate::graphql::idempotency::caller_scope(caller, info);
+        persisted::register(app, registration, &scope).await;
+    }
 }
 
 /// Refuses a query costing more than the caller's plan (or API client) allows.

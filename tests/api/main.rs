@@ -5,6 +5,7 @@ mod ai_models;
 mod api_clients;
 mod bad_input;
 mod batching;
+mod bounds;
 mod browser;
 mod clients;
 mod constraints;
