@@ -11,6 +11,13 @@
 //! | `APQ_REGISTRATIONS_PER_MINUTE` | `30` | registrations stored per caller (per address when anonymous) |
 //! | `APQ_MAX_ENTRIES` | `10000` | registered queries kept in Redis (oldest dropped first) |
 //! | `RATE_LIMIT_MAX_KEYS` | `100000` | rate-limit windows kept at once, in process and in Redis |
+//! | `HTTP_HEADER_TIMEOUT_MS` | `10000` | a connection that has not sent a whole request head by then is closed |
+//! | `HTTP_MIN_BODY_BYTES_PER_SECOND` | `1024` | after the header timeout's grace, a body arriving slower is cut off with 408 |
+//! | `HTTP_IDLE_TIMEOUT_SECONDS` | `60` | a connection with no traffic this long is closed (after its request, if one runs) |
+//! | `HTTP_MAX_CONNECTIONS` | `4096` | HTTP connections one instance serves at once; more are answered 503 |
+//! | `HTTP2_MAX_STREAMS` | `100` | concurrent requests on one HTTP/2 connection |
+//! | `REDIS_TIMEOUT_MS` | `250` | every Redis command; past it Redis counts as down until a probe sees it back |
+//! | `OUTBOUND_CONNECT_TIMEOUT_MS`, `OUTBOUND_TIMEOUT_SECONDS` | `3000`, `60` | calls to other services (inference providers...): connecting, and the whole call |
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -29,18 +36,19 @@ pub struct Bounds {
     pub apq_registrations_per_minute: u64,
     pub apq_max_entries: u64,
     pub rate_limit_max_keys: u64,
+    pub http_header_timeout: Duration,
+    pub http_min_body_rate: u64,
+    pub http_idle_timeout: Duration,
+    pub http_max_connections: usize,
+    pub http2_max_streams: u32,
+    pub redis_timeout: Duration,
+    pub outbound_connect_timeout: Duration,
+    pub outbound_timeout: Duration,
 }
 
 impl Default for Bounds {
     fn default() -> Self {
-        Self::from_vars(&HashMap::new()).unwrap_or(Self {
-            cache_max_bytes: 64 << 20,
-            cache_max_entries: 100_000,
-            apq_max_query_bytes: 8192,
-            apq_registrations_per_minute: 30,
-            apq_max_entries: 10_000,
-            rate_limit_max_keys: 100_000,
-        })
+        Self::from_vars(&HashMap::new()).expect("the defaults are within their ranges")
     }
 }
 
@@ -60,6 +68,26 @@ impl Bounds {
             apq_registrations_per_minute: number("APQ_REGISTRATIONS_PER_MINUTE", 30, 1_000_000)?,
             apq_max_entries: number("APQ_MAX_ENTRIES", 10_000, 100_000_000)?,
             rate_limit_max_keys: number("RATE_LIMIT_MAX_KEYS", 100_000, 100_000_000)?,
+            http_header_timeout: Duration::from_millis(number(
+                "HTTP_HEADER_TIMEOUT_MS",
+                10_000,
+                3_600_000,
+            )?),
+            http_min_body_rate: number("HTTP_MIN_BODY_BYTES_PER_SECOND", 1024, 1 << 30)?,
+            http_idle_timeout: Duration::from_secs(number(
+                "HTTP_IDLE_TIMEOUT_SECONDS",
+                60,
+                86_400,
+            )?),
+            http_max_connections: number("HTTP_MAX_CONNECTIONS", 4096, 1_000_000)? as usize,
+            http2_max_streams: number("HTTP2_MAX_STREAMS", 100, 10_000)? as u32,
+            redis_timeout: Duration::from_millis(number("REDIS_TIMEOUT_MS", 250, 60_000)?),
+            outbound_connect_timeout: Duration::from_millis(number(
+                "OUTBOUND_CONNECT_TIMEOUT_MS",
+                3000,
+                600_000,
+            )?),
+            outbound_timeout: Duration::from_secs(number("OUTBOUND_TIMEOUT_SECONDS", 60, 3600)?),
         })
     }
 }

@@ -4,16 +4,16 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 
 use crate::bounds::Bounds;
+use crate::redis_link::RedisLink;
 
 /// Cached values are strings (JSON where structured); each has a time to live.
 pub enum Cache {
     /// Keys are `<prefix>:<key>`, so deployments (and test runs) can share a Redis.
     Redis {
-        conn: ConnectionManager,
+        link: RedisLink,
         prefix: String,
     },
     Memory(MemoryCache),
@@ -106,13 +106,13 @@ impl Cache {
     /// database stays the source of truth.
     pub async fn get(&self, key: &str) -> Option<String> {
         match self {
-            Self::Redis { conn, prefix } => {
-                let mut conn = conn.clone();
-                conn.get::<_, Option<String>>(format!("{prefix}:{key}"))
-                    .await
-                    .inspect_err(|e| tracing::warn!(error = %e, "cache read failed"))
-                    .ok()
-                    .flatten()
+            Self::Redis { link, prefix } => {
+                let key = format!("{prefix}:{key}");
+                link.call("cache read", |mut conn| async move {
+                    conn.get::<_, Option<String>>(key).await
+                })
+                .await
+                .flatten()
             }
             Self::Memory(cache) => cache.entries.get(key).map(|e| e.value.to_string()),
         }
@@ -120,15 +120,13 @@ impl Cache {
 
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) {
         match self {
-            Self::Redis { conn, prefix } => {
-                let mut conn = conn.clone();
+            Self::Redis { link, prefix } => {
+                let key = format!("{prefix}:{key}");
                 let secs = ttl.as_secs().max(1);
-                if let Err(e) = conn
-                    .set_ex::<_, _, ()>(format!("{prefix}:{key}"), value, secs)
-                    .await
-                {
-                    tracing::warn!(error = %e, "cache write failed");
-                }
+                link.call("cache write", |mut conn| async move {
+                    conn.set_ex::<_, _, ()>(key, value, secs).await
+                })
+                .await;
             }
             Self::Memory(cache) => cache.entries.insert(
                 key.to_string(),
@@ -152,31 +150,32 @@ impl Cache {
         ttl: Duration,
         max_entries: u64,
     ) {
-        let Self::Redis { conn, prefix } = self else {
+        let Self::Redis { link, prefix } = self else {
             return self.set(key, value, ttl).await;
         };
-        let mut conn = conn.clone();
-        let result: redis::RedisResult<()> = bounded_set_script()
-            .key(format!("{prefix}:{key}"))
-            .key(format!("{prefix}:{space}:index"))
-            .arg(value)
-            .arg(ttl.as_secs().max(1))
-            .arg(max_entries)
-            .arg(now_ms())
-            .invoke_async(&mut conn)
-            .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "cache write failed");
-        }
+        let (key, index) = (format!("{prefix}:{key}"), format!("{prefix}:{space}:index"));
+        link.call("cache write", |mut conn| async move {
+            BOUNDED_SET
+                .key(key)
+                .key(index)
+                .arg(value)
+                .arg(ttl.as_secs().max(1))
+                .arg(max_entries)
+                .arg(now_ms())
+                .invoke_async::<()>(&mut conn)
+                .await
+        })
+        .await;
     }
 
     pub async fn delete(&self, key: &str) {
         match self {
-            Self::Redis { conn, prefix } => {
-                let mut conn = conn.clone();
-                if let Err(e) = conn.del::<_, ()>(format!("{prefix}:{key}")).await {
-                    tracing::warn!(error = %e, "cache delete failed");
-                }
+            Self::Redis { link, prefix } => {
+                let key = format!("{prefix}:{key}");
+                link.call("cache delete", |mut conn| async move {
+                    conn.del::<_, ()>(key).await
+                })
+                .await;
             }
             Self::Memory(cache) => cache.entries.invalidate(key),
         }
@@ -206,7 +205,7 @@ end
 ";
 
 /// KEYS: the key, its space's index. ARGV: value, ttl seconds, max entries, now (ms).
-fn bounded_set_script() -> redis::Script {
+static BOUNDED_SET: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
     redis::Script::new(&format!(
         "{TRIM_INDEX_LUA}
 local ttl = tonumber(ARGV[2])
@@ -216,7 +215,7 @@ redis.call('ZADD', KEYS[2], now + ttl * 1000, KEYS[1])
 trim(KEYS[2], now, tonumber(ARGV[3]), ttl)
 "
     ))
-}
+});
 
 #[cfg(test)]
 mod tests {

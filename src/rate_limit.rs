@@ -5,16 +5,19 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use redis::aio::ConnectionManager;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
+use crate::redis_link::RedisLink;
 
 pub enum RateLimiter {
+    /// `fallback` counts in this process while Redis is unreachable, so limits
+    /// still hold per instance instead of failing open.
     Redis {
-        conn: ConnectionManager,
+        link: RedisLink,
         prefix: String,
         max_keys: u64,
+        fallback: MemoryWindows,
     },
     Memory(MemoryWindows),
 }
@@ -127,7 +130,7 @@ fn bounded_key(key: &str) -> String {
 /// KEYS: the window's counter, the index of all windows. ARGV: window seconds,
 /// max windows, now (ms). SET NX EX opens the window, INCR keeps its TTL; a new
 /// window joins the index, which is trimmed to the cap. Returns {count, ttl}.
-fn hit_script() -> redis::Script {
+static HIT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
     redis::Script::new(&format!(
         "{}
 local secs = tonumber(ARGV[1])
@@ -143,7 +146,7 @@ return {{count, ttl}}
 ",
         crate::cache::TRIM_INDEX_LUA
     ))
-}
+});
 
 impl RateLimiter {
     pub fn in_memory(max_keys: u64) -> Self {
@@ -174,26 +177,30 @@ impl RateLimiter {
         let key = bounded_key(key);
         match self {
             Self::Redis {
-                conn,
+                link,
                 prefix,
                 max_keys,
+                fallback,
             } => {
-                let mut conn = conn.clone();
-                let result: redis::RedisResult<(u64, i64)> = hit_script()
-                    .key(format!("{prefix}:rl:{key}"))
-                    .key(format!("{prefix}:rl-index"))
-                    .arg(window_secs)
-                    .arg(*max_keys)
-                    .arg(crate::cache::now_ms())
-                    .invoke_async(&mut conn)
+                let (counter, index, max_keys) = (
+                    format!("{prefix}:rl:{key}"),
+                    format!("{prefix}:rl-index"),
+                    *max_keys,
+                );
+                let counted = link
+                    .call("rate limit", |mut conn| async move {
+                        HIT.key(counter)
+                            .key(index)
+                            .arg(window_secs)
+                            .arg(max_keys)
+                            .arg(crate::cache::now_ms())
+                            .invoke_async::<(u64, i64)>(&mut conn)
+                            .await
+                    })
                     .await;
-                match result {
-                    Ok((count, ttl)) => (count, u64::try_from(ttl).unwrap_or(window_secs).max(1)),
-                    Err(e) => {
-                        // Failing open: an unreachable Redis must not lock everyone out.
-                        tracing::warn!(error = %e, "rate limiter unavailable");
-                        (0, window_secs)
-                    }
+                match counted {
+                    Some((count, ttl)) => (count, u64::try_from(ttl).unwrap_or(window_secs).max(1)),
+                    None => fallback.hit(&key, window_secs),
                 }
             }
             Self::Memory(windows) => windows.hit(&key, window_secs),

@@ -28,6 +28,7 @@ mod studio;
 mod subscriptions;
 mod telemetry;
 mod templates;
+mod timeouts;
 mod uploads;
 mod websocket;
 mod zero_config;
