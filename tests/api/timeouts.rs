@@ -345,3 +345,43 @@ async fn redis_stopped_under_load_costs_requests_under_a_second_and_everything_r
         "slowest answer {slowest:?}"
     );
 }
+
+#[tokio::test]
+async fn a_statement_timeout_is_a_retryable_internal_error_and_the_next_request_succeeds() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn_with(&[("DATABASE_STATEMENT_TIMEOUT_MS", "500")]).await;
+    let query = "{ aiModels(first: 1) { totalCount } }";
+    let before = app.graphql(query, json!({})).await;
+    assert!(before["errors"].is_null(), "{before}");
+
+    // Another session holds the table: the read waits past its statement_timeout.
+    let mut holder = app.db.conn().await;
+    holder
+        .batch_execute("BEGIN; LOCK TABLE ai_models IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    let started = Instant::now();
+    let blocked = app.graphql(query, json!({})).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let error = &blocked["errors"][0];
+    assert_eq!(
+        error["extensions"]["code"], "INTERNAL_SERVER_ERROR",
+        "{blocked}"
+    );
+    assert_eq!(error["extensions"]["retryable"], true, "{blocked}");
+    assert!(
+        !error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("statement"),
+        "no internal detail: {blocked}"
+    );
+    holder.batch_execute("ROLLBACK").await.expect("unlock");
+
+    let after = app.graphql(query, json!({})).await;
+    assert!(after["errors"].is_null(), "{after}");
+}
