@@ -1,54 +1,8 @@
 //! Configuration, read once from the environment at start-up.
 //!
-//! | variable | default | meaning |
-//! |---|---|---|
-//! | `DATABASE_URL` | unset: a private PostgreSQL under `DATA_DIR` | PostgreSQL connection URL |
-//! | `DATABASE_POOL_SIZE` | `16` | connections in the pool |
-//! | `DATABASE_STATEMENT_TIMEOUT_MS` | `30000` | `statement_timeout` of every pooled connection |
-//! | `REDIS_URL` | unset: in-process cache and event bus | Redis URL (`redis://...`) |
-//! | `REDIS_PREFIX` | `atelier` | prefix of every Redis key and channel |
-//! | `HOST` | `0.0.0.0` | address the HTTP server binds |
-//! | `PORT` | `8080` | port the HTTP server binds |
-//! | `DATA_DIR` | `./.atelier` | where the private PostgreSQL and local files live |
-//! | `LOG_LEVEL` | `info` | tracing filter (`RUST_LOG` syntax) |
-//! | `LOG_FORMAT` | `text` | `text` or `json` |
-//! | `ATELIER_ENV` | `development` | `development` or `production` |
-//! | `PUBLIC_URL` | `http://localhost:<PORT>` | base of links in mails |
-//! | `SESSION_TTL_DAYS` | `30` | how long a session token stays valid |
-//! | `ENCRYPTION_KEY` | generated into `DATA_DIR/encryption.key` (not in production) | 32 bytes, hex or base64: encrypts TOTP secrets and OAuth tokens |
-//! | `SMTP_URL` | unset: mail goes to the `mail_outbox` table | `smtp://user:pass@host:587` or `smtps://...` |
-//! | `MAIL_FROM` | `Atelier <no-reply@atelier.local>` | sender of every mail |
-//! | `AUTH_ATTEMPTS_PER_MINUTE` | `10` | sign-in / reset attempts per email per minute |
-//! | `AUTH_ATTEMPTS_PER_IP_PER_MINUTE` | `30` | sign-in / reset attempts per IP per minute |
-//! | `API_CLIENT_DEFAULT_RATE_LIMIT` | `600` | requests per minute of an API client without its own limit |
-//! | `SIGNUP_CREDIT_GRANT` | `10.00` | credits a new account starts with |
-//! | `MAX_UPLOAD_MB` | `25` | largest asset upload |
-//! | `DOWNLOAD_URL_TTL_SECONDS` | `900` | lifetime of a signed download URL |
-//! | `WORKERS` | `2` | generation workers inside the server (`atelier worker` runs more elsewhere) |
-//! | `GENERATION_PHASE_DEADLINE_SECONDS` | `600` | a processing phase longer than this fails, refunded |
-//! | `GENERATION_SELECTION_DEADLINE_SECONDS` | `86400` | samples waiting longer for a selection fail |
-//! | `CONTENT_BLOCKLIST` | a few words | comma-separated words the content check refuses |
-//! | `WORKER_LEASE_SECONDS` | `30` | a job whose worker stopped heart-beating is retried after this |
-//! | `WORKER_POLL_MS` | `250` | idle workers look for jobs this often |
-//! | `LOW_BALANCE_THRESHOLD` | `5.00` | a debit crossing below it sends a `billing_alert` notification |
-//! | `SUBSCRIPTION_RECHECK_MS` | `2000` | a status subscription re-reads the database this often |
-//! | `QUERY_MAX_DEPTH`, `QUERY_MAX_ALIASES`, `QUERY_MAX_ROOT_FIELDS`, `QUERY_MAX_DIRECTIVES`, `QUERY_MAX_FRAGMENT_DEPTH`, `QUERY_MAX_BYTES` | `12`, `30`, `20`, `5`, `8`, `32768` | query shape limits |
-//! | `QUERY_BUDGET_ANONYMOUS`, `_FREE`, `_PRO`, `_TEAM`, `_ENTERPRISE`, `_API_CLIENT` | `10000`, `50000`, `200000`, `500000`, `1000000`, `200000` | complexity a query may cost |
-//! | `CORS_ALLOWED_ORIGINS` | unset: same origin only | comma-separated origins (or `*`) allowed to call the API from a browser |
-//! | `ENABLE_INTROSPECTION`, `ENABLE_GRAPHIQL`, `ENABLE_DASHBOARD` | `true` in development, `false` in production | schema introspection, the GraphiQL page, the `/dashboard` page |
-//! | `REQUEST_TIMEOUT_SECONDS` | `60` | an HTTP request taking longer is answered 408 |
-//! | `PERSISTED_QUERIES_FILE` | unset | safelist mode: a JSON file `{sha256: query}` (or a list of queries); only those run |
-//! | `MAX_BATCH` | `10` | operations in one JSON-array batch (signed-in callers only) |
-//! | `WS_INIT_TIMEOUT_MS` | `10000` | a WebSocket without `connection_init` by then is closed with 4408 |
-//! | `WS_KEEPALIVE_MS` | `15000` | the server pings every socket this often; one silent for three intervals is closed |
-//! | `WS_MAX_SUBSCRIPTIONS` | `100` | operations one WebSocket may have running at once |
-//! | `WS_MAX_CONNECTIONS` | `10000` | WebSockets one instance holds; more are answered 503 |
-//! | `WS_OUTBOUND_QUEUE` | `256` | messages queued for one slow WebSocket before it is disconnected |
-//! | `WS_CREDENTIAL_RECHECK_MS` | `60000` | an open WebSocket checks its credentials again this often (revocations close it at once anyway) |
-//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset: no export | OpenTelemetry collector (OTLP over HTTP), e.g. `http://localhost:4318` |
-//! | `OTEL_SERVICE_NAME` | `atelier` | `service.name` of exported spans |
-//! | `S3_BUCKET` | unset: files under `DATA_DIR/files` | S3-compatible bucket for asset files |
-//! | `S3_ENDPOINT`, `S3_REGION`, `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_ALLOW_HTTP` | | where and how to reach it (MinIO: endpoint + allow http) |
+//! The variables, their defaults and meanings are listed once, in README.md's
+//! Configuration table; `docs::the_readme_settings_table_lists_what_config_reads_with_its_defaults`
+//! fails when that table and the code below differ.
 //!
 //! Every error names the variable and what is wrong with it, on one line.
 

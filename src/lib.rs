@@ -17,6 +17,7 @@ pub mod csrf;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod generation;
 pub mod graphql;
 pub mod listener;

@@ -177,8 +177,13 @@ async fn execute(
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let started = std::time::Instant::now();
-    let operation = graphql::admission::operation_label(&request);
-    let response = run(state, headers, peer, request).await;
+    let mut request = request;
+    let admitted = graphql::admission::admit(&state.app, &mut request).await;
+    let operation = graphql::admission::operation_label(&mut request);
+    let response = match admitted {
+        Ok(admitted) => run(state, headers, peer, request, admitted).await,
+        Err(refusal) => refusal,
+    };
     let outcome = response
         .errors
         .first()
@@ -205,14 +210,10 @@ async fn run(
     state: &ServerState,
     headers: &HeaderMap,
     peer: SocketAddr,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
+    admitted: graphql::admission::Admitted,
 ) -> async_graphql::Response {
     let app = &state.app;
-    let mut request = request;
-    let admitted = match graphql::admission::admit(app, &mut request).await {
-        Ok(admitted) => admitted,
-        Err(refusal) => return refusal,
-    };
     let cost = admitted.cost;
     let info = request_info(headers, peer);
     let authorization = headers
@@ -232,7 +233,7 @@ async fn run(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-        .filter(|_| is_mutation(&request));
+        .filter(|_| is_mutation(&mut request));
     let scope = graphql::idempotency::caller_scope(&caller, &info);
     if let Some(key) = &idempotency_key {
         let hash = graphql::idempotency::request_hash(&request);
@@ -428,14 +429,15 @@ fn negotiate(headers: &HeaderMap, response: GraphQLResponse) -> Response {
 }
 
 /// Whether the operation a GET would run is a mutation (GET may only read).
-fn is_mutation(request: &async_graphql::Request) -> bool {
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
     use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
     match &document.operations {
         DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
-        DocumentOperations::Multiple(ops) => match &request.operation_name {
+        DocumentOperations::Multiple(ops) => match &name {
             Some(name) => ops
                 .iter()
                 .any(|(n, op)| n.as_str() == name && op.node.ty == OperationType::Mutation),
@@ -465,8 +467,8 @@ async fn graphql_get(
         .await
     {
         Ok(request) => {
-            let request = request.into_inner();
-            if is_mutation(&request) {
+            let mut request = request.into_inner();
+            if is_mutation(&mut request) {
                 let mut response =
                     http_error(StatusCode::METHOD_NOT_ALLOWED, "mutations need POST");
                 response

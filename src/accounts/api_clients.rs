@@ -20,10 +20,9 @@ use crate::authz::{Caller, RequestInfo, API_SCOPES};
 use crate::credits::usage::{self, UsageEntry};
 use crate::db::schema::{api_clients, users};
 use crate::error::{AppError, AppResult};
+use crate::events::Revoked;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
-use crate::teams::model::{role_of, teams_with_role, TeamRole};
-use crate::ws::Revoked;
 
 /// What a new API client may do.
 #[derive(Debug, InputObject)]
@@ -68,24 +67,21 @@ fn parse_network(text: &str) -> Option<IpNet> {
         .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
-/// Only the team's ADMIN or OWNER manages its clients.
-async fn require_team_admin(
-    conn: &mut AsyncPgConnection,
-    team_id: Uuid,
-    user_id: Uuid,
-) -> AppResult<()> {
-    match role_of(conn, team_id, user_id).await? {
-        Some(role) if role.at_least(TeamRole::Admin) => Ok(()),
-        Some(_) => Err(AppError::Forbidden),
-        None => Err(AppError::NotFound("team")),
-    }
+/// A new client's settings, checked: what `create` inserts.
+#[derive(Debug)]
+pub struct NewApiClient {
+    /// The team whose client it is; the resolver checks the caller may create it.
+    pub team_id: Option<Uuid>,
+    name: String,
+    scopes: Vec<String>,
+    allowed_origins: Vec<String>,
+    allowed_ips: Vec<String>,
+    rate_limit_per_min: Option<i32>,
+    expires_at: Option<DateTime<Utc>>,
 }
 
-pub async fn create(
-    app: &App,
-    user_id: Uuid,
-    input: CreateApiClientInput,
-) -> AppResult<(ApiClient, String)> {
+/// Checks a new client's settings (`BAD_USER_INPUT` naming the field).
+pub fn validate(input: CreateApiClientInput) -> AppResult<NewApiClient> {
     let name = input.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::bad_input(
@@ -138,27 +134,37 @@ pub async fn create(
         .as_ref()
         .map(|id| GlobalId::decode_uuid(id, NodeType::Team, "teamId"))
         .transpose()?;
-
-    let mut conn = app.db.conn().await?;
-    if let Some(team_id) = team_id {
-        require_team_admin(&mut conn, team_id, user_id).await?;
-    }
-    let secret = random_token();
     let mut scopes = input.scopes;
     scopes.sort();
     scopes.dedup();
+    Ok(NewApiClient {
+        team_id,
+        name,
+        scopes,
+        allowed_origins: input.allowed_origins,
+        allowed_ips: input.allowed_ips,
+        rate_limit_per_min: input.rate_limit_per_min,
+        expires_at: input.expires_at,
+    })
+}
+
+/// Creates a checked client for `user_id`; the secret is returned only here.
+pub async fn create(app: &App, user_id: Uuid, new: NewApiClient) -> AppResult<(ApiClient, String)> {
+    let team_id = new.team_id;
+    let mut conn = app.db.conn().await?;
+    let secret = random_token();
     let client: ApiClient = diesel::insert_into(api_clients::table)
         .values((
             api_clients::user_id.eq(user_id),
             api_clients::team_id.eq(team_id),
-            api_clients::name.eq(name),
+            api_clients::name.eq(new.name),
             api_clients::api_key.eq(new_api_key()),
             api_clients::secret_hash.eq(sha256_hex(&secret)),
-            api_clients::scopes.eq(json!(scopes)),
-            api_clients::allowed_origins.eq(json!(input.allowed_origins)),
-            api_clients::allowed_ips.eq(json!(input.allowed_ips)),
-            api_clients::rate_limit_per_min.eq(input.rate_limit_per_min),
-            api_clients::expires_at.eq(input.expires_at),
+            api_clients::scopes.eq(json!(new.scopes)),
+            api_clients::allowed_origins.eq(json!(new.allowed_origins)),
+            api_clients::allowed_ips.eq(json!(new.allowed_ips)),
+            api_clients::rate_limit_per_min.eq(new.rate_limit_per_min),
+            api_clients::expires_at.eq(new.expires_at),
         ))
         .returning(ApiClient::as_returning())
         .get_result(&mut conn)
@@ -177,38 +183,24 @@ pub async fn create(
     Ok((client, secret))
 }
 
-/// The client if the user manages it: their own personal client, or a client of
-/// a team where they are ADMIN or OWNER. Anything else looks absent.
-async fn managed(
-    conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    client_id: Uuid,
-) -> AppResult<ApiClient> {
-    let client: ApiClient = api_clients::table
+/// The client with this id, if any (the resolver checks who may manage it).
+pub async fn find(app: &App, client_id: Uuid) -> AppResult<Option<ApiClient>> {
+    let mut conn = app.db.conn().await?;
+    Ok(api_clients::table
         .find(client_id)
         .select(ApiClient::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
-        .optional()?
-        .ok_or(AppError::NotFound("API client"))?;
-    match client.team_id {
-        Some(team_id) => match role_of(conn, team_id, user_id).await? {
-            Some(role) if role.at_least(TeamRole::Admin) => Ok(client),
-            Some(_) => Err(AppError::Forbidden),
-            None => Err(AppError::NotFound("API client")),
-        },
-        None if client.user_id == user_id => Ok(client),
-        None => Err(AppError::NotFound("API client")),
-    }
+        .optional()?)
 }
 
+/// Replaces the secret of a client the caller manages; the old one stops at once.
 pub async fn rotate_secret(
     app: &App,
     user_id: Uuid,
     client_id: Uuid,
 ) -> AppResult<(ApiClient, String)> {
     let mut conn = app.db.conn().await?;
-    managed(&mut conn, user_id, client_id).await?;
     let secret = random_token();
     let client: ApiClient = diesel::update(api_clients::table.find(client_id))
         .set(api_clients::secret_hash.eq(sha256_hex(&secret)))
@@ -221,9 +213,9 @@ pub async fn rotate_secret(
     Ok((client, secret))
 }
 
+/// Deactivates a client the caller manages.
 pub async fn revoke(app: &App, user_id: Uuid, client_id: Uuid) -> AppResult<ApiClient> {
     let mut conn = app.db.conn().await?;
-    managed(&mut conn, user_id, client_id).await?;
     let client: ApiClient = diesel::update(api_clients::table.find(client_id))
         .set(api_clients::is_active.eq(false))
         .returning(ApiClient::as_returning())
@@ -261,16 +253,16 @@ async fn log(
     .await
 }
 
-/// The user's personal clients and those of teams they administer.
-pub async fn list_managed(app: &App, user_id: Uuid) -> AppResult<Vec<ApiClient>> {
+/// The user's personal clients and those of `teams` (the teams whose clients
+/// the caller may read, from the matrix).
+pub async fn list_managed(app: &App, user_id: Uuid, teams: &[Uuid]) -> AppResult<Vec<ApiClient>> {
     let mut conn = app.db.conn().await?;
-    let teams = teams_with_role(&mut conn, user_id, TeamRole::Admin).await?;
     Ok(api_clients::table
         .filter(
             api_clients::user_id
                 .eq(user_id)
                 .and(api_clients::team_id.is_null())
-                .or(api_clients::team_id.eq_any(teams)),
+                .or(api_clients::team_id.eq_any(teams.to_vec())),
         )
         .order(api_clients::created_at.desc())
         .select(ApiClient::as_select())

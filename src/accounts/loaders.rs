@@ -10,9 +10,21 @@ use uuid::Uuid;
 
 use super::model::User;
 use super::profile_cache::{self, CachedProfile};
+use crate::app::AppState;
 use crate::db::schema::users;
 use crate::error::AppError;
-use crate::graphql::Loaders;
+use crate::graphql::loading::DomainLoaders;
+
+/// The accounts domain's loaders: `Loader<Key>` for each of its keys.
+pub struct AccountLoaders {
+    app: AppState,
+}
+
+impl DomainLoaders for AccountLoaders {
+    fn new(app: AppState) -> Self {
+        Self { app }
+    }
+}
 
 /// A user by id (deleted ones included; callers decide what to show).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,7 +34,7 @@ pub struct UserById(pub Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProfileOf(pub Uuid);
 
-impl Loader<UserById> for Loaders {
+impl Loader<UserById> for AccountLoaders {
     type Value = User;
     type Error = async_graphql::Error;
 
@@ -42,7 +54,7 @@ impl Loader<UserById> for Loaders {
     }
 }
 
-impl Loader<ProfileOf> for Loaders {
+impl Loader<ProfileOf> for AccountLoaders {
     type Value = Arc<CachedProfile>;
     type Error = async_graphql::Error;
 

@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::credits::usage::{self, UsageEntry};
 use crate::db::schema::{api_clients, users};
 use crate::error::{AppError, AppResult};
-use crate::ws::Revoked;
+use crate::events::Revoked;
 
 async fn load_user(conn: &mut AsyncPgConnection, user_id: Uuid) -> AppResult<User> {
     users::table

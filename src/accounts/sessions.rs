@@ -15,8 +15,8 @@ use crate::app::App;
 use crate::authz::{Caller, RequestInfo};
 use crate::db::schema::{sessions, users};
 use crate::error::{AppError, AppResult};
+use crate::events::Revoked;
 use crate::secrets::{random_token, sha256_hex};
-use crate::ws::Revoked;
 
 /// How long a resolved session stays in the cache; revocation deletes it sooner.
 const CACHE_TTL: Duration = Duration::from_secs(300);

@@ -1,20 +1,24 @@
 //! Public reads of AI models: active models and their Production versions.
 
+use super::loaders::AiModelLoaders;
+use crate::authz::guards::Need;
+use crate::graphql::loader;
 use async_graphql::{Context, Object, ID};
 
 use super::loaders::AiModelById;
 use super::model::{self, AiModel, AiModelFilter};
 use crate::error::AppError;
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::graphql::{app, loaders};
 
 #[derive(Default)]
 pub struct AiModelQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl AiModelQuery {
     /// Active AI models, by name. Anyone may list them.
+    #[graphql(guard = "Need::anyone()")]
     async fn ai_models(
         &self,
         ctx: &Context<'_>,
@@ -39,13 +43,16 @@ impl AiModelQuery {
     }
 
     /// One active AI model; `null` when it does not exist or is inactive.
+    #[graphql(guard = "Need::anyone()")]
     async fn ai_model(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "ID of an AIModel.")] id: ID,
     ) -> async_graphql::Result<Option<AiModel>> {
         let id = GlobalId::decode_uuid(&id, NodeType::AiModel, "id")?;
-        let found = loaders(ctx).load_one(AiModelById(id)).await?;
+        let found = loader::<AiModelLoaders>(ctx)
+            .load_one(AiModelById(id))
+            .await?;
         Ok(found.filter(|m| m.is_active))
     }
 }

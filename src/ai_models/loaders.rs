@@ -6,8 +6,20 @@ use async_graphql::dataloader::Loader;
 use uuid::Uuid;
 
 use super::model::{self, AiModel, AiModelVersion};
+use crate::app::AppState;
 use crate::error::AppError;
-use crate::graphql::Loaders;
+use crate::graphql::loading::DomainLoaders;
+
+/// The ai models domain's loaders: `Loader<Key>` for each of its keys.
+pub struct AiModelLoaders {
+    app: AppState,
+}
+
+impl DomainLoaders for AiModelLoaders {
+    fn new(app: AppState) -> Self {
+        Self { app }
+    }
+}
 
 /// An AI model by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,7 +33,7 @@ pub struct AiModelVersionById(pub Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProductionVersionsOf(pub Uuid);
 
-impl Loader<AiModelById> for Loaders {
+impl Loader<AiModelById> for AiModelLoaders {
     type Value = AiModel;
     type Error = async_graphql::Error;
 
@@ -41,7 +53,7 @@ impl Loader<AiModelById> for Loaders {
     }
 }
 
-impl Loader<AiModelVersionById> for Loaders {
+impl Loader<AiModelVersionById> for AiModelLoaders {
     type Value = AiModelVersion;
     type Error = async_graphql::Error;
 
@@ -64,7 +76,7 @@ impl Loader<AiModelVersionById> for Loaders {
     }
 }
 
-impl Loader<ProductionVersionsOf> for Loaders {
+impl Loader<ProductionVersionsOf> for AiModelLoaders {
     type Value = Vec<AiModelVersion>;
     type Error = async_graphql::Error;
 

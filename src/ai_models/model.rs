@@ -10,7 +10,7 @@ use crate::db::schema::{
     ai_model_deployments, ai_model_feedback, ai_model_validation_results, ai_model_versions,
     ai_models,
 };
-use crate::db::string_enum;
+use crate::db::{escape_like, string_enum};
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::Window;
 
@@ -122,7 +122,7 @@ impl AiModel {
 
     /// The versions serving requests (status `PRODUCTION`), newest first.
     async fn versions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AiModelVersion>> {
-        let loader = crate::graphql::loaders(ctx);
+        let loader = crate::graphql::loader::<super::loaders::AiModelLoaders>(ctx);
         Ok(loader
             .load_one(super::loaders::ProductionVersionsOf(self.id))
             .await?
@@ -171,7 +171,7 @@ impl AiModelVersion {
 
     /// The model this is a version of.
     async fn model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AiModel>> {
-        let loader = crate::graphql::loaders(ctx);
+        let loader = crate::graphql::loader::<super::loaders::AiModelLoaders>(ctx);
         loader
             .load_one(super::loaders::AiModelById(self.model_id))
             .await
@@ -309,13 +309,6 @@ fn active_models(filter: &AiModelFilter) -> ActiveModelsQuery<'_> {
         query = query.filter(ai_models::name.ilike(format!("%{}%", escape_like(search))));
     }
     query
-}
-
-/// Escapes `%`, `_` and `\` so user text matches literally inside `LIKE`.
-pub fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// How many active models match.

@@ -181,6 +181,12 @@ pub fn lookup(resource: Resource, action: Action) -> Rule {
         })
 }
 
+/// PERMISSIONS.md's one rule the hierarchy does not give: the OWNER cannot leave
+/// its team (it transfers ownership first), although weaker roles may.
+pub fn owner_may(role: Role, action: Action) -> bool {
+    !(role == Role::Owner && action == Action::Leave)
+}
+
 /// Whether `role` may do `action` on `resource` (scopes aside).
 pub fn allows(role: Role, resource: Resource, action: Action) -> bool {
     role >= lookup(resource, action).min

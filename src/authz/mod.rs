@@ -1,14 +1,15 @@
-//! Who is calling, and the guards that resolvers declare.
+//! Who is calling, and the guards that resolvers declare (`guards`), from the
+//! one matrix (`matrix`), with the caller's role on a target (`roles`).
 //!
 //! The caller is resolved once per request (from `Authorization`) and placed in
 //! the GraphQL request data; guards read it. Resource roles (the team matrix of
 //! PERMISSIONS.md) build on this.
 
+pub mod guards;
 pub mod matrix;
-pub mod policy;
 pub mod roles;
 
-use async_graphql::{Context, Guard};
+use async_graphql::Context;
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -82,47 +83,6 @@ pub fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
 /// The signed-in user's id, or `UNAUTHENTICATED`.
 pub fn require_user(ctx: &Context<'_>) -> Result<Uuid, AppError> {
     caller(ctx).user_id().ok_or(AppError::Unauthenticated)
-}
-
-/// Any credentials: a session or an API client.
-pub struct SignedIn;
-
-impl Guard for SignedIn {
-    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        require_user(ctx)?;
-        Ok(())
-    }
-}
-
-/// Account self-service (passwords, MFA, sessions, API clients): a session only;
-/// an API key must not be able to manage the account that owns it.
-pub struct SessionOnly;
-
-impl Guard for SessionOnly {
-    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        match caller(ctx) {
-            Caller::Anonymous => Err(AppError::Unauthenticated.into()),
-            Caller::Session { .. } => Ok(()),
-            Caller::ApiClient { .. } => Err(AppError::Forbidden.into()),
-        }
-    }
-}
-
-/// An API client needs this scope; sessions pass.
-pub struct Scope(pub &'static str);
-
-impl Guard for Scope {
-    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        let caller = caller(ctx);
-        if caller.user_id().is_none() {
-            return Err(AppError::Unauthenticated.into());
-        }
-        if caller.has_scope(self.0) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden.into())
-        }
-    }
 }
 
 /// Where the request came from; recorded on sessions and checked against API

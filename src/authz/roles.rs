@@ -1,5 +1,11 @@
 //! The caller's effective role on a resource, resolved through batched loaders so
-//! that checking a list costs no query per item.
+//! that checking a list costs no query per item; and `load_authorized`, the one
+//! way a resolver fetches the target of an operation.
+
+use crate::graphql::loader;
+use crate::teams::loaders::TeamLoaders;
+use std::future::Future;
+use std::sync::Mutex;
 
 use async_graphql::Context;
 use uuid::Uuid;
@@ -7,7 +13,6 @@ use uuid::Uuid;
 use super::matrix::{self, Action, Resource, Role};
 use super::{caller, Caller};
 use crate::error::{AppError, AppResult};
-use crate::graphql::loaders;
 use crate::teams::loaders::MembershipOf;
 
 /// Who holds a resource: a team (roles through membership), a user (OWNER of
@@ -46,7 +51,7 @@ pub async fn role_on(ctx: &Context<'_>, holder: Holder) -> AppResult<Role> {
         Holder::Public => Role::Guest,
         Holder::User(owner) if owner == user_id => Role::Owner,
         Holder::User(_) => Role::Guest,
-        Holder::Team(team_id) => loaders(ctx)
+        Holder::Team(team_id) => loader::<TeamLoaders>(ctx)
             .load_one(MembershipOf { team_id, user_id })
             .await
             .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))?
@@ -96,9 +101,10 @@ pub async fn authorize(
                 action,
                 Action::Read | Action::Download | Action::ReadDeleted
             ) {
-                // A member acting in the team: `lastActiveAt`, written at most once a minute.
-                crate::teams::service::touch_membership(crate::graphql::app(ctx), team_id, user_id)
-                    .await?;
+                // A member acting in the team: noted here, written by the
+                // schema's `Activity` extension once the mutation succeeded,
+                // so authorization itself never writes.
+                Activity::note(ctx, team_id, user_id);
             }
         }
         return Ok(role);
@@ -117,4 +123,118 @@ pub async fn can_read(ctx: &Context<'_>, holder: Holder, resource: Resource) -> 
         return Ok(true);
     }
     can(ctx, holder, resource, Action::Read).await
+}
+
+/// Something a resolver targets by id: how to load it through the loaders and
+/// who holds it. Implemented next to each resource's GraphQL type.
+pub trait Target: Sized + Send + Sync {
+    /// Its row of the matrix.
+    const RESOURCE: Resource;
+
+    /// The row with this id, through the request's loaders.
+    fn load(ctx: &Context<'_>, id: Uuid) -> impl Future<Output = AppResult<Option<Self>>> + Send;
+
+    /// Who holds it; `None` when it cannot be reached any more (its parent is gone).
+    fn holder(&self, ctx: &Context<'_>) -> impl Future<Output = AppResult<Option<Holder>>> + Send;
+
+    /// Soft-deleted rows are found only to restore them or by those who may
+    /// read deleted rows.
+    fn is_deleted(&self) -> bool {
+        false
+    }
+
+    /// The matrix check on the loaded target; a resource with an exception to
+    /// the matrix (public templates) overrides it and says why.
+    fn check(
+        &self,
+        ctx: &Context<'_>,
+        holder: Holder,
+        action: Action,
+    ) -> impl Future<Output = AppResult<()>> + Send {
+        async move {
+            authorize(ctx, holder, Self::RESOURCE, action).await?;
+            Ok(())
+        }
+    }
+}
+
+/// The target of an operation, if the caller may do `action` on it, with
+/// PERMISSIONS.md's denials (see [`authorize`]). The one way a resolver loads
+/// what it acts on.
+pub async fn load_authorized<T: Target>(
+    ctx: &Context<'_>,
+    id: Uuid,
+    action: Action,
+) -> AppResult<T> {
+    let not_found = || AppError::NotFound(T::RESOURCE.noun());
+    let target = T::load(ctx, id).await?.ok_or_else(not_found)?;
+    if target.is_deleted() && !matches!(action, Action::Restore | Action::ReadDeleted) {
+        return Err(not_found());
+    }
+    let holder = target.holder(ctx).await?.ok_or_else(not_found)?;
+    target.check(ctx, holder, action).await?;
+    Ok(target)
+}
+
+/// The teams where the request's caller acted (see [`authorize`]), in the
+/// request's data until the mutation that acted has succeeded.
+#[derive(Debug, Default)]
+pub struct Activity(Mutex<Vec<(Uuid, Uuid)>>);
+
+impl Activity {
+    fn note(ctx: &Context<'_>, team_id: Uuid, user_id: Uuid) {
+        if let Some(Ok(mut noted)) = ctx.data_opt::<Activity>().map(|a| a.0.lock()) {
+            if !noted.contains(&(team_id, user_id)) {
+                noted.push((team_id, user_id));
+            }
+        }
+    }
+
+    /// What was noted since the last call, as (team, user) pairs.
+    pub fn take(&self) -> Vec<(Uuid, Uuid)> {
+        self.0
+            .lock()
+            .map(|mut noted| std::mem::take(&mut *noted))
+            .unwrap_or_default()
+    }
+}
+
+/// The teams where the caller's role allows (`resource`, `action`): for list
+/// queries that must agree with the matrix. One query.
+pub async fn teams_where(
+    ctx: &Context<'_>,
+    resource: Resource,
+    action: Action,
+) -> AppResult<Vec<Uuid>> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    use crate::db::schema::team_members;
+    use crate::teams::model::TeamRole;
+
+    let caller = caller(ctx);
+    let Some(user_id) = caller.user_id() else {
+        return Ok(Vec::new());
+    };
+    let rule = matrix::lookup(resource, action);
+    if !scope_allows(caller, rule.scope) {
+        return Ok(Vec::new());
+    }
+    let mut conn = crate::graphql::app(ctx).db.conn().await?;
+    let rows: Vec<(Uuid, TeamRole)> = team_members::table
+        .filter(team_members::user_id.eq(user_id))
+        .select((team_members::team_id, team_members::role))
+        .load(&mut conn)
+        .await?;
+    let only_team = match caller {
+        Caller::ApiClient { team_id, .. } => *team_id,
+        _ => None,
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|(team, role)| {
+            only_team.is_none_or(|t| t == *team) && Role::from(*role) >= rule.min
+        })
+        .map(|(team, _)| team)
+        .collect())
 }

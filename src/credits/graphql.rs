@@ -1,5 +1,6 @@
 //! Live credit balances for dashboards.
 
+use crate::authz::guards::Need;
 use async_graphql::{Context, SimpleObject, Subscription, ID};
 use futures_util::{Stream, StreamExt};
 use rust_decimal::Decimal;
@@ -23,13 +24,15 @@ pub struct CreditBalance {
 #[derive(Default)]
 pub struct CreditSubscription;
 
-#[Subscription(guard = "crate::authz::policy::RootGuard::subscription()")]
+#[Subscription]
 impl CreditSubscription {
     /// The caller's balance (or a team's pool, for its VIEWERs and up) now, then
     /// after each change.
+    #[graphql(guard = "Need::signed_in()")]
     async fn credit_balance_changed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A team's pool (VIEWER); omitted: the caller's own balance.")]
         team_id: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = CreditBalance>> {
         let user_id = require_user(ctx)?;

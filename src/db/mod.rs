@@ -3,6 +3,9 @@
 
 pub mod embedded;
 pub mod schema;
+mod text;
+
+pub use text::escape_like;
 mod string_enum;
 
 use std::sync::atomic::{AtomicU64, Ordering};

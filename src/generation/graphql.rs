@@ -1,7 +1,14 @@
 //! Generation requests in the schema (reads; the pipeline adds the mutations).
 
+use super::loaders::GenerationLoaders;
+use crate::accounts::loaders::AccountLoaders;
+use crate::authz::guards::Need;
+use crate::authz::roles::{load_authorized, Target};
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, Subscription, ID};
 use futures_util::Stream;
+use uuid::Uuid;
 
 use super::loaders::GenerationRequestById;
 use super::model::{GenerationRequest, GenerationStatus};
@@ -13,8 +20,8 @@ use crate::authz::caller;
 use crate::authz::matrix::{Action, Resource};
 use crate::authz::roles::{authorize, can, Holder};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
-use crate::graphql::{app, loaders};
 use crate::studio::loaders::{AssetById, ProjectById};
 use crate::studio::model::{Asset, Project};
 
@@ -26,7 +33,7 @@ pub(crate) async fn request_holder(
     let Some(project_id) = request.project_id else {
         return Ok(Some(Holder::User(request.user_id)));
     };
-    let project = loaders(ctx)
+    let project = loader::<StudioLoaders>(ctx)
         .load_one(ProjectById(project_id))
         .await
         .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))?;
@@ -35,24 +42,19 @@ pub(crate) async fn request_holder(
         .map(|p| p.holder()))
 }
 
-/// A request the caller may do `action` on.
-pub(crate) async fn request_for(
-    ctx: &Context<'_>,
-    id: &ID,
-    field: &str,
-    action: Action,
-) -> AppResult<GenerationRequest> {
-    let id = GlobalId::decode_uuid(id, NodeType::GenerationRequest, field)?;
-    let request = loaders(ctx)
-        .load_one(GenerationRequestById(id))
-        .await
-        .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))?
-        .ok_or(AppError::NotFound("generation request"))?;
-    let holder = request_holder(ctx, &request)
-        .await?
-        .ok_or(AppError::NotFound("generation request"))?;
-    authorize(ctx, holder, Resource::GenerationRequest, action).await?;
-    Ok(request)
+impl Target for GenerationRequest {
+    const RESOURCE: Resource = Resource::GenerationRequest;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loader::<GenerationLoaders>(ctx)
+            .load_one(GenerationRequestById(id))
+            .await
+            .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))
+    }
+
+    async fn holder(&self, ctx: &Context<'_>) -> AppResult<Option<Holder>> {
+        request_holder(ctx, self).await
+    }
 }
 
 #[ComplexObject]
@@ -65,20 +67,22 @@ impl GenerationRequest {
     /// The project it was made for.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
         match self.project_id {
-            Some(id) => loaders(ctx).load_one(ProjectById(id)).await,
+            Some(id) => loader::<StudioLoaders>(ctx).load_one(ProjectById(id)).await,
             None => Ok(None),
         }
     }
 
     /// Who asked for it.
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.user_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.user_id))
+            .await
     }
 
     /// The final image, once generated.
     async fn final_asset(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Asset>> {
         match self.final_asset_id {
-            Some(id) => loaders(ctx).load_one(AssetById(id)).await,
+            Some(id) => loader::<StudioLoaders>(ctx).load_one(AssetById(id)).await,
             None => Ok(None),
         }
     }
@@ -95,7 +99,7 @@ impl GenerationRequest {
                     .collect()
             })
             .unwrap_or_default();
-        let found = loaders(ctx)
+        let found = loader::<StudioLoaders>(ctx)
             .load_many(ids.iter().copied().map(AssetById))
             .await?;
         Ok(ids
@@ -125,7 +129,7 @@ impl GenerationRequest {
     /// The sample the requester picked.
     async fn selected_sample(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Asset>> {
         match self.selected_sample_id {
-            Some(id) => loaders(ctx).load_one(AssetById(id)).await,
+            Some(id) => loader::<StudioLoaders>(ctx).load_one(AssetById(id)).await,
             None => Ok(None),
         }
     }
@@ -134,15 +138,22 @@ impl GenerationRequest {
 #[derive(Default)]
 pub struct GenerationQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl GenerationQuery {
     /// A generation request the caller can read; `null` otherwise.
+    #[graphql(guard = "Need::matrix(Resource::GenerationRequest, Action::Read)")]
     async fn generation_request(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "ID of a GenerationRequest.")] id: ID,
     ) -> async_graphql::Result<Option<GenerationRequest>> {
-        match request_for(ctx, &id, "id", Action::Read).await {
+        match load_authorized::<GenerationRequest>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::GenerationRequest, "id")?,
+            Action::Read,
+        )
+        .await
+        {
             Ok(r) => Ok(Some(r)),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
@@ -173,8 +184,10 @@ fn act_on(ctx: &Context<'_>, request: &GenerationRequest) -> Action {
     }
 }
 
+/// The input of `requestGeneration`.
 #[derive(InputObject)]
 pub struct RequestGenerationInput {
+    /// ID of the project.
     pub project_id: ID,
     /// What to generate (1 to 4000 characters).
     pub input_prompt: String,
@@ -188,49 +201,63 @@ pub struct RequestGenerationInput {
     pub idempotency_key: Option<String>,
 }
 
+/// The input of `selectGenerationSample`.
 #[derive(InputObject)]
 pub struct SelectGenerationSampleInput {
+    /// ID of the generation request.
     pub generation_request_id: ID,
     /// One of the request's `samples`.
     pub sample_asset_id: ID,
 }
 
+/// The input of `cancelGeneration`.
 #[derive(InputObject)]
 pub struct CancelGenerationInput {
+    /// ID of the generation request.
     pub generation_request_id: ID,
 }
 
+/// What `requestGeneration` returns.
 #[derive(SimpleObject)]
 pub struct RequestGenerationPayload {
+    /// The generation request, as it is now.
     pub generation_request: GenerationRequest,
 }
 
+/// What `selectGenerationSample` returns.
 #[derive(SimpleObject)]
 pub struct SelectGenerationSamplePayload {
+    /// The generation request, as it is now.
     pub generation_request: GenerationRequest,
 }
 
+/// What `cancelGeneration` returns.
 #[derive(SimpleObject)]
 pub struct CancelGenerationPayload {
+    /// The generation request, as it is now.
     pub generation_request: GenerationRequest,
 }
 
 #[derive(Default)]
 pub struct GenerationMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl GenerationMutation {
     /// Asks for samples (EDITOR). The sample price is charged at once, from the
     /// team's pool for a team project, otherwise from the caller's balance.
+    #[graphql(guard = "Need::matrix(Resource::GenerationRequest, Action::Create)")]
     async fn request_generation(
         &self,
         ctx: &Context<'_>,
-        input: RequestGenerationInput,
+        #[graphql(desc = "The input of `requestGeneration`.")] input: RequestGenerationInput,
     ) -> async_graphql::Result<RequestGenerationPayload> {
         let user_id = crate::authz::require_user(ctx)?;
-        let project =
-            crate::studio::graphql::project_for(ctx, &input.project_id, "projectId", Action::Read)
-                .await?;
+        let project = load_authorized::<Project>(
+            ctx,
+            GlobalId::decode_uuid(&input.project_id, NodeType::Project, "projectId")?,
+            Action::Read,
+        )
+        .await?;
         authorize(
             ctx,
             project.holder(),
@@ -267,15 +294,20 @@ impl GenerationMutation {
     }
 
     /// Picks a sample; the final price is charged and the final is generated.
+    #[graphql(guard = "Need::matrix(Resource::GenerationRequest, Action::ActOnOwn)")]
     async fn select_generation_sample(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The input of `selectGenerationSample`.")]
         input: SelectGenerationSampleInput,
     ) -> async_graphql::Result<SelectGenerationSamplePayload> {
-        let request = request_for(
+        let request = load_authorized::<GenerationRequest>(
             ctx,
-            &input.generation_request_id,
-            "generationRequestId",
+            GlobalId::decode_uuid(
+                &input.generation_request_id,
+                NodeType::GenerationRequest,
+                "generationRequestId",
+            )?,
             Action::Read,
         )
         .await?;
@@ -301,15 +333,19 @@ impl GenerationMutation {
     }
 
     /// Cancels a request before its final is done; undelivered phases are refunded.
+    #[graphql(guard = "Need::matrix(Resource::GenerationRequest, Action::ActOnOwn)")]
     async fn cancel_generation(
         &self,
         ctx: &Context<'_>,
-        input: CancelGenerationInput,
+        #[graphql(desc = "The input of `cancelGeneration`.")] input: CancelGenerationInput,
     ) -> async_graphql::Result<CancelGenerationPayload> {
-        let request = request_for(
+        let request = load_authorized::<GenerationRequest>(
             ctx,
-            &input.generation_request_id,
-            "generationRequestId",
+            GlobalId::decode_uuid(
+                &input.generation_request_id,
+                NodeType::GenerationRequest,
+                "generationRequestId",
+            )?,
             Action::Read,
         )
         .await?;
@@ -335,20 +371,24 @@ impl GenerationMutation {
 #[derive(Default)]
 pub struct GenerationSubscription;
 
-#[Subscription(guard = "crate::authz::policy::RootGuard::subscription()")]
+#[Subscription]
 impl GenerationSubscription {
     /// The request now, then again each time its status or samples change; the
     /// stream ends after a terminal status. A client that reconnects gets the
     /// current state at once, so no change is missed.
+    #[graphql(guard = "Need::matrix(Resource::GenerationRequest, Action::Read)")]
     async fn generation_status(
         &self,
         ctx: &Context<'_>,
-        generation_request_id: ID,
+        #[graphql(desc = "ID of the GenerationRequest to follow.")] generation_request_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = GenerationRequest>> {
-        let request = request_for(
+        let request = load_authorized::<GenerationRequest>(
             ctx,
-            &generation_request_id,
-            "generationRequestId",
+            GlobalId::decode_uuid(
+                &generation_request_id,
+                NodeType::GenerationRequest,
+                "generationRequestId",
+            )?,
             Action::Read,
         )
         .await?;

@@ -8,15 +8,27 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::model::GenerationRequest;
+use crate::app::AppState;
 use crate::db::schema::generation_requests;
 use crate::error::AppError;
-use crate::graphql::Loaders;
+use crate::graphql::loading::DomainLoaders;
+
+/// The generation domain's loaders: `Loader<Key>` for each of its keys.
+pub struct GenerationLoaders {
+    app: AppState,
+}
+
+impl DomainLoaders for GenerationLoaders {
+    fn new(app: AppState) -> Self {
+        Self { app }
+    }
+}
 
 /// A generation request by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct GenerationRequestById(pub Uuid);
 
-impl Loader<GenerationRequestById> for Loaders {
+impl Loader<GenerationRequestById> for GenerationLoaders {
     type Value = GenerationRequest;
     type Error = async_graphql::Error;
 

@@ -1,21 +1,20 @@
 //! The GraphQL schema: roots merged from the domains, per-request context, the
 //! DataLoader registry, IDs and pagination.
 
+pub mod activity;
 pub mod admission;
 pub mod errors;
 pub mod id;
 pub mod idempotency;
 pub mod limits;
+pub mod loading;
 pub mod node;
 pub mod pagination;
 pub mod persisted;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+pub use loading::loader;
 
 use crate::app::AppState;
 
@@ -63,14 +62,6 @@ pub struct Subscription(
 
 pub type AtelierSchema = Schema<Query, Mutation, Subscription>;
 
-/// What every DataLoader of every domain needs; each domain implements
-/// `Loader<Key>` on it for its own key types.
-pub struct Loaders {
-    pub app: AppState,
-    /// Bumped on every use of the loaders of one request (see [`request_loaders`]).
-    activity: Arc<AtomicU64>,
-}
-
 /// The schema's shape, without runtime data: shared by the server and `sdl()`.
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(
@@ -82,8 +73,6 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 
 /// The schema served by this process.
 pub fn build_schema(app: AppState) -> AtelierSchema {
-    // Subscriptions and other callers without per-request loaders use this one.
-    let loaders = new_loaders(app.clone());
     let mut builder = builder();
     if !app.config.http.introspection {
         builder = builder.disable_introspection();
@@ -92,12 +81,18 @@ pub fn build_schema(app: AppState) -> AtelierSchema {
         // No "did you mean ...?": it would describe the schema to a prober.
         builder = builder.disable_suggestions();
     }
-    // Spans for parsing, validation and each resolver, under the request's span.
+    // Spans for parsing, validation and each resolver, under the request's span,
+    // only where something exports them: without a collector the log shows events,
+    // not spans, and a span per resolver was 40 % of a nested read's instructions.
+    if app.config.telemetry.otlp_endpoint.is_some() {
+        builder = builder.extension(async_graphql::extensions::Tracing);
+    }
     builder
-        .extension(async_graphql::extensions::Tracing)
         .extension(errors::ErrorCodes)
-        .data(app)
-        .data(loaders)
+        .extension(activity::TouchActivity)
+        .data(app.clone())
+        // Subscriptions and other callers without per-request loaders use these.
+        .with_domain_loaders(&app)
         .finish()
 }
 
@@ -109,25 +104,6 @@ pub fn sdl() -> String {
 /// The application state inside a resolver.
 pub fn app<'a>(ctx: &Context<'a>) -> &'a AppState {
     ctx.data_unchecked::<AppState>()
-}
-
-/// The DataLoader registry inside a resolver.
-pub fn loaders<'a>(ctx: &Context<'a>) -> &'a DataLoader<Loaders> {
-    let loaders = ctx.data_unchecked::<DataLoader<Loaders>>();
-    loaders.loader().activity.fetch_add(1, Ordering::Relaxed);
-    loaders
-}
-
-/// The loaders of one HTTP request: one batch per relation per level, however
-/// long it takes to resolve a level.
-///
-/// A level (say 2000 assets) is not resolved in one go: nested `FuturesUnordered`
-/// yield back to the executor every few items, and a fixed delay would fire
-/// part-way and split the batch. So a batch starts only once the request has
-/// stopped asking its loaders for more (its activity counter settled), which
-/// makes the number of SQL statements of a query independent of its page size.
-fn request_loaders(app: AppState) -> DataLoader<Loaders> {
-    new_loaders(app)
 }
 
 /// What every operation runs with, over HTTP and WebSocket alike: its caller,
@@ -142,36 +118,50 @@ pub fn in_context(
         .data(caller)
         .data(info)
         .data(crate::authz::SignedInDuringRequest::default())
-        .data(request_loaders(app.clone()))
+        .data(crate::authz::roles::Activity::default())
+        .with_domain_loaders(app)
 }
 
-fn new_loaders(app: AppState) -> DataLoader<Loaders> {
-    let activity = Arc::new(AtomicU64::new(0));
-    let watched = activity.clone();
-    DataLoader::new(Loaders { app, activity }, move |batch| {
-        let activity = watched.clone();
-        tokio::spawn(async move {
-            settle(&activity).await;
-            batch.await;
-        })
-    })
-    // A page of 100 projects x 20 assets asks for 2000 keys at once: never split it.
-    .max_batch_size(50_000)
-    .delay(Duration::from_millis(1))
+/// Registers one DataLoader per domain, sharing one activity counter (see
+/// [`loading::new_loader`]). A new domain adds its loader struct here.
+trait WithDomainLoaders: Sized {
+    fn data<D: std::any::Any + Send + Sync>(self, data: D) -> Self;
+
+    fn with_domain_loaders(self, app: &AppState) -> Self {
+        use loading::new_loader;
+        let activity = loading::LoaderActivity::default();
+        self.data(new_loader::<crate::accounts::loaders::AccountLoaders>(
+            app.clone(),
+            &activity,
+        ))
+        .data(new_loader::<crate::teams::loaders::TeamLoaders>(
+            app.clone(),
+            &activity,
+        ))
+        .data(new_loader::<crate::studio::loaders::StudioLoaders>(
+            app.clone(),
+            &activity,
+        ))
+        .data(new_loader::<crate::generation::loaders::GenerationLoaders>(
+            app.clone(),
+            &activity,
+        ))
+        .data(new_loader::<crate::ai_models::loaders::AiModelLoaders>(
+            app.clone(),
+            &activity,
+        ))
+        .data(activity)
+    }
 }
 
-/// Waits until `activity` stops moving across a few scheduler turns (at most 50 ms).
-async fn settle(activity: &AtomicU64) {
-    let started = Instant::now();
-    loop {
-        let before = activity.load(Ordering::Relaxed);
-        for _ in 0..4 {
-            tokio::task::yield_now().await;
-        }
-        if activity.load(Ordering::Relaxed) == before
-            || started.elapsed() > Duration::from_millis(50)
-        {
-            return;
-        }
+impl WithDomainLoaders for async_graphql::Request {
+    fn data<D: std::any::Any + Send + Sync>(self, data: D) -> Self {
+        async_graphql::Request::data(self, data)
+    }
+}
+
+impl WithDomainLoaders for SchemaBuilder<Query, Mutation, Subscription> {
+    fn data<D: std::any::Any + Send + Sync>(self, data: D) -> Self {
+        SchemaBuilder::data(self, data)
     }
 }

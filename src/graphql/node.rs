@@ -1,9 +1,15 @@
 //! The Relay `Node` interface and `node(id)`.
 
+use crate::accounts::loaders::AccountLoaders;
+use crate::ai_models::loaders::AiModelLoaders;
+use crate::authz::guards::Need;
+use crate::authz::roles::load_authorized;
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
+use crate::teams::loaders::TeamLoaders;
 use async_graphql::{Context, Interface, Object, ID};
 
 use super::id::{GlobalId, NodeType};
-use super::loaders;
 use crate::accounts::loaders::UserById;
 use crate::accounts::model::{ApiClient, Session, SocialMediaConnection, User, UserDataExport};
 use crate::ai_models::loaders::{AiModelById, AiModelVersionById};
@@ -16,13 +22,10 @@ use crate::authz::matrix::{Action, Resource};
 use crate::authz::roles::{authorize, Holder};
 use crate::credits::model::{BillingSubscription, CreditTransaction, UsageLog};
 use crate::error::{AppError, AppResult};
-use crate::generation::graphql::request_for;
 use crate::generation::model::GenerationRequest;
 use crate::notifications::model::Notification;
-use crate::studio::graphql as studio;
 use crate::studio::loaders::AssetVersionById;
 use crate::studio::model::{Asset, AssetVersion, BrandKit, Project, Template, Workbench};
-use crate::teams::graphql::readable_team;
 use crate::teams::loaders::TeamMemberById;
 use crate::teams::model::{Team, TeamMember};
 
@@ -59,11 +62,12 @@ pub enum Node {
 #[derive(Default)]
 pub struct NodeQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl NodeQuery {
     /// Fetches any object by its global ID. An ID that is not one of ours is
     /// `BAD_USER_INPUT`; an object that does not exist, or that the caller may not
     /// see, is `NOT_FOUND` (the two are indistinguishable on purpose).
+    #[graphql(guard = "Need::anyone()")]
     async fn node(
         &self,
         ctx: &Context<'_>,
@@ -87,7 +91,7 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
     Ok(match global.node_type {
         NodeType::AiModel => {
             let id = global.as_uuid("id")?;
-            loaders(ctx)
+            loader::<AiModelLoaders>(ctx)
                 .load_one(AiModelById(id))
                 .await
                 .map_err(load_error)?
@@ -96,13 +100,13 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
         }
         NodeType::AiModelVersion => {
             let id = global.as_uuid("id")?;
-            match loaders(ctx)
+            match loader::<AiModelLoaders>(ctx)
                 .load_one(AiModelVersionById(id))
                 .await
                 .map_err(load_error)?
             {
                 Some(version) if version.status == AiModelVersionStatus::Production => {
-                    let model = loaders(ctx)
+                    let model = loader::<AiModelLoaders>(ctx)
                         .load_one(AiModelById(version.model_id))
                         .await
                         .map_err(load_error)?;
@@ -114,12 +118,24 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
             }
         }
         NodeType::Template => Some(Node::Template(
-            studio::template_for(ctx, id, Action::Read).await?,
+            load_authorized::<Template>(
+                ctx,
+                GlobalId::decode_uuid(id, NodeType::Template, "id")?,
+                Action::Read,
+            )
+            .await?,
         )),
-        NodeType::Team => Some(Node::Team(readable_team(ctx, id, "id").await?)),
+        NodeType::Team => Some(Node::Team(
+            load_authorized::<Team>(
+                ctx,
+                GlobalId::decode_uuid(id, NodeType::Team, "id")?,
+                Action::Read,
+            )
+            .await?,
+        )),
         NodeType::TeamMember => {
             let member_id = global.as_uuid("id")?;
-            let member = loaders(ctx)
+            let member = loader::<TeamLoaders>(ctx)
                 .load_one(TeamMemberById(member_id))
                 .await
                 .map_err(load_error)?
@@ -134,20 +150,40 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
             Some(Node::TeamMember(member))
         }
         NodeType::Workbench => Some(Node::Workbench(
-            studio::workbench_for(ctx, id, "id", Action::Read).await?,
+            load_authorized::<Workbench>(
+                ctx,
+                GlobalId::decode_uuid(id, NodeType::Workbench, "id")?,
+                Action::Read,
+            )
+            .await?,
         )),
         NodeType::Project => Some(Node::Project(
-            studio::project_for(ctx, id, "id", Action::Read).await?,
+            load_authorized::<Project>(
+                ctx,
+                GlobalId::decode_uuid(id, NodeType::Project, "id")?,
+                Action::Read,
+            )
+            .await?,
         )),
         NodeType::BrandKit => Some(Node::BrandKit(
-            studio::kit_for(ctx, id, Action::Read).await?,
+            load_authorized::<BrandKit>(
+                ctx,
+                GlobalId::decode_uuid(id, NodeType::BrandKit, "id")?,
+                Action::Read,
+            )
+            .await?,
         )),
         NodeType::Asset => Some(Node::Asset(
-            studio::asset_for(ctx, id, "id", Action::Read).await?,
+            load_authorized::<Asset>(
+                ctx,
+                GlobalId::decode_uuid(id, NodeType::Asset, "id")?,
+                Action::Read,
+            )
+            .await?,
         )),
         NodeType::AssetVersion => {
             let version_id = global.as_uuid("id")?;
-            let version = loaders(ctx)
+            let version = loader::<StudioLoaders>(ctx)
                 .load_one(AssetVersionById(version_id))
                 .await
                 .map_err(load_error)?
@@ -155,24 +191,23 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
             let asset_id = version
                 .asset_id
                 .ok_or(AppError::NotFound("asset version"))?;
-            studio::asset_for(
-                ctx,
-                &GlobalId::uuid(NodeType::Asset, asset_id),
-                "id",
-                Action::Read,
-            )
-            .await?;
+            load_authorized::<Asset>(ctx, asset_id, Action::Read).await?;
             Some(Node::AssetVersion(version))
         }
         NodeType::GenerationRequest => Some(Node::GenerationRequest(
-            request_for(ctx, id, "id", Action::Read).await?,
+            load_authorized::<GenerationRequest>(
+                ctx,
+                GlobalId::decode_uuid(id, NodeType::GenerationRequest, "id")?,
+                Action::Read,
+            )
+            .await?,
         )),
         NodeType::User => {
             let user_id = global.as_uuid("id")?;
             if caller(ctx).user_id().is_none() {
                 return Err(AppError::Unauthenticated);
             }
-            loaders(ctx)
+            loader::<AccountLoaders>(ctx)
                 .load_one(UserById(user_id))
                 .await
                 .map_err(load_error)?

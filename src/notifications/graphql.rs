@@ -1,5 +1,6 @@
 //! Notifications in the schema: the caller's own (SELF), read and live.
 
+use crate::authz::guards::Need;
 use async_graphql::{Context, InputObject, Object, SimpleObject, Subscription, ID};
 use futures_util::{Stream, StreamExt};
 
@@ -14,17 +15,18 @@ use crate::graphql::pagination::{self, Conn, PageArgs};
 #[derive(Default)]
 pub struct NotificationQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl NotificationQuery {
     /// The caller's notifications, newest first.
+    #[graphql(guard = "Need::session()")]
     async fn notifications(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] unread_only: bool,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(default, desc = "Only notifications not yet marked read.")] unread_only: bool,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<Notification>> {
         let user_id = require_user(ctx)?;
         let args = PageArgs::new(first, after, last, before);
@@ -37,6 +39,7 @@ impl NotificationQuery {
     }
 
     /// How many of the caller's notifications are unread.
+    #[graphql(guard = "Need::session()")]
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         let user_id = require_user(ctx)?;
         let mut conn = app(ctx).db.conn().await?;
@@ -44,12 +47,14 @@ impl NotificationQuery {
     }
 }
 
+/// The input of `markNotificationsRead`.
 #[derive(InputObject)]
 pub struct MarkNotificationsReadInput {
     /// IDs of the caller's notifications (others' are ignored).
     pub ids: Vec<ID>,
 }
 
+/// What `markNotificationsRead` returns.
 #[derive(SimpleObject)]
 pub struct MarkNotificationsReadPayload {
     /// How many changed from unread to read.
@@ -61,12 +66,14 @@ pub struct MarkNotificationsReadPayload {
 #[derive(Default)]
 pub struct NotificationMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl NotificationMutation {
     /// Marks notifications read.
+    #[graphql(guard = "Need::session()")]
     async fn mark_notifications_read(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The input of `markNotificationsRead`.")]
         input: MarkNotificationsReadInput,
     ) -> async_graphql::Result<MarkNotificationsReadPayload> {
         let user_id = require_user(ctx)?;
@@ -91,9 +98,10 @@ impl NotificationMutation {
 #[derive(Default)]
 pub struct NotificationSubscription;
 
-#[Subscription(guard = "crate::authz::policy::RootGuard::subscription()")]
+#[Subscription]
 impl NotificationSubscription {
     /// The caller's new notifications, as they are created.
+    #[graphql(guard = "Need::session()")]
     async fn notification_received(
         &self,
         ctx: &Context<'_>,

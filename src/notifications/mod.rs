@@ -1,6 +1,5 @@
-//! Notifications and the event bus that carries them (and every other live event).
+//! Notifications: stored per user, marked read, pushed live through the event bus.
 
-pub mod events;
 pub mod graphql;
 pub mod model;
 pub mod service;

@@ -14,10 +14,22 @@ use uuid::Uuid;
 
 use super::model::{Asset, AssetVersion, BrandKit, Project, Template, Workbench};
 use super::templates;
+use crate::app::AppState;
 use crate::db::schema::{asset_versions, assets, brand_kits, projects, workbenches};
 use crate::error::AppError;
+use crate::graphql::loading::DomainLoaders;
 use crate::graphql::pagination::Window;
-use crate::graphql::Loaders;
+
+/// The studio domain's loaders: `Loader<Key>` for each of its keys.
+pub struct StudioLoaders {
+    app: AppState,
+}
+
+impl DomainLoaders for StudioLoaders {
+    fn new(app: AppState) -> Self {
+        Self { app }
+    }
+}
 
 macro_rules! by_id_loader {
     ($(#[$meta:meta])* $key:ident, $row:ty, $table:ident) => {
@@ -25,7 +37,7 @@ macro_rules! by_id_loader {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub struct $key(pub Uuid);
 
-        impl Loader<$key> for Loaders {
+        impl Loader<$key> for StudioLoaders {
             type Value = $row;
             type Error = async_graphql::Error;
 
@@ -72,7 +84,7 @@ by_id_loader!(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TemplateById(pub Uuid);
 
-impl Loader<TemplateById> for Loaders {
+impl Loader<TemplateById> for StudioLoaders {
     type Value = Template;
     type Error = async_graphql::Error;
 
@@ -96,7 +108,7 @@ impl Loader<TemplateById> for Loaders {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct VersionsOfAsset(pub Uuid);
 
-impl Loader<VersionsOfAsset> for Loaders {
+impl Loader<VersionsOfAsset> for StudioLoaders {
     type Value = Vec<AssetVersion>;
     type Error = async_graphql::Error;
 
@@ -204,7 +216,7 @@ pub struct ChildCount<C> {
     pub kind: PhantomData<C>,
 }
 
-impl<C: Children> Loader<ChildPage<C>> for Loaders {
+impl<C: Children> Loader<ChildPage<C>> for StudioLoaders {
     type Value = Vec<C::Row>;
     type Error = async_graphql::Error;
 
@@ -260,7 +272,7 @@ struct ParentCount {
     n: i64,
 }
 
-impl<C: Children> Loader<ChildCount<C>> for Loaders {
+impl<C: Children> Loader<ChildCount<C>> for StudioLoaders {
     type Value = i64;
     type Error = async_graphql::Error;
 

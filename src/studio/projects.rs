@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::access::Reach;
 use super::model::Project;
-use crate::ai_models::model::escape_like;
+use crate::db::escape_like;
 use crate::db::schema::projects;
 use crate::error::AppResult;
 use crate::graphql::pagination::Window;
@@ -32,15 +32,21 @@ pub struct ProjectFilter {
 /// What to sort projects by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Default)]
 pub enum ProjectOrderField {
+    /// By name.
     Name,
+    /// By creation time.
     CreatedAt,
+    /// By last change.
     #[default]
     UpdatedAt,
 }
 
+/// Which way a list is sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Default)]
 pub enum OrderDirection {
+    /// Smallest first.
     Asc,
+    /// Largest first.
     #[default]
     Desc,
 }
@@ -48,8 +54,10 @@ pub enum OrderDirection {
 /// Sort order of a project list (default: most recently updated first).
 #[derive(Debug, Clone, Copy, Default, InputObject)]
 pub struct ProjectOrder {
+    /// What to sort by (default: last change).
     #[graphql(default)]
     pub field: ProjectOrderField,
+    /// Which way (default: descending).
     #[graphql(default)]
     pub direction: OrderDirection,
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::access::Reach;
 use super::model::Template;
 use super::validate;
-use crate::ai_models::model::escape_like;
+use crate::db::escape_like;
 use crate::db::schema::templates;
 use crate::error::{AppError, AppResult};
 use crate::graphql::pagination::Window;

@@ -1,5 +1,10 @@
 //! Teams and members in the schema.
 
+use super::loaders::TeamLoaders;
+use crate::accounts::loaders::AccountLoaders;
+use crate::authz::guards::Need;
+use crate::authz::roles::{load_authorized, Target};
+use crate::graphql::loader;
 use async_graphql::{
     ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
@@ -14,9 +19,9 @@ use crate::authz::matrix::{Action, Resource, Role};
 use crate::authz::require_user;
 use crate::authz::roles::{authorize, can, role_on, Holder};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::graphql::{app, loaders};
 
 /// What the caller may do with a team, from the permission matrix.
 #[derive(SimpleObject)]
@@ -48,21 +53,23 @@ impl Team {
 
     /// The owner's public profile.
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.owner_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.owner_id))
+            .await
     }
 
     /// Members, strongest role first.
     async fn members(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<TeamMember>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;
-        let all = loaders(ctx)
+        let all = loader::<TeamLoaders>(ctx)
             .load_one(MembersOf(self.id))
             .await?
             .unwrap_or_default();
@@ -91,7 +98,8 @@ impl Team {
             delete: allowed(Resource::Team, Action::Delete).await?,
             manage_members: allowed(Resource::TeamMember, Action::Update).await?,
             transfer_ownership: allowed(Resource::Team, Action::TransferOwnership).await?,
-            leave: allowed(Resource::TeamMember, Action::Leave).await? && role != Role::Owner,
+            leave: allowed(Resource::TeamMember, Action::Leave).await?
+                && crate::authz::matrix::owner_may(role, Action::Leave),
             manage_credits: allowed(Resource::TeamCredits, Action::Update).await?,
             manage_api_clients: allowed(Resource::TeamApiClient, Action::Create).await?,
             create_content: allowed(Resource::Project, Action::Create).await?,
@@ -108,24 +116,32 @@ impl TeamMember {
 
     /// The member's public profile.
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.user_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.user_id))
+            .await
     }
 
     /// The team.
     async fn team(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Team>> {
-        loaders(ctx).load_one(TeamById(self.team_id)).await
+        loader::<TeamLoaders>(ctx)
+            .load_one(TeamById(self.team_id))
+            .await
     }
 }
 
-/// A team the caller can read, or `NOT_FOUND`.
-pub(crate) async fn readable_team(ctx: &Context<'_>, id: &ID, field: &str) -> AppResult<Team> {
-    let team_id = GlobalId::decode_uuid(id, NodeType::Team, field)?;
-    authorize(ctx, Holder::Team(team_id), Resource::Team, Action::Read).await?;
-    loaders(ctx)
-        .load_one(TeamById(team_id))
-        .await
-        .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))?
-        .ok_or(AppError::NotFound("team"))
+impl Target for Team {
+    const RESOURCE: Resource = Resource::Team;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loader::<TeamLoaders>(ctx)
+            .load_one(TeamById(id))
+            .await
+            .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))
+    }
+
+    async fn holder(&self, _: &Context<'_>) -> AppResult<Option<Holder>> {
+        Ok(Some(Holder::Team(self.id)))
+    }
 }
 
 fn user_id_of(id: &ID, field: &str) -> AppResult<Uuid> {
@@ -135,15 +151,22 @@ fn user_id_of(id: &ID, field: &str) -> AppResult<Uuid> {
 #[derive(Default)]
 pub struct TeamQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl TeamQuery {
     /// A team the caller belongs to; `null` otherwise.
+    #[graphql(guard = "Need::matrix(Resource::Team, Action::Read)")]
     async fn team(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "ID of a Team.")] id: ID,
     ) -> async_graphql::Result<Option<Team>> {
-        match readable_team(ctx, &id, "id").await {
+        match load_authorized::<Team>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::Team, "id")?,
+            Action::Read,
+        )
+        .await
+        {
             Ok(team) => Ok(Some(team)),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
@@ -151,13 +174,14 @@ impl TeamQuery {
     }
 
     /// The teams the caller belongs to, by name.
+    #[graphql(guard = "Need::matrix(Resource::Team, Action::Read)")]
     async fn my_teams(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<Team>> {
         let user_id = require_user(ctx)?;
         let args = PageArgs::new(first, after, last, before);
@@ -170,28 +194,37 @@ impl TeamQuery {
     }
 }
 
+/// The input of `createTeam`.
 #[derive(InputObject)]
 pub struct CreateTeamInput {
     /// 1 to 100 characters.
     pub name: String,
+    /// What the team is for (optional).
     pub description: Option<String>,
 }
 
+/// The input of `updateTeam`.
 #[derive(InputObject)]
 pub struct UpdateTeamInput {
+    /// ID of the team.
     pub team_id: ID,
+    /// New name (omit to keep).
     pub name: Option<String>,
     /// `null` clears it.
     pub description: MaybeUndefined<String>,
 }
 
+/// The input of `deleteTeam`.
 #[derive(InputObject)]
 pub struct DeleteTeamInput {
+    /// ID of the team.
     pub team_id: ID,
 }
 
+/// The input of `addTeamMember`.
 #[derive(InputObject)]
 pub struct AddTeamMemberInput {
+    /// ID of the team.
     pub team_id: ID,
     /// Email of an existing account.
     pub email: String,
@@ -199,82 +232,109 @@ pub struct AddTeamMemberInput {
     pub role: TeamRole,
 }
 
+/// The input of `updateTeamMemberRole`.
 #[derive(InputObject)]
 pub struct UpdateTeamMemberRoleInput {
+    /// ID of the team.
     pub team_id: ID,
+    /// ID of the member's user.
     pub user_id: ID,
+    /// The new role; never OWNER (use `transferTeamOwnership`).
     pub role: TeamRole,
 }
 
+/// The input of `removeTeamMember`.
 #[derive(InputObject)]
 pub struct RemoveTeamMemberInput {
+    /// ID of the team.
     pub team_id: ID,
+    /// ID of the member's user.
     pub user_id: ID,
 }
 
+/// The input of `leaveTeam`.
 #[derive(InputObject)]
 pub struct LeaveTeamInput {
+    /// ID of the team.
     pub team_id: ID,
 }
 
+/// The input of `transferTeamOwnership`.
 #[derive(InputObject)]
 pub struct TransferTeamOwnershipInput {
+    /// ID of the team.
     pub team_id: ID,
     /// A member who becomes OWNER; the current owner becomes ADMIN.
     pub user_id: ID,
 }
 
+/// What `createTeam` returns.
 #[derive(SimpleObject)]
 pub struct CreateTeamPayload {
+    /// The team, as it is now.
     pub team: Team,
 }
 
+/// What `updateTeam` returns.
 #[derive(SimpleObject)]
 pub struct UpdateTeamPayload {
+    /// The team, as it is now.
     pub team: Team,
 }
 
+/// What `deleteTeam` returns.
 #[derive(SimpleObject)]
 pub struct DeleteTeamPayload {
+    /// ID of the team, now deleted.
     pub deleted_team_id: ID,
 }
 
+/// What `addTeamMember` returns.
 #[derive(SimpleObject)]
 pub struct AddTeamMemberPayload {
+    /// The member, as it is now.
     pub member: TeamMember,
 }
 
+/// What `updateTeamMemberRole` returns.
 #[derive(SimpleObject)]
 pub struct UpdateTeamMemberRolePayload {
+    /// The member, as it is now.
     pub member: TeamMember,
 }
 
+/// What `removeTeamMember` returns.
 #[derive(SimpleObject)]
 pub struct RemoveTeamMemberPayload {
     /// The membership as it was.
     pub member: TeamMember,
 }
 
+/// What `leaveTeam` returns.
 #[derive(SimpleObject)]
 pub struct LeaveTeamPayload {
+    /// ID of the team the caller left.
     pub left_team_id: ID,
 }
 
+/// What `transferTeamOwnership` returns.
 #[derive(SimpleObject)]
 pub struct TransferTeamOwnershipPayload {
+    /// The team, as it is now.
     pub team: Team,
 }
 
 #[derive(Default)]
 pub struct TeamMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl TeamMutation {
     /// Creates a team; the caller becomes its OWNER.
+    #[graphql(guard = "Need::session()")]
     async fn create_team(
         &self,
         ctx: &Context<'_>,
-        input: CreateTeamInput,
+        #[graphql(desc = "The input of `createTeam`.")] input: CreateTeamInput,
     ) -> async_graphql::Result<CreateTeamPayload> {
         let user_id = require_user(ctx)?;
         let team = service::create_team(app(ctx), user_id, &input.name, input.description).await?;
@@ -282,10 +342,11 @@ impl TeamMutation {
     }
 
     /// Renames or re-describes a team (ADMIN).
+    #[graphql(guard = "Need::matrix(Resource::Team, Action::Update)")]
     async fn update_team(
         &self,
         ctx: &Context<'_>,
-        input: UpdateTeamInput,
+        #[graphql(desc = "The input of `updateTeam`.")] input: UpdateTeamInput,
     ) -> async_graphql::Result<UpdateTeamPayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;
         authorize(ctx, Holder::Team(team_id), Resource::Team, Action::Update).await?;
@@ -294,10 +355,11 @@ impl TeamMutation {
     }
 
     /// Deletes a team and everything it holds (OWNER).
+    #[graphql(guard = "Need::matrix(Resource::Team, Action::Delete)")]
     async fn delete_team(
         &self,
         ctx: &Context<'_>,
-        input: DeleteTeamInput,
+        #[graphql(desc = "The input of `deleteTeam`.")] input: DeleteTeamInput,
     ) -> async_graphql::Result<DeleteTeamPayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;
         authorize(ctx, Holder::Team(team_id), Resource::Team, Action::Delete).await?;
@@ -308,10 +370,11 @@ impl TeamMutation {
     }
 
     /// Adds an existing account to the team (ADMIN; never as OWNER).
+    #[graphql(guard = "Need::matrix(Resource::TeamMember, Action::Create)")]
     async fn add_team_member(
         &self,
         ctx: &Context<'_>,
-        input: AddTeamMemberInput,
+        #[graphql(desc = "The input of `addTeamMember`.")] input: AddTeamMemberInput,
     ) -> async_graphql::Result<AddTeamMemberPayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;
         authorize(
@@ -333,10 +396,11 @@ impl TeamMutation {
     }
 
     /// Changes a member's role (ADMIN; not the OWNER's, never to OWNER).
+    #[graphql(guard = "Need::matrix(Resource::TeamMember, Action::Update)")]
     async fn update_team_member_role(
         &self,
         ctx: &Context<'_>,
-        input: UpdateTeamMemberRoleInput,
+        #[graphql(desc = "The input of `updateTeamMemberRole`.")] input: UpdateTeamMemberRoleInput,
     ) -> async_graphql::Result<UpdateTeamMemberRolePayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;
         let user_id = user_id_of(&input.user_id, "userId")?;
@@ -354,10 +418,11 @@ impl TeamMutation {
     }
 
     /// Removes a member (ADMIN; not the OWNER).
+    #[graphql(guard = "Need::matrix(Resource::TeamMember, Action::Delete)")]
     async fn remove_team_member(
         &self,
         ctx: &Context<'_>,
-        input: RemoveTeamMemberInput,
+        #[graphql(desc = "The input of `removeTeamMember`.")] input: RemoveTeamMemberInput,
     ) -> async_graphql::Result<RemoveTeamMemberPayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;
         let user_id = user_id_of(&input.user_id, "userId")?;
@@ -373,10 +438,11 @@ impl TeamMutation {
     }
 
     /// Leaves a team (any member but the OWNER).
+    #[graphql(guard = "Need::matrix(Resource::TeamMember, Action::Leave)")]
     async fn leave_team(
         &self,
         ctx: &Context<'_>,
-        input: LeaveTeamInput,
+        #[graphql(desc = "The input of `leaveTeam`.")] input: LeaveTeamInput,
     ) -> async_graphql::Result<LeaveTeamPayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;
         authorize(
@@ -393,9 +459,11 @@ impl TeamMutation {
     }
 
     /// Makes another member the OWNER; the caller becomes ADMIN (OWNER only).
+    #[graphql(guard = "Need::matrix(Resource::Team, Action::TransferOwnership)")]
     async fn transfer_team_ownership(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The input of `transferTeamOwnership`.")]
         input: TransferTeamOwnershipInput,
     ) -> async_graphql::Result<TransferTeamOwnershipPayload> {
         let team_id = GlobalId::decode_uuid(&input.team_id, NodeType::Team, "teamId")?;

@@ -8,9 +8,21 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::model::{Team, TeamMember, TeamRole};
+use crate::app::AppState;
 use crate::db::schema::{team_members, teams};
 use crate::error::AppError;
-use crate::graphql::Loaders;
+use crate::graphql::loading::DomainLoaders;
+
+/// The teams domain's loaders: `Loader<Key>` for each of its keys.
+pub struct TeamLoaders {
+    app: AppState,
+}
+
+impl DomainLoaders for TeamLoaders {
+    fn new(app: AppState) -> Self {
+        Self { app }
+    }
+}
 
 /// The role of a user in a team, if a member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,7 +39,7 @@ pub struct TeamById(pub Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TeamMemberById(pub Uuid);
 
-impl Loader<MembershipOf> for Loaders {
+impl Loader<MembershipOf> for TeamLoaders {
     type Value = TeamRole;
     type Error = async_graphql::Error;
 
@@ -61,7 +73,7 @@ impl Loader<MembershipOf> for Loaders {
     }
 }
 
-impl Loader<TeamById> for Loaders {
+impl Loader<TeamById> for TeamLoaders {
     type Value = Team;
     type Error = async_graphql::Error;
 
@@ -81,7 +93,7 @@ impl Loader<TeamById> for Loaders {
     }
 }
 
-impl Loader<TeamMemberById> for Loaders {
+impl Loader<TeamMemberById> for TeamLoaders {
     type Value = TeamMember;
     type Error = async_graphql::Error;
 
@@ -111,7 +123,7 @@ impl Loader<TeamMemberById> for Loaders {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MembersOf(pub Uuid);
 
-impl Loader<MembersOf> for Loaders {
+impl Loader<MembersOf> for TeamLoaders {
     type Value = Vec<TeamMember>;
     type Error = async_graphql::Error;
 

@@ -73,42 +73,4 @@ impl TeamRole {
             Self::Viewer => 1,
         }
     }
-
-    /// Whether this role can do what `minimum` can.
-    pub fn at_least(self, minimum: TeamRole) -> bool {
-        self.rank() >= minimum.rank()
-    }
-}
-
-/// The role of `user_id` in `team_id`, if a member.
-pub async fn role_of(
-    conn: &mut diesel_async::AsyncPgConnection,
-    team_id: Uuid,
-    user_id: Uuid,
-) -> QueryResult<Option<TeamRole>> {
-    let query = team_members::table
-        .filter(team_members::team_id.eq(team_id))
-        .filter(team_members::user_id.eq(user_id))
-        .select(team_members::role);
-    diesel_async::RunQueryDsl::first(query, conn)
-        .await
-        .optional()
-}
-
-/// Teams where `user_id` holds at least `minimum`.
-pub async fn teams_with_role(
-    conn: &mut diesel_async::AsyncPgConnection,
-    user_id: Uuid,
-    minimum: TeamRole,
-) -> QueryResult<Vec<Uuid>> {
-    let roles: Vec<&str> = TeamRole::ALL
-        .iter()
-        .filter(|r| r.at_least(minimum))
-        .map(|r| r.as_db_str())
-        .collect();
-    let query = team_members::table
-        .filter(team_members::user_id.eq(user_id))
-        .filter(team_members::role.eq_any(roles))
-        .select(team_members::team_id);
-    diesel_async::RunQueryDsl::load(query, conn).await
 }

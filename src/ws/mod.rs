@@ -14,7 +14,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
-pub use registry::{Revoked, Sockets};
+pub use registry::Sockets;
 
 use crate::app::AppState;
 use crate::authz::RequestInfo;

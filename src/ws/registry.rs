@@ -9,17 +9,12 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
-use uuid::Uuid;
 
 use super::protocol::close;
 use crate::authz::Caller;
+use crate::events::{EventBus, Revoked, REVOKED_TOPIC};
 use crate::metrics::WebSocketMetrics;
-use crate::notifications::events::EventBus;
-
-/// The event-bus topic that carries revocations to every instance.
-const REVOKED_TOPIC: &str = "sockets:revoked";
 
 /// How a socket is to be closed: a WebSocket close code and its reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,46 +61,6 @@ impl Closer {
 impl Default for Closer {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-/// Credentials that stopped being valid; sockets acting on any of them close.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Revoked {
-    #[serde(default)]
-    pub sessions: Vec<Uuid>,
-    #[serde(default)]
-    pub users: Vec<Uuid>,
-    #[serde(default)]
-    pub clients: Vec<Uuid>,
-}
-
-impl Revoked {
-    fn covers(&self, caller: &Caller) -> bool {
-        match caller {
-            Caller::Anonymous => false,
-            Caller::Session {
-                user_id,
-                session_id,
-                ..
-            } => self.users.contains(user_id) || self.sessions.contains(session_id),
-            Caller::ApiClient {
-                user_id, client_id, ..
-            } => self.users.contains(user_id) || self.clients.contains(client_id),
-        }
-    }
-
-    /// Tells every instance (through the event bus) to close the sockets acting on
-    /// these credentials. Call it after the revocation has committed, so a client
-    /// that reconnects at once is refused.
-    pub async fn announce(&self, events: &EventBus) {
-        if self.sessions.is_empty() && self.users.is_empty() && self.clients.is_empty() {
-            return;
-        }
-        match serde_json::to_value(self) {
-            Ok(payload) => events.publish(REVOKED_TOPIC, payload).await,
-            Err(e) => tracing::error!(error = %e, "revocation not serializable"),
-        }
     }
 }
 

@@ -9,6 +9,7 @@ mod bounds;
 mod browser;
 mod clients;
 mod constraints;
+mod docs;
 mod error_codes;
 mod generation;
 mod helpers;

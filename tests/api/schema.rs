@@ -125,39 +125,152 @@ async fn introspect() -> (Vec<String>, Vec<(String, bool)>) {
     (roots, user)
 }
 
+/// Every field of Query, Mutation and Subscription carries its own guard: each
+/// one is called (with placeholder arguments) under a `GuardProbe`, which makes
+/// every guard record its field and refuse, so no resolver runs; a field no guard
+/// recorded has none. A field without a guard would have run its resolver.
 #[tokio::test]
-async fn every_root_field_has_exactly_one_policy_and_every_policy_a_field() {
-    use atelier::authz::policy::ROOT_FIELDS;
-    let (in_schema, _) = introspect().await;
-    assert!(
-        in_schema.len() > 50,
-        "found only {} root fields",
-        in_schema.len()
-    );
-    let missing: Vec<&String> = in_schema
-        .iter()
-        .filter(|f| !ROOT_FIELDS.iter().any(|(name, _)| name == f))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "root fields without a policy: {missing:?}"
-    );
-    let stale: Vec<&str> = ROOT_FIELDS
-        .iter()
-        .map(|(name, _)| *name)
-        .filter(|name| !in_schema.iter().any(|f| f == name))
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "policies of fields that do not exist: {stale:?}"
-    );
-    for (i, (name, _)) in ROOT_FIELDS.iter().enumerate() {
-        assert!(
-            !ROOT_FIELDS[i + 1..].iter().any(|(other, _)| other == name),
-            "{name} has two policies"
-        );
+async fn every_root_field_carries_a_guard() {
+    use atelier::authz::guards::GuardProbe;
+    use futures_util::StreamExt;
+
+    let app = crate::helpers::TestApp::spawn().await;
+    let schema = atelier::graphql::build_schema(app.app.clone());
+    let sdl = atelier::graphql::sdl();
+    let document = async_graphql::parser::parse_schema(&sdl).expect("the SDL parses");
+    let types = sdl_types(&document);
+    let mut unguarded = Vec::new();
+    let mut guarded = Vec::new();
+    for (root, operation) in [
+        ("Query", "query"),
+        ("Mutation", "mutation"),
+        ("Subscription", "subscription"),
+    ] {
+        let Some(TypeKind::Object(object)) = types.get(root) else {
+            panic!("no {root} type in the SDL");
+        };
+        for field in &object.fields {
+            let field = &field.node;
+            let name = field.name.node.as_str();
+            let args: Vec<String> = field
+                .arguments
+                .iter()
+                .filter(|a| !a.node.ty.node.nullable && a.node.default_value.is_none())
+                .map(|a| {
+                    format!(
+                        "{}: {}",
+                        a.node.name.node,
+                        placeholder(&types, &a.node.ty.node)
+                    )
+                })
+                .collect();
+            let args = if args.is_empty() {
+                String::new()
+            } else {
+                format!("({})", args.join(", "))
+            };
+            let selection = match types.get(base_name(&field.ty.node)) {
+                Some(TypeKind::Object(_) | TypeKind::Interface(_) | TypeKind::Union(_)) => {
+                    " { __typename }"
+                }
+                _ => "",
+            };
+            let query = format!("{operation} {{ {name}{args}{selection} }}");
+            let probe = GuardProbe::default();
+            let request = atelier::graphql::in_context(
+                async_graphql::Request::new(query.clone()),
+                &app.app,
+                atelier::authz::Caller::Anonymous,
+                atelier::authz::RequestInfo::default(),
+            )
+            .data(probe.clone());
+            let response = if operation == "subscription" {
+                schema.execute_stream(request).next().await
+            } else {
+                Some(schema.execute(request).await)
+            };
+            let errors: Vec<String> = response
+                .map(|r| r.errors.iter().map(|e| e.message.clone()).collect())
+                .unwrap_or_default();
+            match probe.seen().iter().find(|(f, _)| f == name) {
+                Some((_, need)) => {
+                    assert_eq!(errors, vec![GuardProbe::REFUSAL.to_string()], "{query}");
+                    guarded.push(format!("{root}.{name}: {need:?}"));
+                }
+                None => unguarded.push(format!("{root}.{name} (ran: {query} -> {errors:?})")),
+            }
+        }
     }
-    println!("{} root fields, each with one policy", in_schema.len());
+    assert!(
+        unguarded.is_empty(),
+        "root fields without a guard; declare who may call each one where it is \
+         declared, e.g. #[graphql(guard = \"Need::matrix(Resource::Project, Action::Read)\")] \
+         or Need::session() / Need::signed_in() / Need::anyone():\n{}",
+        unguarded.join("\n")
+    );
+    println!(
+        "{} root fields, each with its guard:\n{}",
+        guarded.len(),
+        guarded.join("\n")
+    );
+}
+
+use async_graphql::parser::types::{
+    BaseType, ServiceDocument, Type, TypeKind, TypeSystemDefinition,
+};
+
+/// The SDL's types by name.
+fn sdl_types(document: &ServiceDocument) -> std::collections::HashMap<String, TypeKind> {
+    document
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            TypeSystemDefinition::Type(t) => {
+                Some((t.node.name.node.to_string(), t.node.kind.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn base_name(ty: &Type) -> &str {
+    match &ty.base {
+        BaseType::Named(name) => name.as_str(),
+        BaseType::List(inner) => base_name(inner),
+    }
+}
+
+/// A literal the type accepts: required input fields filled in, the rest left out.
+fn placeholder(types: &std::collections::HashMap<String, TypeKind>, ty: &Type) -> String {
+    let BaseType::Named(name) = &ty.base else {
+        return "[]".into();
+    };
+    match (name.as_str(), types.get(name.as_str())) {
+        ("Int", _) => "1".into(),
+        ("Float", _) => "1.5".into(),
+        ("Boolean", _) => "false".into(),
+        ("DateTime", _) => "\"2030-01-01T00:00:00Z\"".into(),
+        ("Decimal", _) => "\"1\"".into(),
+        ("JSON", _) => "{}".into(),
+        ("Upload", _) => "\"#__graphql_file__:0\"".into(),
+        (_, Some(TypeKind::Enum(e))) => e.values[0].node.value.node.to_string(),
+        (_, Some(TypeKind::InputObject(input))) => {
+            let fields: Vec<String> = input
+                .fields
+                .iter()
+                .filter(|f| !f.node.ty.node.nullable && f.node.default_value.is_none())
+                .map(|f| {
+                    format!(
+                        "{}: {}",
+                        f.node.name.node,
+                        placeholder(types, &f.node.ty.node)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        }
+        _ => "\"x\"".into(),
+    }
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! Sign-up, sign-in, sign-out, email verification and password reset.
 
+use crate::authz::guards::Need;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 
 use super::ok_payload;
@@ -25,7 +26,9 @@ pub struct SignUpInput {
 /// Credentials.
 #[derive(InputObject)]
 pub struct SignInInput {
+    /// The account email.
     pub email: String,
+    /// The account password.
     pub password: String,
     /// The current code of the authenticator app, for accounts with MFA.
     pub totp_code: Option<String>,
@@ -36,6 +39,7 @@ pub struct SignInInput {
 pub struct SignUpPayload {
     /// Session token, shown only here.
     pub token: String,
+    /// The account, as it is now.
     pub user: User,
 }
 
@@ -44,9 +48,11 @@ pub struct SignUpPayload {
 pub struct SignInPayload {
     /// Session token, shown only here.
     pub token: String,
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `signOut`.
 #[derive(InputObject, Default)]
 pub struct SignOutInput {
     /// Also end every other session of the account.
@@ -54,22 +60,28 @@ pub struct SignOutInput {
     pub everywhere: bool,
 }
 
+/// The input of `verifyEmail`.
 #[derive(InputObject)]
 pub struct VerifyEmailInput {
     /// The token from the verification mail.
     pub token: String,
 }
 
+/// What `verifyEmail` returns.
 #[derive(SimpleObject)]
 pub struct VerifyEmailPayload {
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `requestPasswordReset`.
 #[derive(InputObject)]
 pub struct RequestPasswordResetInput {
+    /// The account email; the answer is the same whether it exists or not.
     pub email: String,
 }
 
+/// The input of `resetPassword`.
 #[derive(InputObject)]
 pub struct ResetPasswordInput {
     /// The token from the reset mail.
@@ -92,13 +104,14 @@ ok_payload!(
 #[derive(Default)]
 pub struct AuthMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl AuthMutation {
     /// Creates an account (with the sign-up credit grant) and signs it in.
+    #[graphql(guard = "Need::anyone()")]
     async fn sign_up(
         &self,
         ctx: &Context<'_>,
-        input: SignUpInput,
+        #[graphql(desc = "The input of `signUp`.")] input: SignUpInput,
     ) -> async_graphql::Result<SignUpPayload> {
         let (token, user) = auth::sign_up(
             app(ctx),
@@ -117,10 +130,11 @@ impl AuthMutation {
 
     /// Opens a session. A wrong email and a wrong password give the same error;
     /// an account with MFA needs `totpCode` (`MFA_REQUIRED` otherwise).
+    #[graphql(guard = "Need::anyone()")]
     async fn sign_in(
         &self,
         ctx: &Context<'_>,
-        input: SignInInput,
+        #[graphql(desc = "The input of `signIn`.")] input: SignInInput,
     ) -> async_graphql::Result<SignInPayload> {
         let (token, user) = auth::sign_in(
             app(ctx),
@@ -135,10 +149,11 @@ impl AuthMutation {
     }
 
     /// Ends the current session (and optionally all others).
+    #[graphql(guard = "Need::session()")]
     async fn sign_out(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] input: SignOutInput,
+        #[graphql(default, desc = "What to end (default: this session only).")] input: SignOutInput,
     ) -> async_graphql::Result<SignOutPayload> {
         let Caller::Session {
             user_id,
@@ -161,6 +176,7 @@ impl AuthMutation {
     }
 
     /// Mails a new verification token to the account's (or its pending) address.
+    #[graphql(guard = "Need::session()")]
     async fn request_email_verification(
         &self,
         ctx: &Context<'_>,
@@ -171,10 +187,11 @@ impl AuthMutation {
     }
 
     /// Confirms an address with the mailed token (single use, expires after a day).
+    #[graphql(guard = "Need::anyone()")]
     async fn verify_email(
         &self,
         ctx: &Context<'_>,
-        input: VerifyEmailInput,
+        #[graphql(desc = "The input of `verifyEmail`.")] input: VerifyEmailInput,
     ) -> async_graphql::Result<VerifyEmailPayload> {
         let user = auth::verify_email(app(ctx), &input.token, request_info(ctx)).await?;
         // Holding the mailed token proves the account is the caller's.
@@ -183,20 +200,22 @@ impl AuthMutation {
     }
 
     /// Mails a reset token (valid one hour) if the address has an account.
+    #[graphql(guard = "Need::anyone()")]
     async fn request_password_reset(
         &self,
         ctx: &Context<'_>,
-        input: RequestPasswordResetInput,
+        #[graphql(desc = "The input of `requestPasswordReset`.")] input: RequestPasswordResetInput,
     ) -> async_graphql::Result<RequestPasswordResetPayload> {
         auth::request_password_reset(app(ctx), &input.email, request_info(ctx)).await?;
         Ok(RequestPasswordResetPayload { ok: true })
     }
 
     /// Sets a new password with a reset token and ends every session.
+    #[graphql(guard = "Need::anyone()")]
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
-        input: ResetPasswordInput,
+        #[graphql(desc = "The input of `resetPassword`.")] input: ResetPasswordInput,
     ) -> async_graphql::Result<ResetPasswordPayload> {
         auth::reset_password(
             app(ctx),

@@ -1,5 +1,6 @@
 //! Self-service on one's own account: profile, password, email, MFA, sessions.
 
+use crate::authz::guards::Need;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use super::ok_payload;
@@ -37,35 +38,46 @@ async fn fresh_user(ctx: &Context<'_>, user_id: uuid::Uuid) -> async_graphql::Re
         .map_err(AppError::from)?)
 }
 
+/// What `updateProfile` returns.
 #[derive(SimpleObject)]
 pub struct UpdateProfilePayload {
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `changePassword`.
 #[derive(InputObject)]
 pub struct ChangePasswordInput {
+    /// The current password, to confirm.
     pub current_password: String,
     /// 8 to 128 characters.
     pub new_password: String,
 }
 
+/// What `changePassword` returns.
 #[derive(SimpleObject)]
 pub struct ChangePasswordPayload {
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `changeEmail`.
 #[derive(InputObject)]
 pub struct ChangeEmailInput {
+    /// The new address; it becomes the account email once verified.
     pub new_email: String,
+    /// The current password, to confirm.
     pub current_password: String,
 }
 
 /// The new address is pending until its verification token is used.
 #[derive(SimpleObject)]
 pub struct ChangeEmailPayload {
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `deleteAccount`.
 #[derive(InputObject)]
 pub struct DeleteAccountInput {
     /// The current password, to confirm.
@@ -81,40 +93,49 @@ pub struct BeginMfaEnrollmentPayload {
     pub otpauth_url: String,
 }
 
+/// The input of `confirmMfa`.
 #[derive(InputObject)]
 pub struct ConfirmMfaInput {
     /// The current 6-digit code.
     pub code: String,
 }
 
+/// What `confirmMfa` returns.
 #[derive(SimpleObject)]
 pub struct ConfirmMfaPayload {
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `disableMfa`.
 #[derive(InputObject)]
 pub struct DisableMfaInput {
     /// The current 6-digit code.
     pub code: String,
 }
 
+/// What `disableMfa` returns.
 #[derive(SimpleObject)]
 pub struct DisableMfaPayload {
+    /// The account, as it is now.
     pub user: User,
 }
 
+/// The input of `revokeSession`.
 #[derive(InputObject)]
 pub struct RevokeSessionInput {
     /// ID of one of the caller's sessions.
     pub session_id: ID,
 }
 
+/// What `revokeSession` returns.
 #[derive(SimpleObject)]
 pub struct RevokeSessionPayload {
     /// The revoked session's ID.
     pub revoked_session_id: ID,
 }
 
+/// What `revokeOtherSessions` returns.
 #[derive(SimpleObject)]
 pub struct RevokeOtherSessionsPayload {
     /// How many sessions ended.
@@ -129,9 +150,10 @@ ok_payload!(
 #[derive(Default)]
 pub struct SecurityQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl SecurityQuery {
     /// The caller's live sessions, newest first.
+    #[graphql(guard = "Need::session()")]
     async fn my_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Session>> {
         let user_id = require_user(ctx)?;
         let mut conn = app(ctx).db.conn().await?;
@@ -142,13 +164,14 @@ impl SecurityQuery {
 #[derive(Default)]
 pub struct SecurityMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl SecurityMutation {
     /// Changes profile fields; omitted fields stay as they are.
+    #[graphql(guard = "Need::session()")]
     async fn update_profile(
         &self,
         ctx: &Context<'_>,
-        input: UpdateProfileInput,
+        #[graphql(desc = "The input of `updateProfile`.")] input: UpdateProfileInput,
     ) -> async_graphql::Result<UpdateProfilePayload> {
         let (user_id, _) = session_of(ctx)?;
         let user = profile::update_profile(app(ctx), user_id, input).await?;
@@ -156,10 +179,11 @@ impl SecurityMutation {
     }
 
     /// Sets a new password; every other session ends.
+    #[graphql(guard = "Need::session()")]
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        input: ChangePasswordInput,
+        #[graphql(desc = "The input of `changePassword`.")] input: ChangePasswordInput,
     ) -> async_graphql::Result<ChangePasswordPayload> {
         let (user_id, session_id) = session_of(ctx)?;
         security::change_password(
@@ -176,10 +200,11 @@ impl SecurityMutation {
     }
 
     /// Starts an email change: the new address gets a verification token.
+    #[graphql(guard = "Need::session()")]
     async fn change_email(
         &self,
         ctx: &Context<'_>,
-        input: ChangeEmailInput,
+        #[graphql(desc = "The input of `changeEmail`.")] input: ChangeEmailInput,
     ) -> async_graphql::Result<ChangeEmailPayload> {
         let (user_id, _) = session_of(ctx)?;
         security::change_email(app(ctx), user_id, &input.new_email, &input.current_password)
@@ -190,10 +215,11 @@ impl SecurityMutation {
     }
 
     /// Deletes the account (soft): sessions and API clients stop working.
+    #[graphql(guard = "Need::session()")]
     async fn delete_account(
         &self,
         ctx: &Context<'_>,
-        input: DeleteAccountInput,
+        #[graphql(desc = "The input of `deleteAccount`.")] input: DeleteAccountInput,
     ) -> async_graphql::Result<DeleteAccountPayload> {
         let (user_id, _) = session_of(ctx)?;
         security::delete_account(app(ctx), user_id, &input.password).await?;
@@ -201,6 +227,7 @@ impl SecurityMutation {
     }
 
     /// Starts MFA enrolment: returns a new TOTP secret.
+    #[graphql(guard = "Need::session()")]
     async fn begin_mfa_enrollment(
         &self,
         ctx: &Context<'_>,
@@ -214,10 +241,11 @@ impl SecurityMutation {
     }
 
     /// Turns MFA on with a code from the enrolled authenticator.
+    #[graphql(guard = "Need::session()")]
     async fn confirm_mfa(
         &self,
         ctx: &Context<'_>,
-        input: ConfirmMfaInput,
+        #[graphql(desc = "The input of `confirmMfa`.")] input: ConfirmMfaInput,
     ) -> async_graphql::Result<ConfirmMfaPayload> {
         let (user_id, _) = session_of(ctx)?;
         security::confirm_mfa(app(ctx), user_id, &input.code).await?;
@@ -227,10 +255,11 @@ impl SecurityMutation {
     }
 
     /// Turns MFA off with a current code.
+    #[graphql(guard = "Need::session()")]
     async fn disable_mfa(
         &self,
         ctx: &Context<'_>,
-        input: DisableMfaInput,
+        #[graphql(desc = "The input of `disableMfa`.")] input: DisableMfaInput,
     ) -> async_graphql::Result<DisableMfaPayload> {
         let (user_id, _) = session_of(ctx)?;
         security::disable_mfa(app(ctx), user_id, &input.code).await?;
@@ -240,10 +269,11 @@ impl SecurityMutation {
     }
 
     /// Ends one of the caller's sessions.
+    #[graphql(guard = "Need::session()")]
     async fn revoke_session(
         &self,
         ctx: &Context<'_>,
-        input: RevokeSessionInput,
+        #[graphql(desc = "The input of `revokeSession`.")] input: RevokeSessionInput,
     ) -> async_graphql::Result<RevokeSessionPayload> {
         let (user_id, _) = session_of(ctx)?;
         let session_id = GlobalId::decode_uuid(&input.session_id, NodeType::Session, "sessionId")?;
@@ -261,6 +291,7 @@ impl SecurityMutation {
     }
 
     /// Ends every session of the caller except the current one.
+    #[graphql(guard = "Need::session()")]
     async fn revoke_other_sessions(
         &self,
         ctx: &Context<'_>,

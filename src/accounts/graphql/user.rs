@@ -1,5 +1,8 @@
 //! The `User` type and the queries that return users.
 
+use crate::accounts::loaders::AccountLoaders;
+use crate::authz::guards::Need;
+use crate::graphql::loader;
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -9,7 +12,6 @@ use crate::accounts::model::{SocialProvider, SubscriptionTier, User};
 use crate::accounts::profile_cache::CachedProfile;
 use crate::authz::{acts_as, caller};
 use crate::graphql::id::{GlobalId, NodeType};
-use crate::graphql::loaders;
 
 /// Whether the caller may read this user's private fields: the user, or a platform admin.
 fn private(ctx: &Context<'_>, user: &User) -> bool {
@@ -20,7 +22,7 @@ async fn profile(
     ctx: &Context<'_>,
     user: &User,
 ) -> async_graphql::Result<std::sync::Arc<CachedProfile>> {
-    loaders(ctx)
+    loader::<AccountLoaders>(ctx)
         .load_one(ProfileOf(user.id))
         .await?
         .ok_or_else(|| async_graphql::Error::new("profile vanished"))
@@ -148,27 +150,29 @@ impl User {
 #[derive(Default)]
 pub struct UserQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl UserQuery {
     /// The signed-in user; `null` for an anonymous caller.
+    #[graphql(guard = "Need::anyone()")]
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         let Some(user_id) = caller(ctx).user_id() else {
             return Ok(None);
         };
-        Ok(loaders(ctx)
+        Ok(loader::<AccountLoaders>(ctx)
             .load_one(UserById(user_id))
             .await?
             .filter(|u| u.deleted_at.is_none()))
     }
 
     /// Another user's public profile; `null` when there is no such (live) user.
+    #[graphql(guard = "Need::signed_in()")]
     async fn user(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "ID of a User.")] id: ID,
     ) -> async_graphql::Result<Option<User>> {
         let id = GlobalId::decode_uuid(&id, NodeType::User, "id")?;
-        Ok(loaders(ctx)
+        Ok(loader::<AccountLoaders>(ctx)
             .load_one(UserById(id))
             .await?
             .filter(|u| u.deleted_at.is_none()))

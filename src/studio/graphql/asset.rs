@@ -1,9 +1,15 @@
 //! `Asset` and `AssetVersion`: files, uploaded or generated, and their history.
 
+use crate::accounts::loaders::AccountLoaders;
+use crate::authz::guards::Need;
+use crate::authz::roles::{load_authorized, Target};
+use crate::generation::loaders::GenerationLoaders;
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, Upload, ID};
+use uuid::Uuid;
 
 use super::loader_error;
-use super::project::project_for;
 use crate::accounts::loaders::UserById;
 use crate::accounts::model::User;
 use crate::authz::matrix::{Action, Resource};
@@ -12,8 +18,8 @@ use crate::authz::roles::{authorize, can, Holder};
 use crate::error::{AppError, AppResult};
 use crate::generation::loaders::GenerationRequestById;
 use crate::generation::model::GenerationRequest;
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
-use crate::graphql::{app, loaders};
 use crate::studio::assets::{self, AssetChanges};
 use crate::studio::loaders::{AssetById, ProjectById, VersionsOfAsset};
 use crate::studio::model::{Asset, AssetVersion, Project};
@@ -25,7 +31,7 @@ pub(crate) async fn asset_holder(ctx: &Context<'_>, asset: &Asset) -> AppResult<
     let Some(project_id) = asset.project_id else {
         return Ok(Some(Holder::User(asset.user_id)));
     };
-    let project = loaders(ctx)
+    let project = loader::<StudioLoaders>(ctx)
         .load_one(ProjectById(project_id))
         .await
         .map_err(loader_error)?;
@@ -34,35 +40,35 @@ pub(crate) async fn asset_holder(ctx: &Context<'_>, asset: &Asset) -> AppResult<
         .map(|p| p.holder()))
 }
 
-/// An asset the caller may do `action` on; deleted ones only for restoring.
-pub(crate) async fn asset_for(
-    ctx: &Context<'_>,
-    id: &ID,
-    field: &str,
-    action: Action,
-) -> AppResult<Asset> {
-    let id = GlobalId::decode_uuid(id, NodeType::Asset, field)?;
-    let asset = loaders(ctx)
-        .load_one(AssetById(id))
-        .await
-        .map_err(loader_error)?
-        .ok_or(AppError::NotFound("asset"))?;
-    if asset.deleted_at.is_some() && !matches!(action, Action::Restore | Action::ReadDeleted) {
-        return Err(AppError::NotFound("asset"));
+impl Target for Asset {
+    const RESOURCE: Resource = Resource::Asset;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loader::<StudioLoaders>(ctx)
+            .load_one(AssetById(id))
+            .await
+            .map_err(loader_error)
     }
-    let holder = asset_holder(ctx, &asset)
-        .await?
-        .ok_or(AppError::NotFound("asset"))?;
-    authorize(ctx, holder, Resource::Asset, action).await?;
-    Ok(asset)
+
+    async fn holder(&self, ctx: &Context<'_>) -> AppResult<Option<Holder>> {
+        asset_holder(ctx, self).await
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
 }
 
 /// What the caller may do with an asset.
 #[derive(SimpleObject)]
 pub struct AssetViewerCan {
+    /// Whether the caller may update it.
     pub update: bool,
+    /// Whether the caller may delete it.
     pub delete: bool,
+    /// Whether the caller may download it.
     pub download: bool,
+    /// Whether the caller may add a version.
     pub create_version: bool,
 }
 
@@ -76,14 +82,16 @@ impl Asset {
     /// The project it belongs to; `null` for a library asset.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
         match self.project_id {
-            Some(id) => loaders(ctx).load_one(ProjectById(id)).await,
+            Some(id) => loader::<StudioLoaders>(ctx).load_one(ProjectById(id)).await,
             None => Ok(None),
         }
     }
 
     /// Who uploaded or generated it.
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.user_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.user_id))
+            .await
     }
 
     /// The generation request that produced it, for AI-generated assets.
@@ -92,14 +100,18 @@ impl Asset {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<GenerationRequest>> {
         match self.generation_request_id {
-            Some(id) => loaders(ctx).load_one(GenerationRequestById(id)).await,
+            Some(id) => {
+                loader::<GenerationLoaders>(ctx)
+                    .load_one(GenerationRequestById(id))
+                    .await
+            }
             None => Ok(None),
         }
     }
 
     /// Its versions, oldest first.
     async fn versions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AssetVersion>> {
-        Ok(loaders(ctx)
+        Ok(loader::<StudioLoaders>(ctx)
             .load_one(VersionsOfAsset(self.id))
             .await?
             .unwrap_or_default())
@@ -146,7 +158,7 @@ impl AssetVersion {
     /// The asset it is a version of.
     async fn asset(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Asset>> {
         match self.asset_id {
-            Some(id) => loaders(ctx).load_one(AssetById(id)).await,
+            Some(id) => loader::<StudioLoaders>(ctx).load_one(AssetById(id)).await,
             None => Ok(None),
         }
     }
@@ -154,7 +166,7 @@ impl AssetVersion {
     /// The project it belongs to.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
         match self.project_id {
-            Some(id) => loaders(ctx).load_one(ProjectById(id)).await,
+            Some(id) => loader::<StudioLoaders>(ctx).load_one(ProjectById(id)).await,
             None => Ok(None),
         }
     }
@@ -162,7 +174,7 @@ impl AssetVersion {
     /// Who saved it.
     async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match self.created_by_user_id {
-            Some(id) => loaders(ctx).load_one(UserById(id)).await,
+            Some(id) => loader::<AccountLoaders>(ctx).load_one(UserById(id)).await,
             None => Ok(None),
         }
     }
@@ -171,22 +183,29 @@ impl AssetVersion {
 #[derive(Default)]
 pub struct AssetQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl AssetQuery {
     /// An asset the caller can read; `null` otherwise. `deleted: true` finds a
     /// soft-deleted one (ADMIN).
+    #[graphql(guard = "Need::matrix(Resource::Asset, Action::Read)")]
     async fn asset(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] deleted: bool,
+        #[graphql(desc = "ID of an Asset.")] id: ID,
+        #[graphql(default, desc = "Find it although soft-deleted (ADMIN).")] deleted: bool,
     ) -> async_graphql::Result<Option<Asset>> {
         let action = if deleted {
             Action::ReadDeleted
         } else {
             Action::Read
         };
-        match asset_for(ctx, &id, "id", action).await {
+        match load_authorized::<Asset>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::Asset, "id")?,
+            action,
+        )
+        .await
+        {
             Ok(a) if deleted == a.deleted_at.is_some() => Ok(Some(a)),
             // Deleted rows are absent unless the caller may see them: null, not an error.
             Ok(_) | Err(AppError::NotFound(_)) => Ok(None),
@@ -199,6 +218,7 @@ impl AssetQuery {
 /// A file for a project (GraphQL multipart request).
 #[derive(InputObject)]
 pub struct UploadAssetInput {
+    /// ID of the project.
     pub project_id: ID,
     /// A display name; defaults to the file name.
     pub name: Option<String>,
@@ -206,8 +226,10 @@ pub struct UploadAssetInput {
     pub file: Upload,
 }
 
+/// The input of `updateAsset`.
 #[derive(InputObject)]
 pub struct UpdateAssetInput {
+    /// ID of the asset to update.
     pub id: ID,
     /// Rename.
     pub name: Option<String>,
@@ -215,18 +237,24 @@ pub struct UpdateAssetInput {
     pub is_final: Option<bool>,
 }
 
+/// The input of `deleteAsset`.
 #[derive(InputObject)]
 pub struct DeleteAssetInput {
+    /// ID of the asset to delete.
     pub id: ID,
 }
 
+/// The input of `restoreAsset`.
 #[derive(InputObject)]
 pub struct RestoreAssetInput {
+    /// ID of the asset to restore.
     pub id: ID,
 }
 
+/// The input of `createAssetVersion`.
 #[derive(InputObject)]
 pub struct CreateAssetVersionInput {
+    /// ID of the asset.
     pub asset_id: ID,
     /// What changed.
     pub description: Option<String>,
@@ -234,46 +262,61 @@ pub struct CreateAssetVersionInput {
     pub state_data: Option<serde_json::Value>,
 }
 
+/// What `uploadAsset` returns.
 #[derive(SimpleObject)]
 pub struct UploadAssetPayload {
+    /// The asset, as it is now.
     pub asset: Asset,
 }
 
+/// What `updateAsset` returns.
 #[derive(SimpleObject)]
 pub struct UpdateAssetPayload {
+    /// The asset, as it is now.
     pub asset: Asset,
 }
 
+/// What `deleteAsset` returns.
 #[derive(SimpleObject)]
 pub struct DeleteAssetPayload {
     /// The asset, now soft-deleted.
     pub asset: Asset,
 }
 
+/// What `restoreAsset` returns.
 #[derive(SimpleObject)]
 pub struct RestoreAssetPayload {
+    /// The asset, as it is now.
     pub asset: Asset,
 }
 
+/// What `createAssetVersion` returns.
 #[derive(SimpleObject)]
 pub struct CreateAssetVersionPayload {
+    /// The asset version, as it is now.
     pub asset_version: AssetVersion,
 }
 
 #[derive(Default)]
 pub struct AssetMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl AssetMutation {
     /// Uploads a file into a project (EDITOR). The type is read from the bytes;
     /// a mismatch with the declared type, or an oversize file, is refused.
+    #[graphql(guard = "Need::matrix(Resource::Asset, Action::Create)")]
     async fn upload_asset(
         &self,
         ctx: &Context<'_>,
-        input: UploadAssetInput,
+        #[graphql(desc = "The input of `uploadAsset`.")] input: UploadAssetInput,
     ) -> async_graphql::Result<UploadAssetPayload> {
         let user_id = require_user(ctx)?;
-        let project = project_for(ctx, &input.project_id, "projectId", Action::Read).await?;
+        let project = load_authorized::<Project>(
+            ctx,
+            GlobalId::decode_uuid(&input.project_id, NodeType::Project, "projectId")?,
+            Action::Read,
+        )
+        .await?;
         authorize(ctx, project.holder(), Resource::Asset, Action::Create).await?;
         let value = input.file.value(ctx)?;
         let max = app(ctx).storage.max_upload_bytes;
@@ -311,12 +354,18 @@ impl AssetMutation {
     }
 
     /// Renames an asset or marks it final (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::Asset, Action::Update)")]
     async fn update_asset(
         &self,
         ctx: &Context<'_>,
-        input: UpdateAssetInput,
+        #[graphql(desc = "The input of `updateAsset`.")] input: UpdateAssetInput,
     ) -> async_graphql::Result<UpdateAssetPayload> {
-        let asset = asset_for(ctx, &input.id, "id", Action::Update).await?;
+        let asset = load_authorized::<Asset>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Asset, "id")?,
+            Action::Update,
+        )
+        .await?;
         let changes = AssetChanges {
             name: input
                 .name
@@ -331,24 +380,36 @@ impl AssetMutation {
     }
 
     /// Soft-deletes an asset (ADMIN); its file is kept for restoring.
+    #[graphql(guard = "Need::matrix(Resource::Asset, Action::Delete)")]
     async fn delete_asset(
         &self,
         ctx: &Context<'_>,
-        input: DeleteAssetInput,
+        #[graphql(desc = "The input of `deleteAsset`.")] input: DeleteAssetInput,
     ) -> async_graphql::Result<DeleteAssetPayload> {
-        let asset = asset_for(ctx, &input.id, "id", Action::Delete).await?;
+        let asset = load_authorized::<Asset>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Asset, "id")?,
+            Action::Delete,
+        )
+        .await?;
         let mut conn = app(ctx).db.conn().await?;
         let asset = assets::set_deleted(&mut conn, asset.id, true).await?;
         Ok(DeleteAssetPayload { asset })
     }
 
     /// Brings a soft-deleted asset back (ADMIN).
+    #[graphql(guard = "Need::matrix(Resource::Asset, Action::Restore)")]
     async fn restore_asset(
         &self,
         ctx: &Context<'_>,
-        input: RestoreAssetInput,
+        #[graphql(desc = "The input of `restoreAsset`.")] input: RestoreAssetInput,
     ) -> async_graphql::Result<RestoreAssetPayload> {
-        let asset = asset_for(ctx, &input.id, "id", Action::Restore).await?;
+        let asset = load_authorized::<Asset>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Asset, "id")?,
+            Action::Restore,
+        )
+        .await?;
         if asset.deleted_at.is_none() {
             return Err(AppError::Conflict("the asset is not deleted".into()).into());
         }
@@ -358,13 +419,19 @@ impl AssetMutation {
     }
 
     /// Saves the next version of an asset: 1, 2, 3..., also under concurrent calls (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::Asset, Action::CreateVersion)")]
     async fn create_asset_version(
         &self,
         ctx: &Context<'_>,
-        input: CreateAssetVersionInput,
+        #[graphql(desc = "The input of `createAssetVersion`.")] input: CreateAssetVersionInput,
     ) -> async_graphql::Result<CreateAssetVersionPayload> {
         let user_id = require_user(ctx)?;
-        let asset = asset_for(ctx, &input.asset_id, "assetId", Action::CreateVersion).await?;
+        let asset = load_authorized::<Asset>(
+            ctx,
+            GlobalId::decode_uuid(&input.asset_id, NodeType::Asset, "assetId")?,
+            Action::CreateVersion,
+        )
+        .await?;
         let description = validate::optional_text("description", input.description, 5000)?;
         let mut conn = app(ctx).db.conn().await?;
         let asset_version =

@@ -1,8 +1,15 @@
 //! `BrandKit`: colours, fonts, logos and style preferences, personal or a team's.
 
+use crate::accounts::loaders::AccountLoaders;
+use crate::authz::guards::Need;
+use crate::authz::roles::{load_authorized, Target};
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
+use crate::teams::loaders::TeamLoaders;
 use async_graphql::{
     ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
+use uuid::Uuid;
 
 use super::{loader_error, reach};
 use crate::accounts::loaders::UserById;
@@ -11,9 +18,9 @@ use crate::authz::matrix::{Action, Resource};
 use crate::authz::require_user;
 use crate::authz::roles::{authorize, can, Holder};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::graphql::{app, loaders};
 use crate::studio::brand_kits::{self, KitContent};
 use crate::studio::loaders::BrandKitById;
 use crate::studio::model::BrandKit;
@@ -24,7 +31,9 @@ use crate::teams::model::Team;
 /// What the caller may do with a brand kit.
 #[derive(SimpleObject)]
 pub struct BrandKitViewerCan {
+    /// Whether the caller may update it.
     pub update: bool,
+    /// Whether the caller may delete it.
     pub delete: bool,
 }
 
@@ -38,14 +47,16 @@ impl BrandKit {
     /// The team holding it; `null` for a personal kit.
     async fn team(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Team>> {
         match self.team_id {
-            Some(id) => loaders(ctx).load_one(TeamById(id)).await,
+            Some(id) => loader::<TeamLoaders>(ctx).load_one(TeamById(id)).await,
             None => Ok(None),
         }
     }
 
     /// Who created it.
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.user_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.user_id))
+            .await
     }
 
     /// What the caller may do here.
@@ -58,29 +69,40 @@ impl BrandKit {
     }
 }
 
-pub(crate) async fn kit_for(ctx: &Context<'_>, id: &ID, action: Action) -> AppResult<BrandKit> {
-    let id = GlobalId::decode_uuid(id, NodeType::BrandKit, "id")?;
-    let kit = loaders(ctx)
-        .load_one(BrandKitById(id))
-        .await
-        .map_err(loader_error)?
-        .ok_or(AppError::NotFound("brand kit"))?;
-    authorize(ctx, kit.holder(), Resource::BrandKit, action).await?;
-    Ok(kit)
+impl Target for BrandKit {
+    const RESOURCE: Resource = Resource::BrandKit;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loader::<StudioLoaders>(ctx)
+            .load_one(BrandKitById(id))
+            .await
+            .map_err(loader_error)
+    }
+
+    async fn holder(&self, _: &Context<'_>) -> AppResult<Option<Holder>> {
+        Ok(Some(BrandKit::holder(self)))
+    }
 }
 
 #[derive(Default)]
 pub struct BrandKitQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl BrandKitQuery {
     /// A brand kit the caller can read; `null` otherwise.
+    #[graphql(guard = "Need::matrix(Resource::BrandKit, Action::Read)")]
     async fn brand_kit(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "ID of a BrandKit.")] id: ID,
     ) -> async_graphql::Result<Option<BrandKit>> {
-        match kit_for(ctx, &id, Action::Read).await {
+        match load_authorized::<BrandKit>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::BrandKit, "id")?,
+            Action::Read,
+        )
+        .await
+        {
             Ok(kit) => Ok(Some(kit)),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
@@ -88,14 +110,16 @@ impl BrandKitQuery {
     }
 
     /// The brand kits the caller can read (optionally one team's), defaults first.
+    #[graphql(guard = "Need::matrix(Resource::BrandKit, Action::Read)")]
     async fn brand_kits(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A team's brand kits; omitted: the caller's personal ones.")]
         team_id: Option<ID>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<BrandKit>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;
@@ -132,34 +156,50 @@ pub struct CreateBrandKitInput {
     pub is_default: bool,
 }
 
+/// The input of `updateBrandKit`.
 #[derive(InputObject)]
 pub struct UpdateBrandKitInput {
+    /// ID of the brand kit to update.
     pub id: ID,
+    /// New name (omit to keep).
     pub name: Option<String>,
+    /// New colour palette (omit to keep).
     pub colors: Option<serde_json::Value>,
+    /// New fonts (omit to keep).
     pub fonts: Option<serde_json::Value>,
+    /// New logo URLs (omit to keep).
     pub logos: MaybeUndefined<serde_json::Value>,
+    /// New style preferences (omit to keep).
     pub style_preferences: MaybeUndefined<serde_json::Value>,
+    /// Make it (or stop it being) the default kit of its owner.
     pub is_default: Option<bool>,
 }
 
+/// The input of `deleteBrandKit`.
 #[derive(InputObject)]
 pub struct DeleteBrandKitInput {
+    /// ID of the brand kit to delete.
     pub id: ID,
 }
 
+/// What `createBrandKit` returns.
 #[derive(SimpleObject)]
 pub struct CreateBrandKitPayload {
+    /// The brand kit, as it is now.
     pub brand_kit: BrandKit,
 }
 
+/// What `updateBrandKit` returns.
 #[derive(SimpleObject)]
 pub struct UpdateBrandKitPayload {
+    /// The brand kit, as it is now.
     pub brand_kit: BrandKit,
 }
 
+/// What `deleteBrandKit` returns.
 #[derive(SimpleObject)]
 pub struct DeleteBrandKitPayload {
+    /// ID of the brand kit, now deleted.
     pub deleted_brand_kit_id: ID,
 }
 
@@ -174,13 +214,14 @@ fn maybe(value: MaybeUndefined<serde_json::Value>) -> Option<Option<serde_json::
 #[derive(Default)]
 pub struct BrandKitMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl BrandKitMutation {
     /// Creates a brand kit, personal or in a team (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::BrandKit, Action::Create)")]
     async fn create_brand_kit(
         &self,
         ctx: &Context<'_>,
-        input: CreateBrandKitInput,
+        #[graphql(desc = "The input of `createBrandKit`.")] input: CreateBrandKitInput,
     ) -> async_graphql::Result<CreateBrandKitPayload> {
         let user_id = require_user(ctx)?;
         let team_id = input
@@ -209,12 +250,18 @@ impl BrandKitMutation {
     }
 
     /// Changes a brand kit (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::BrandKit, Action::Update)")]
     async fn update_brand_kit(
         &self,
         ctx: &Context<'_>,
-        input: UpdateBrandKitInput,
+        #[graphql(desc = "The input of `updateBrandKit`.")] input: UpdateBrandKitInput,
     ) -> async_graphql::Result<UpdateBrandKitPayload> {
-        let kit = kit_for(ctx, &input.id, Action::Update).await?;
+        let kit = load_authorized::<BrandKit>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::BrandKit, "id")?,
+            Action::Update,
+        )
+        .await?;
         let content = KitContent {
             name: input
                 .name
@@ -233,12 +280,18 @@ impl BrandKitMutation {
     }
 
     /// Deletes a brand kit (ADMIN); projects and workbenches using it lose it.
+    #[graphql(guard = "Need::matrix(Resource::BrandKit, Action::Delete)")]
     async fn delete_brand_kit(
         &self,
         ctx: &Context<'_>,
-        input: DeleteBrandKitInput,
+        #[graphql(desc = "The input of `deleteBrandKit`.")] input: DeleteBrandKitInput,
     ) -> async_graphql::Result<DeleteBrandKitPayload> {
-        let kit = kit_for(ctx, &input.id, Action::Delete).await?;
+        let kit = load_authorized::<BrandKit>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::BrandKit, "id")?,
+            Action::Delete,
+        )
+        .await?;
         let mut conn = app(ctx).db.conn().await?;
         brand_kits::delete(&mut conn, kit.id).await?;
         Ok(DeleteBrandKitPayload {

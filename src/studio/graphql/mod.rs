@@ -8,18 +8,15 @@ mod project_mutation;
 mod template;
 mod workbench;
 
-pub(crate) use asset::asset_for;
 pub use asset::{AssetMutation, AssetQuery};
-pub(crate) use brand_kit::kit_for;
 pub use brand_kit::{BrandKitMutation, BrandKitQuery};
-pub(crate) use project::project_for;
 pub use project::ProjectQuery;
 pub use project_mutation::ProjectMutation;
-pub(crate) use template::template_for;
 pub use template::{TemplateMutation, TemplateQuery};
-pub(crate) use workbench::workbench_for;
 pub use workbench::{WorkbenchMutation, WorkbenchQuery};
 
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
 use std::marker::PhantomData;
 
 use async_graphql::{Context, OutputType};
@@ -28,8 +25,8 @@ use uuid::Uuid;
 use crate::authz::caller;
 use crate::authz::matrix::Resource;
 use crate::error::AppResult;
+use crate::graphql::app;
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::graphql::{app, loaders};
 use crate::studio::access::Reach;
 use crate::studio::loaders::{ChildCount, ChildPage, Children};
 
@@ -51,7 +48,7 @@ async fn children<C: Children>(
 where
     C::Row: OutputType,
 {
-    let total = loaders(ctx)
+    let total = loader::<StudioLoaders>(ctx)
         .load_one(ChildCount::<C> {
             parent,
             deleted,
@@ -60,7 +57,7 @@ where
         .await?
         .unwrap_or(0);
     let window = args.window(total)?;
-    let page = loaders(ctx)
+    let page = loader::<StudioLoaders>(ctx)
         .load_one(ChildPage::<C> {
             parent,
             window,

@@ -1,16 +1,23 @@
 //! `Project`: assets and generation requests around a brief.
 
+use crate::accounts::loaders::AccountLoaders;
+use crate::authz::guards::{Need, OnParent};
+use crate::authz::roles::{load_authorized, Target};
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
+use crate::teams::loaders::TeamLoaders;
 use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
+use uuid::Uuid;
 
 use super::{children, loader_error, reach};
 use crate::accounts::loaders::UserById;
 use crate::accounts::model::User;
 use crate::authz::matrix::{Action, Resource, Role};
-use crate::authz::roles::{authorize, can, role_on};
+use crate::authz::roles::{can, role_on, Holder};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::graphql::{app, loaders};
 use crate::studio::loaders::{
     BrandKitById, ProjectAssets, ProjectById, TemplateById, WorkbenchById,
 };
@@ -22,10 +29,15 @@ use crate::teams::model::Team;
 /// What the caller may do with a project.
 #[derive(SimpleObject)]
 pub struct ProjectViewerCan {
+    /// Whether the caller may update it.
     pub update: bool,
+    /// Whether the caller may delete it.
     pub delete: bool,
+    /// Whether the caller may restore it.
     pub restore: bool,
+    /// Whether the caller may upload assets here.
     pub upload_asset: bool,
+    /// Whether the caller may request generations here.
     pub request_generation: bool,
 }
 
@@ -38,7 +50,7 @@ impl Project {
 
     /// The workbench it belongs to.
     async fn workbench(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Workbench>> {
-        loaders(ctx)
+        loader::<StudioLoaders>(ctx)
             .load_one(WorkbenchById(self.workbench_id))
             .await
     }
@@ -46,14 +58,16 @@ impl Project {
     /// The team holding it; `null` for a personal project.
     async fn team(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Team>> {
         match self.team_id {
-            Some(id) => loaders(ctx).load_one(TeamById(id)).await,
+            Some(id) => loader::<TeamLoaders>(ctx).load_one(TeamById(id)).await,
             None => Ok(None),
         }
     }
 
     /// The workbench's owner (denormalized).
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.user_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.user_id))
+            .await
     }
 
     /// The template it started from.
@@ -63,7 +77,9 @@ impl Project {
         };
         // A project only ever points at a public template or one of its own holder
         // (checked when it is set), so whoever reads the project may read it.
-        loaders(ctx).load_one(TemplateById(id)).await
+        loader::<StudioLoaders>(ctx)
+            .load_one(TemplateById(id))
+            .await
     }
 
     /// Its brand kit override.
@@ -72,24 +88,26 @@ impl Project {
             return Ok(None);
         };
         // Set only to a kit of the project's own holder (checked when it is set).
-        loaders(ctx).load_one(BrandKitById(id)).await
+        loader::<StudioLoaders>(ctx)
+            .load_one(BrandKitById(id))
+            .await
     }
 
     /// Its assets, oldest first; `deleted: true` lists the soft-deleted ones (ADMIN).
+    #[graphql(
+        guard = "OnParent::matrix(self.holder(), Resource::Asset, Action::ReadDeleted).when(deleted)"
+    )]
     async fn assets(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        #[graphql(default)] deleted: bool,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+        #[graphql(default, desc = "List soft-deleted assets instead (ADMIN).")] deleted: bool,
     ) -> async_graphql::Result<Conn<Asset>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;
-        if deleted && !can(ctx, self.holder(), Resource::Asset, Action::ReadDeleted).await? {
-            return Err(AppError::Forbidden.into());
-        }
         children::<ProjectAssets>(ctx, &args, self.id, deleted).await
     }
 
@@ -111,48 +129,51 @@ impl Project {
     }
 }
 
-/// A project the caller may do `action` on. Deleted projects are found only for
-/// restoring (or when `with_deleted` is asked by someone allowed to read them).
-pub(crate) async fn project_for(
-    ctx: &Context<'_>,
-    id: &ID,
-    field: &str,
-    action: Action,
-) -> AppResult<Project> {
-    let id = GlobalId::decode_uuid(id, NodeType::Project, field)?;
-    let project = loaders(ctx)
-        .load_one(ProjectById(id))
-        .await
-        .map_err(loader_error)?
-        .ok_or(AppError::NotFound("project"))?;
-    let deleted = project.deleted_at.is_some();
-    match (deleted, action) {
-        (true, Action::Restore | Action::ReadDeleted) | (false, _) => {}
-        (true, _) => return Err(AppError::NotFound("project")),
+impl Target for Project {
+    const RESOURCE: Resource = Resource::Project;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loader::<StudioLoaders>(ctx)
+            .load_one(ProjectById(id))
+            .await
+            .map_err(loader_error)
     }
-    authorize(ctx, project.holder(), Resource::Project, action).await?;
-    Ok(project)
+
+    async fn holder(&self, _: &Context<'_>) -> AppResult<Option<Holder>> {
+        Ok(Some(Project::holder(self)))
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
 }
 
 #[derive(Default)]
 pub struct ProjectQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl ProjectQuery {
     /// A project the caller can read; `null` otherwise. `deleted: true` finds a
     /// soft-deleted one (ADMIN).
+    #[graphql(guard = "Need::matrix(Resource::Project, Action::Read)")]
     async fn project(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] deleted: bool,
+        #[graphql(desc = "ID of a Project.")] id: ID,
+        #[graphql(default, desc = "Find it although soft-deleted (ADMIN).")] deleted: bool,
     ) -> async_graphql::Result<Option<Project>> {
         let action = if deleted {
             Action::ReadDeleted
         } else {
             Action::Read
         };
-        match project_for(ctx, &id, "id", action).await {
+        match load_authorized::<Project>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::Project, "id")?,
+            action,
+        )
+        .await
+        {
             Ok(p) if deleted == p.deleted_at.is_some() => Ok(Some(p)),
             // Deleted rows are absent unless the caller may see them: null, not an error.
             Ok(_) | Err(AppError::NotFound(_)) => Ok(None),
@@ -166,15 +187,18 @@ impl ProjectQuery {
         clippy::too_many_arguments,
         reason = "the four Relay connection arguments"
     )]
+    #[graphql(guard = "Need::matrix(Resource::Project, Action::Read)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ProjectFilter>,
-        order_by: Option<ProjectOrder>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<ProjectFilter>,
+        #[graphql(desc = "Sort order (default: most recently updated first).")] order_by: Option<
+            ProjectOrder,
+        >,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<Project>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;

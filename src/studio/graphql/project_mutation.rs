@@ -1,26 +1,29 @@
 //! `Project` mutations: create, update, soft delete and restore.
 
+use crate::authz::guards::Need;
+use crate::authz::roles::load_authorized;
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
 use uuid::Uuid;
 
 use super::loader_error;
-use super::project::project_for;
-use super::workbench::{brand_kit_for, workbench_for};
+use super::workbench::brand_kit_for;
 use crate::authz::matrix::{Action, Resource};
 use crate::authz::require_user;
 use crate::authz::roles::{authorize, Holder};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
-use crate::graphql::{app, loaders};
 use crate::studio::loaders::TemplateById;
-use crate::studio::model::Project;
+use crate::studio::model::{Project, Workbench};
 use crate::studio::projects::{self, NewProject, ProjectChanges};
 use crate::studio::validate;
 
 /// A template usable by a project held by `holder`: public, or private to the same owner.
 async fn usable_template(ctx: &Context<'_>, id: &ID, holder: Holder) -> AppResult<Uuid> {
     let template_id = GlobalId::decode_uuid(id, NodeType::Template, "templateId")?;
-    let template = loaders(ctx)
+    let template = loader::<StudioLoaders>(ctx)
         .load_one(TemplateById(template_id))
         .await
         .map_err(loader_error)?;
@@ -47,8 +50,10 @@ fn platform(raw: Option<String>) -> AppResult<Option<String>> {
     Ok(platform)
 }
 
+/// The input of `createProject`.
 #[derive(InputObject)]
 pub struct CreateProjectInput {
+    /// ID of the workbench.
     pub workbench_id: ID,
     /// 1 to 100 characters.
     pub name: String,
@@ -60,62 +65,84 @@ pub struct CreateProjectInput {
     pub target_platform: Option<String>,
 }
 
+/// The input of `updateProject`.
 #[derive(InputObject)]
 pub struct UpdateProjectInput {
+    /// ID of the project to update.
     pub id: ID,
+    /// New name (omit to keep).
     pub name: Option<String>,
+    /// New target platform (omit to keep, `null` to clear).
     pub target_platform: MaybeUndefined<String>,
+    /// New template (omit to keep, `null` to clear).
     pub template_id: MaybeUndefined<ID>,
+    /// New brand kit override, of the same holder (omit to keep, `null` to clear).
     pub brand_kit_id: MaybeUndefined<ID>,
     /// The canvas state; sets `lastCollaboratedAt`.
     pub collaboration_state: MaybeUndefined<serde_json::Value>,
 }
 
+/// The input of `deleteProject`.
 #[derive(InputObject)]
 pub struct DeleteProjectInput {
+    /// ID of the project to delete.
     pub id: ID,
 }
 
+/// The input of `restoreProject`.
 #[derive(InputObject)]
 pub struct RestoreProjectInput {
+    /// ID of the project to restore.
     pub id: ID,
 }
 
+/// What `createProject` returns.
 #[derive(SimpleObject)]
 pub struct CreateProjectPayload {
+    /// The project, as it is now.
     pub project: Project,
 }
 
+/// What `updateProject` returns.
 #[derive(SimpleObject)]
 pub struct UpdateProjectPayload {
+    /// The project, as it is now.
     pub project: Project,
 }
 
+/// What `deleteProject` returns.
 #[derive(SimpleObject)]
 pub struct DeleteProjectPayload {
     /// The project, now soft-deleted.
     pub project: Project,
 }
 
+/// What `restoreProject` returns.
 #[derive(SimpleObject)]
 pub struct RestoreProjectPayload {
+    /// The project, as it is now.
     pub project: Project,
 }
 
 #[derive(Default)]
 pub struct ProjectMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl ProjectMutation {
     /// Creates a project in a workbench (EDITOR of its team, or its owner).
+    #[graphql(guard = "Need::matrix(Resource::Project, Action::Create)")]
     async fn create_project(
         &self,
         ctx: &Context<'_>,
-        input: CreateProjectInput,
+        #[graphql(desc = "The input of `createProject`.")] input: CreateProjectInput,
     ) -> async_graphql::Result<CreateProjectPayload> {
         let user_id = require_user(ctx)?;
-        let workbench =
-            workbench_for(ctx, &input.workbench_id, "workbenchId", Action::Read).await?;
+        let workbench = load_authorized::<Workbench>(
+            ctx,
+            GlobalId::decode_uuid(&input.workbench_id, NodeType::Workbench, "workbenchId")?,
+            Action::Read,
+        )
+        .await?;
         let holder = workbench.holder();
         authorize(ctx, holder, Resource::Project, Action::Create).await?;
         let name = validate::name("name", &input.name, 100)?;
@@ -144,12 +171,18 @@ impl ProjectMutation {
     }
 
     /// Changes a project (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::Project, Action::Update)")]
     async fn update_project(
         &self,
         ctx: &Context<'_>,
-        input: UpdateProjectInput,
+        #[graphql(desc = "The input of `updateProject`.")] input: UpdateProjectInput,
     ) -> async_graphql::Result<UpdateProjectPayload> {
-        let project = project_for(ctx, &input.id, "id", Action::Update).await?;
+        let project = load_authorized::<Project>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Project, "id")?,
+            Action::Update,
+        )
+        .await?;
         let holder = project.holder();
         let mut changes = ProjectChanges {
             name: input
@@ -198,24 +231,36 @@ impl ProjectMutation {
     }
 
     /// Soft-deletes a project (ADMIN, or the owner of a personal one).
+    #[graphql(guard = "Need::matrix(Resource::Project, Action::Delete)")]
     async fn delete_project(
         &self,
         ctx: &Context<'_>,
-        input: DeleteProjectInput,
+        #[graphql(desc = "The input of `deleteProject`.")] input: DeleteProjectInput,
     ) -> async_graphql::Result<DeleteProjectPayload> {
-        let project = project_for(ctx, &input.id, "id", Action::Delete).await?;
+        let project = load_authorized::<Project>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Project, "id")?,
+            Action::Delete,
+        )
+        .await?;
         let mut conn = app(ctx).db.conn().await?;
         let project = projects::set_deleted(&mut conn, project.id, true).await?;
         Ok(DeleteProjectPayload { project })
     }
 
     /// Brings a soft-deleted project back (ADMIN).
+    #[graphql(guard = "Need::matrix(Resource::Project, Action::Restore)")]
     async fn restore_project(
         &self,
         ctx: &Context<'_>,
-        input: RestoreProjectInput,
+        #[graphql(desc = "The input of `restoreProject`.")] input: RestoreProjectInput,
     ) -> async_graphql::Result<RestoreProjectPayload> {
-        let project = project_for(ctx, &input.id, "id", Action::Restore).await?;
+        let project = load_authorized::<Project>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Project, "id")?,
+            Action::Restore,
+        )
+        .await?;
         if project.deleted_at.is_none() {
             return Err(AppError::Conflict("the project is not deleted".into()).into());
         }

@@ -1,17 +1,22 @@
 //! `Template`: system templates everyone can read, and private ones of a user or team.
 
+use crate::authz::guards::Need;
+use crate::authz::roles::{load_authorized, Target};
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
 use async_graphql::{
     ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
+use uuid::Uuid;
 
 use super::loader_error;
 use crate::authz::matrix::{Action, Resource};
 use crate::authz::roles::{authorize, can, can_read, Holder};
 use crate::authz::{caller, require_user};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::graphql::{app, loaders};
 use crate::studio::access::Reach;
 use crate::studio::loaders::TemplateById;
 use crate::studio::model::Template;
@@ -21,7 +26,9 @@ use crate::studio::validate;
 /// What the caller may do with a template.
 #[derive(SimpleObject)]
 pub struct TemplateViewerCan {
+    /// Whether the caller may update it.
     pub update: bool,
+    /// Whether the caller may delete it.
     pub delete: bool,
 }
 
@@ -48,45 +55,62 @@ impl Template {
     }
 }
 
-/// A template the caller may read (public ones included), or may change.
-pub(crate) async fn template_for(
-    ctx: &Context<'_>,
-    id: &ID,
-    action: Action,
-) -> AppResult<Template> {
-    let id = GlobalId::decode_uuid(id, NodeType::Template, "id")?;
-    let template = loaders(ctx)
-        .load_one(TemplateById(id))
-        .await
-        .map_err(loader_error)?
-        .ok_or(AppError::NotFound("template"))?;
-    let holder = template.holder();
-    if action == Action::Read {
-        if template.is_public || can_read(ctx, holder, Resource::Template).await? {
-            return Ok(template);
+impl Target for Template {
+    const RESOURCE: Resource = Resource::Template;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loader::<StudioLoaders>(ctx)
+            .load_one(TemplateById(id))
+            .await
+            .map_err(loader_error)
+    }
+
+    async fn holder(&self, _: &Context<'_>) -> AppResult<Option<Holder>> {
+        Ok(Some(Template::holder(self)))
+    }
+
+    /// The matrix's exceptions for templates (PERMISSIONS.md): a public template
+    /// is read by anyone, one the caller cannot read looks absent whoever asks
+    /// (signed in or not), and system templates are changed by platform admins only.
+    async fn check(&self, ctx: &Context<'_>, holder: Holder, action: Action) -> AppResult<()> {
+        if action == Action::Read {
+            return if self.is_public || can_read(ctx, holder, Resource::Template).await? {
+                Ok(())
+            } else {
+                Err(AppError::NotFound("template"))
+            };
         }
-        return Err(AppError::NotFound("template"));
+        if holder == Holder::Public {
+            return if caller(ctx).is_platform_admin() {
+                Ok(())
+            } else {
+                Err(AppError::Forbidden)
+            };
+        }
+        authorize(ctx, holder, Resource::Template, action).await?;
+        Ok(())
     }
-    if holder == Holder::Public {
-        // System templates are the platform's: only platform admins change them.
-        return if caller(ctx).is_platform_admin() {
-            Ok(template)
-        } else {
-            Err(AppError::Forbidden)
-        };
-    }
-    authorize(ctx, holder, Resource::Template, action).await?;
-    Ok(template)
 }
 
 #[derive(Default)]
 pub struct TemplateQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl TemplateQuery {
     /// A template the caller can read; `null` otherwise.
-    async fn template(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Template>> {
-        match template_for(ctx, &id, Action::Read).await {
+    #[graphql(guard = "Need::anyone()")]
+    async fn template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "ID of a Template.")] id: ID,
+    ) -> async_graphql::Result<Option<Template>> {
+        match load_authorized::<Template>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::Template, "id")?,
+            Action::Read,
+        )
+        .await
+        {
             Ok(t) => Ok(Some(t)),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
@@ -95,6 +119,7 @@ impl TemplateQuery {
 
     /// Public templates, plus the caller's and their teams' private ones, newest
     /// first, searchable by category, tags and text.
+    #[graphql(guard = "Need::anyone()")]
     async fn templates(
         &self,
         ctx: &Context<'_>,
@@ -123,17 +148,22 @@ impl TemplateQuery {
     }
 }
 
+/// The input of `createTemplate`.
 #[derive(InputObject)]
 pub struct CreateTemplateInput {
     /// The team it belongs to (EDITOR); omitted for a personal template.
     pub team_id: Option<ID>,
+    /// Its name (1-100 characters).
     pub name: String,
+    /// What it is for.
     pub description: Option<String>,
+    /// A category to group templates by, e.g. `social`.
     pub category: String,
     /// Preview image URL or storage path.
     pub preview_url: String,
     /// Content and layout for the editor (a JSON object).
     pub source_data: serde_json::Value,
+    /// Free-form tags to search by.
     #[graphql(default)]
     pub tags: Vec<String>,
     /// A public system template of the platform (platform admins only).
@@ -141,48 +171,65 @@ pub struct CreateTemplateInput {
     pub system: bool,
 }
 
+/// The input of `updateTemplate`.
 #[derive(InputObject)]
 pub struct UpdateTemplateInput {
+    /// ID of the template to update.
     pub id: ID,
+    /// New name (omit to keep).
     pub name: Option<String>,
+    /// New description (omit to keep).
     pub description: MaybeUndefined<String>,
+    /// New category (omit to keep).
     pub category: Option<String>,
+    /// New preview image URL (omit to keep).
     pub preview_url: Option<String>,
+    /// New template content (omit to keep).
     pub source_data: Option<serde_json::Value>,
+    /// New tags (omit to keep).
     pub tags: Option<Vec<String>>,
 }
 
+/// The input of `deleteTemplate`.
 #[derive(InputObject)]
 pub struct DeleteTemplateInput {
+    /// ID of the template to delete.
     pub id: ID,
 }
 
+/// What `createTemplate` returns.
 #[derive(SimpleObject)]
 pub struct CreateTemplatePayload {
+    /// The template, as it is now.
     pub template: Template,
 }
 
+/// What `updateTemplate` returns.
 #[derive(SimpleObject)]
 pub struct UpdateTemplatePayload {
+    /// The template, as it is now.
     pub template: Template,
 }
 
+/// What `deleteTemplate` returns.
 #[derive(SimpleObject)]
 pub struct DeleteTemplatePayload {
+    /// ID of the template, now deleted.
     pub deleted_template_id: ID,
 }
 
 #[derive(Default)]
 pub struct TemplateMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl TemplateMutation {
     /// Saves a private template, personal or in a team (EDITOR), or a public system
     /// template (`system: true`, platform admins).
+    #[graphql(guard = "Need::matrix(Resource::Template, Action::Create)")]
     async fn create_template(
         &self,
         ctx: &Context<'_>,
-        input: CreateTemplateInput,
+        #[graphql(desc = "The input of `createTemplate`.")] input: CreateTemplateInput,
     ) -> async_graphql::Result<CreateTemplatePayload> {
         let user_id = require_user(ctx)?;
         let team_id = input
@@ -226,12 +273,18 @@ impl TemplateMutation {
     }
 
     /// Changes a private template (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::Template, Action::Update)")]
     async fn update_template(
         &self,
         ctx: &Context<'_>,
-        input: UpdateTemplateInput,
+        #[graphql(desc = "The input of `updateTemplate`.")] input: UpdateTemplateInput,
     ) -> async_graphql::Result<UpdateTemplatePayload> {
-        let template = template_for(ctx, &input.id, Action::Update).await?;
+        let template = load_authorized::<Template>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Template, "id")?,
+            Action::Update,
+        )
+        .await?;
         let changes = TemplateChanges {
             name: input
                 .name
@@ -264,12 +317,18 @@ impl TemplateMutation {
     }
 
     /// Deletes a private template (ADMIN); projects using it lose the link.
+    #[graphql(guard = "Need::matrix(Resource::Template, Action::Delete)")]
     async fn delete_template(
         &self,
         ctx: &Context<'_>,
-        input: DeleteTemplateInput,
+        #[graphql(desc = "The input of `deleteTemplate`.")] input: DeleteTemplateInput,
     ) -> async_graphql::Result<DeleteTemplatePayload> {
-        let template = template_for(ctx, &input.id, Action::Delete).await?;
+        let template = load_authorized::<Template>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Template, "id")?,
+            Action::Delete,
+        )
+        .await?;
         let mut conn = app(ctx).db.conn().await?;
         templates::delete(&mut conn, template.id).await?;
         Ok(DeleteTemplatePayload {

@@ -1,5 +1,11 @@
 //! `Workbench`: a container of projects, personal or a team's.
 
+use crate::accounts::loaders::AccountLoaders;
+use crate::authz::guards::{Need, OnParent};
+use crate::authz::roles::{load_authorized, Target};
+use crate::graphql::loader;
+use crate::studio::loaders::StudioLoaders;
+use crate::teams::loaders::TeamLoaders;
 use async_graphql::{
     ComplexObject, Context, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
@@ -12,9 +18,9 @@ use crate::authz::matrix::{Action, Resource, Role};
 use crate::authz::require_user;
 use crate::authz::roles::{authorize, can, role_on, Holder};
 use crate::error::{AppError, AppResult};
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::graphql::{app, loaders};
 use crate::studio::loaders::{BrandKitById, WorkbenchById, WorkbenchProjects};
 use crate::studio::model::{BrandKit, Project, Workbench};
 use crate::studio::{validate, workbenches};
@@ -24,8 +30,11 @@ use crate::teams::model::Team;
 /// What the caller may do with a workbench.
 #[derive(SimpleObject)]
 pub struct WorkbenchViewerCan {
+    /// Whether the caller may update it.
     pub update: bool,
+    /// Whether the caller may delete it.
     pub delete: bool,
+    /// Whether the caller may create projects here.
     pub create_project: bool,
 }
 
@@ -39,14 +48,16 @@ impl Workbench {
     /// The team holding it; `null` for a personal workbench.
     async fn team(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Team>> {
         match self.team_id {
-            Some(id) => loaders(ctx).load_one(TeamById(id)).await,
+            Some(id) => loader::<TeamLoaders>(ctx).load_one(TeamById(id)).await,
             None => Ok(None),
         }
     }
 
     /// Who created it (for a personal workbench, its owner).
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx).load_one(UserById(self.user_id)).await
+        loader::<AccountLoaders>(ctx)
+            .load_one(UserById(self.user_id))
+            .await
     }
 
     /// The brand kit new projects start with.
@@ -58,25 +69,27 @@ impl Workbench {
             return Ok(None);
         };
         // Set only to a kit of the workbench's own holder (checked when it is set).
-        loaders(ctx).load_one(BrandKitById(id)).await
+        loader::<StudioLoaders>(ctx)
+            .load_one(BrandKitById(id))
+            .await
     }
 
     /// Its projects, most recently updated first; `deleted: true` lists the
     /// soft-deleted ones instead (ADMIN).
+    #[graphql(
+        guard = "OnParent::matrix(self.holder(), Resource::Project, Action::ReadDeleted).when(deleted)"
+    )]
     async fn projects(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        #[graphql(default)] deleted: bool,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+        #[graphql(default, desc = "List soft-deleted projects instead (ADMIN).")] deleted: bool,
     ) -> async_graphql::Result<Conn<Project>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;
-        if deleted && !can(ctx, self.holder(), Resource::Project, Action::ReadDeleted).await? {
-            return Err(AppError::Forbidden.into());
-        }
         children::<WorkbenchProjects>(ctx, &args, self.id, deleted).await
     }
 
@@ -96,21 +109,19 @@ impl Workbench {
     }
 }
 
-/// A workbench the caller may do `action` on.
-pub(crate) async fn workbench_for(
-    ctx: &Context<'_>,
-    id: &ID,
-    field: &str,
-    action: Action,
-) -> AppResult<Workbench> {
-    let id = GlobalId::decode_uuid(id, NodeType::Workbench, field)?;
-    let workbench = loaders(ctx)
-        .load_one(WorkbenchById(id))
-        .await
-        .map_err(loader_error)?
-        .ok_or(AppError::NotFound("workbench"))?;
-    authorize(ctx, workbench.holder(), Resource::Workbench, action).await?;
-    Ok(workbench)
+impl Target for Workbench {
+    const RESOURCE: Resource = Resource::Workbench;
+
+    async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
+        loader::<StudioLoaders>(ctx)
+            .load_one(WorkbenchById(id))
+            .await
+            .map_err(loader_error)
+    }
+
+    async fn holder(&self, _: &Context<'_>) -> AppResult<Option<Holder>> {
+        Ok(Some(Workbench::holder(self)))
+    }
 }
 
 /// A brand kit usable by things held by `holder`: readable, and held by the same owner.
@@ -121,7 +132,7 @@ pub(crate) async fn brand_kit_for(
     holder: Holder,
 ) -> AppResult<Uuid> {
     let kit_id = GlobalId::decode_uuid(id, NodeType::BrandKit, field)?;
-    let kit = loaders(ctx)
+    let kit = loader::<StudioLoaders>(ctx)
         .load_one(BrandKitById(kit_id))
         .await
         .map_err(loader_error)?;
@@ -143,15 +154,22 @@ fn team_of(id: &Option<ID>) -> AppResult<Option<Uuid>> {
 #[derive(Default)]
 pub struct WorkbenchQuery;
 
-#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+#[Object]
 impl WorkbenchQuery {
     /// A workbench the caller can read; `null` otherwise.
+    #[graphql(guard = "Need::matrix(Resource::Workbench, Action::Read)")]
     async fn workbench(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "ID of a Workbench.")] id: ID,
     ) -> async_graphql::Result<Option<Workbench>> {
-        match workbench_for(ctx, &id, "id", Action::Read).await {
+        match load_authorized::<Workbench>(
+            ctx,
+            GlobalId::decode_uuid(&id, NodeType::Workbench, "id")?,
+            Action::Read,
+        )
+        .await
+        {
             Ok(w) => Ok(Some(w)),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
@@ -159,14 +177,16 @@ impl WorkbenchQuery {
     }
 
     /// The workbenches the caller can read (optionally one team's), by name.
+    #[graphql(guard = "Need::matrix(Resource::Workbench, Action::Read)")]
     async fn workbenches(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A team's workbenches; omitted: the caller's personal ones.")]
         team_id: Option<ID>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<Workbench>> {
         let args = PageArgs::new(first, after, last, before);
         args.validate()?;
@@ -180,6 +200,7 @@ impl WorkbenchQuery {
     }
 }
 
+/// The input of `createWorkbench`.
 #[derive(InputObject)]
 pub struct CreateWorkbenchInput {
     /// 1 to 100 characters.
@@ -190,44 +211,56 @@ pub struct CreateWorkbenchInput {
     pub default_brand_kit_id: Option<ID>,
 }
 
+/// The input of `updateWorkbench`.
 #[derive(InputObject)]
 pub struct UpdateWorkbenchInput {
+    /// ID of the workbench to update.
     pub id: ID,
+    /// New name (omit to keep).
     pub name: Option<String>,
     /// `null` clears it.
     pub default_brand_kit_id: MaybeUndefined<ID>,
 }
 
+/// The input of `deleteWorkbench`.
 #[derive(InputObject)]
 pub struct DeleteWorkbenchInput {
+    /// ID of the workbench to delete.
     pub id: ID,
 }
 
+/// What `createWorkbench` returns.
 #[derive(SimpleObject)]
 pub struct CreateWorkbenchPayload {
+    /// The workbench, as it is now.
     pub workbench: Workbench,
 }
 
+/// What `updateWorkbench` returns.
 #[derive(SimpleObject)]
 pub struct UpdateWorkbenchPayload {
+    /// The workbench, as it is now.
     pub workbench: Workbench,
 }
 
+/// What `deleteWorkbench` returns.
 #[derive(SimpleObject)]
 pub struct DeleteWorkbenchPayload {
+    /// ID of the workbench, now deleted.
     pub deleted_workbench_id: ID,
 }
 
 #[derive(Default)]
 pub struct WorkbenchMutation;
 
-#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+#[Object]
 impl WorkbenchMutation {
     /// Creates a workbench, personal or in a team (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::Workbench, Action::Create)")]
     async fn create_workbench(
         &self,
         ctx: &Context<'_>,
-        input: CreateWorkbenchInput,
+        #[graphql(desc = "The input of `createWorkbench`.")] input: CreateWorkbenchInput,
     ) -> async_graphql::Result<CreateWorkbenchPayload> {
         let user_id = require_user(ctx)?;
         let team_id = team_of(&input.team_id)?;
@@ -244,12 +277,18 @@ impl WorkbenchMutation {
     }
 
     /// Renames a workbench or changes its default brand kit (EDITOR).
+    #[graphql(guard = "Need::matrix(Resource::Workbench, Action::Update)")]
     async fn update_workbench(
         &self,
         ctx: &Context<'_>,
-        input: UpdateWorkbenchInput,
+        #[graphql(desc = "The input of `updateWorkbench`.")] input: UpdateWorkbenchInput,
     ) -> async_graphql::Result<UpdateWorkbenchPayload> {
-        let workbench = workbench_for(ctx, &input.id, "id", Action::Update).await?;
+        let workbench = load_authorized::<Workbench>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Workbench, "id")?,
+            Action::Update,
+        )
+        .await?;
         let changes = workbenches::WorkbenchChanges {
             name: input
                 .name
@@ -270,12 +309,18 @@ impl WorkbenchMutation {
     }
 
     /// Deletes a workbench and its projects (ADMIN).
+    #[graphql(guard = "Need::matrix(Resource::Workbench, Action::Delete)")]
     async fn delete_workbench(
         &self,
         ctx: &Context<'_>,
-        input: DeleteWorkbenchInput,
+        #[graphql(desc = "The input of `deleteWorkbench`.")] input: DeleteWorkbenchInput,
     ) -> async_graphql::Result<DeleteWorkbenchPayload> {
-        let workbench = workbench_for(ctx, &input.id, "id", Action::Delete).await?;
+        let workbench = load_authorized::<Workbench>(
+            ctx,
+            GlobalId::decode_uuid(&input.id, NodeType::Workbench, "id")?,
+            Action::Delete,
+        )
+        .await?;
         let mut conn = app(ctx).db.conn().await?;
         workbenches::delete(&mut conn, workbench.id).await?;
         Ok(DeleteWorkbenchPayload {
