@@ -53,6 +53,10 @@ pub fn router(app: AppState, sockets: Arc<ws::Sockets>) -> Router {
         router = router.merge(crate::pages::dashboard());
     }
     let cors = cors_layer(&app.config.http.cors_origins);
+    let body_rate = crate::listener::BodyRate {
+        grace: app.config.bounds.http_header_timeout,
+        bytes_per_second: app.config.bounds.http_min_body_rate,
+    };
     router
         .route(
             "/graphql",
@@ -65,6 +69,9 @@ pub fn router(app: AppState, sockets: Arc<ws::Sockets>) -> Router {
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            crate::listener::cut_off_slow_bodies(body_rate, request, next)
+        }))
         // Refuses an oversized body with 413 before reading it (the GraphQL extractor
         // streams the body itself, so axum's own limit does not apply to it).
         .layer(RequestBodyLimitLayer::new(body_limit))
@@ -137,11 +144,8 @@ pub async fn serve(
         app.metrics.websocket.clone(),
     );
     let closing = sockets.clone();
-    axum::serve(
-        listener,
-        router(app, sockets).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let bounds = app.config.bounds.clone();
+    crate::listener::serve(listener, router(app, sockets), &bounds, async move {
         shutdown.await;
         closing.shut_down(SOCKET_GRACE).await;
     })
@@ -177,7 +181,7 @@ async fn execute(
     let admitted = graphql::admission::admit(&state.app, &mut request).await;
     let operation = graphql::admission::operation_label(&mut request);
     let response = match admitted {
-        Ok(cost) => run(state, headers, peer, request, cost).await,
+        Ok(admitted) => run(state, headers, peer, request, admitted).await,
         Err(refusal) => refusal,
     };
     let outcome = response
@@ -207,9 +211,10 @@ async fn run(
     headers: &HeaderMap,
     peer: SocketAddr,
     mut request: async_graphql::Request,
-    cost: u64,
+    admitted: graphql::admission::Admitted,
 ) -> async_graphql::Response {
     let app = &state.app;
+    let cost = admitted.cost;
     let info = request_info(headers, peer);
     let authorization = headers
         .get(header::AUTHORIZATION)
@@ -221,6 +226,7 @@ async fn run(
     if let Err(refusal) = graphql::admission::check_budget(app, &caller, cost).await {
         return refusal;
     }
+    graphql::admission::register(app, admitted.registration, &caller, &info).await;
     // Side-effecting requests may carry an Idempotency-Key: the first response is
     // kept and replayed for repeats of the same request.
     let idempotency_key = headers

@@ -10,6 +10,13 @@ use crate::authz::Caller;
 use crate::error::AppError;
 use crate::graphql::{limits, persisted};
 
+/// What an admitted request costs, and the persisted query it asks to register
+/// (stored through [`register`] once the caller is known).
+pub struct Admitted {
+    pub cost: u64,
+    pub registration: Option<persisted::Registration>,
+}
+
 /// Resolves a persisted query and checks the document against the shape limits.
 /// Returns the query's cost, or the response that refuses it. The document is
 /// parsed here once and kept in the request: the label, the GET check and the
@@ -17,8 +24,8 @@ use crate::graphql::{limits, persisted};
 pub async fn admit(
     app: &App,
     request: &mut async_graphql::Request,
-) -> Result<u64, async_graphql::Response> {
-    resolve_persisted(app, request).await?;
+) -> Result<Admitted, async_graphql::Response> {
+    let registration = resolve_persisted(app, request).await?;
     let shape = &app.config.limits;
     shape.check_size(&request.query).map_err(refused)?;
     // An unparsable document is left to the executor, which reports it properly.
@@ -32,15 +39,19 @@ pub async fn admit(
     if let Some(m) = &measured {
         shape.check(m).map_err(refused)?;
     }
-    Ok(measured.map_or(0, |m| m.complexity))
+    Ok(Admitted {
+        cost: measured.map_or(0, |m| m.complexity),
+        registration,
+    })
 }
 
 /// Replaces a persisted query's hash by its text (Automatic Persisted Queries),
-/// or refuses it; with a safelist, a query that is not on it.
+/// or refuses it; with a safelist, a query that is not on it. A text sent with
+/// its hash comes back as the registration to store once the request is admitted.
 async fn resolve_persisted(
     app: &App,
     request: &mut async_graphql::Request,
-) -> Result<(), async_graphql::Response> {
+) -> Result<Option<persisted::Registration>, async_graphql::Response> {
     let hash = request
         .extensions
         .get("persistedQuery")
@@ -55,11 +66,25 @@ async fn resolve_persisted(
     match persisted::resolve(&app.cache, &app.safelist, &request.query, hash.as_deref()).await {
         // The text replaces an empty query or is the same text (its hash matched),
         // so a parse the request already keeps is still the parse of its query.
-        Ok(Some(text)) => request.query = text,
-        Ok(None) => {}
+        Ok(persisted::Resolution::Stored(text)) => request.query = text,
+        Ok(persisted::Resolution::AsSent) => {}
+        Ok(persisted::Resolution::Register(pending)) => return Ok(Some(pending)),
         Err(refusal) => return Err(persisted_refusal(refusal)),
     }
-    Ok(())
+    Ok(None)
+}
+
+/// Stores the persisted query an admitted request brought, for its caller.
+pub async fn register(
+    app: &App,
+    registration: Option<persisted::Registration>,
+    caller: &Caller,
+    info: &crate::authz::RequestInfo,
+) {
+    if let Some(registration) = registration {
+        let scope = crate::graphql::idempotency::caller_scope(caller, info);
+        persisted::register(app, registration, &scope).await;
+    }
 }
 
 /// Refuses a query costing more than the caller's plan (or API client) allows.
