@@ -14,6 +14,7 @@ use crate::db::{self, Db};
 use crate::events::EventBus;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
+use crate::redis_link::RedisLink;
 use crate::secrets::{SecretBox, UrlSigner};
 use crate::studio::storage::Storage;
 
@@ -40,7 +41,7 @@ pub struct App {
     pub generation_wakeup: tokio::sync::Notify,
     /// What this instance counts, for `/metrics`.
     pub metrics: Metrics,
-    redis: Option<redis::aio::ConnectionManager>,
+    redis: Option<RedisLink>,
     private_postgres: Option<PrivatePostgres>,
 }
 
@@ -101,38 +102,62 @@ impl App {
             .await
             .map_err(|e| ConfigError::new(setting, format!("cannot create partitions: {e:#}")))?;
         tokio::spawn(keep_partitions_ahead(db.clone()));
+        // On the workers' pool, so per-request statement counts never see it.
+        tokio::spawn(sweep_idempotency_keys(worker_db.clone()));
 
         let (cache, events, rate_limiter, redis) = match &config.redis_url {
             None => (
-                Cache::in_memory(),
+                Cache::in_memory_with(&config.bounds),
                 EventBus::in_process(),
-                RateLimiter::in_memory(),
+                RateLimiter::in_memory(config.bounds.rate_limit_max_keys),
                 None,
             ),
             Some(url) => {
                 let client = redis::Client::open(url.expose_secret())
                     .map_err(|e| ConfigError::new("REDIS_URL", e.to_string()))?;
-                let conn = tokio::time::timeout(CONNECT_TIMEOUT, client.get_connection_manager())
-                    .await
-                    .map_err(|_| ConfigError::new("REDIS_URL", "timed out connecting to Redis"))?
-                    .map_err(|e| ConfigError::new("REDIS_URL", format!("cannot connect: {e}")))?;
+                let timeout = config.bounds.redis_timeout;
+                // The manager's own waits stay short too: reconnecting never holds a
+                // command longer than the link's timeout would let it.
+                let manager_config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(timeout.max(Duration::from_millis(500))))
+                    .set_response_timeout(Some(timeout))
+                    .set_number_of_retries(1);
+                let conn = tokio::time::timeout(
+                    CONNECT_TIMEOUT,
+                    client.get_connection_manager_with_config(manager_config),
+                )
+                .await
+                .map_err(|_| ConfigError::new("REDIS_URL", "timed out connecting to Redis"))?
+                .map_err(|e| ConfigError::new("REDIS_URL", format!("cannot connect: {e}")))?;
+                let link = RedisLink::new(conn, timeout);
                 let prefix = config.redis_prefix.clone();
-                let events = EventBus::redis(client, conn.clone(), &prefix);
+                let events = EventBus::redis(client, link.clone(), &prefix);
                 (
                     Cache::Redis {
-                        conn: conn.clone(),
+                        link: link.clone(),
                         prefix: prefix.clone(),
                     },
                     events,
                     RateLimiter::Redis {
-                        conn: conn.clone(),
+                        link: link.clone(),
                         prefix,
+                        max_keys: config.bounds.rate_limit_max_keys,
+                        fallback: crate::rate_limit::MemoryWindows::new(
+                            config.bounds.rate_limit_max_keys,
+                        ),
                     },
-                    Some(conn),
+                    Some(link),
                 )
             }
         };
 
+        // Every outbound call has a connect and a total timeout (a provider may set
+        // a shorter one per call), so a hung service holds a worker, never the runtime.
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.bounds.outbound_connect_timeout)
+            .timeout(config.bounds.outbound_timeout)
+            .build()
+            .map_err(|e| ConfigError::new("HTTP", e.to_string()))?;
         Ok(Self {
             config,
             db,
@@ -144,10 +169,7 @@ impl App {
             url_signer,
             storage,
             mailer,
-            http: reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(10))
-                .build()
-                .map_err(|e| ConfigError::new("HTTP", e.to_string()))?,
+            http,
             generation_wakeup: tokio::sync::Notify::new(),
             metrics,
             safelist,
@@ -160,11 +182,7 @@ impl App {
     pub async fn check_ready(&self) -> Result<(), String> {
         self.db.ping().await.map_err(|e| format!("database: {e}"))?;
         if let Some(redis) = &self.redis {
-            let mut conn = redis.clone();
-            redis::cmd("PING")
-                .query_async::<String>(&mut conn)
-                .await
-                .map_err(|e| format!("redis: {e}"))?;
+            redis.ping().await.map_err(|e| format!("redis: {e}"))?;
         }
         Ok(())
     }
@@ -241,6 +259,25 @@ async fn keep_partitions_ahead(db: Db) {
             Ok(0) => {}
             Ok(created) => tracing::info!(created, "created monthly partitions"),
             Err(e) => tracing::error!(error = %e, "could not create monthly partitions"),
+        }
+    }
+}
+
+/// Expired `Idempotency-Key` rows are deleted every ten minutes, so the table
+/// holds at most a day of keys (their lifetime) whatever callers send.
+async fn sweep_idempotency_keys(db: Db) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let swept = async {
+            let mut conn = db.conn().await?;
+            crate::graphql::idempotency::sweep_expired(&mut conn).await
+        }
+        .await;
+        match swept {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "swept expired idempotency keys"),
+            Err(e) => tracing::warn!(error = ?e, "could not sweep idempotency keys"),
         }
     }
 }

@@ -155,6 +155,8 @@ pub struct Config {
     pub http: HttpConfig,
     pub websocket: WebSocketConfig,
     pub telemetry: TelemetryConfig,
+    /// Store sizes and waits that bound what a hostile caller can cost (`bounds.rs`).
+    pub bounds: crate::bounds::Bounds,
 }
 
 /// Limits of the subscription sockets.
@@ -568,11 +570,12 @@ impl Config {
             http,
             websocket,
             telemetry,
+            bounds: crate::bounds::Bounds::from_vars(vars)?,
         })
     }
 }
 
-fn parse_number(
+pub(crate) fn parse_number(
     value: Option<String>,
     setting: &'static str,
     default: u64,

@@ -181,6 +181,30 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
     }
 }
 
+/// Whether an internal error is one a retry may not meet: no pooled connection
+/// in time, `statement_timeout`, a connection lost (the database restarting), a
+/// serialization failure. Clients see `extensions.retryable = true`.
+fn is_transient(cause: &anyhow::Error) -> bool {
+    cause.chain().any(|e| {
+        if e.is::<diesel_async::pooled_connection::deadpool::PoolError>() {
+            return true;
+        }
+        match e.downcast_ref::<DieselError>() {
+            Some(DieselError::DatabaseError(kind, info)) => {
+                matches!(
+                    kind,
+                    DatabaseErrorKind::ClosedConnection
+                        | DatabaseErrorKind::SerializationFailure
+                        | DatabaseErrorKind::UnableToSendCommand
+                ) || info.message().contains("statement timeout")
+                    || info.message().contains("terminating connection")
+            }
+            Some(DieselError::BrokenTransactionManager) => true,
+            _ => false,
+        }
+    })
+}
+
 impl From<AppError> for anyhow::Error {
     fn from(err: AppError) -> Self {
         match err {
@@ -202,9 +226,13 @@ impl ErrorExtensions for AppError {
             Self::Internal(cause) => {
                 let error_id = uuid::Uuid::new_v4();
                 tracing::error!(error_id = %error_id, error = ?cause, "internal error");
+                let retryable = is_transient(cause);
                 async_graphql::Error::new("Internal server error").extend_with(|_, e| {
                     e.set("code", "INTERNAL_SERVER_ERROR");
                     e.set("errorId", error_id.to_string());
+                    if retryable {
+                        e.set("retryable", true);
+                    }
                 })
             }
             other => async_graphql::Error::new(other.message()).extend_with(|_, e| {
@@ -236,6 +264,32 @@ impl ErrorExtensions for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn retryable(err: AppError) -> bool {
+        let gql: async_graphql::Error = err.into();
+        let ext = gql.extensions.expect("extensions are set");
+        ext.get("retryable") == Some(&async_graphql::Value::Boolean(true))
+    }
+
+    #[test]
+    fn a_pool_timeout_and_a_statement_timeout_are_retryable_internal_errors() {
+        use deadpool::managed::TimeoutType;
+        use diesel_async::pooled_connection::deadpool::PoolError;
+        let pool = AppError::from(PoolError::Timeout(TimeoutType::Wait));
+        assert_eq!(pool.code(), "INTERNAL_SERVER_ERROR");
+        assert!(retryable(pool));
+        let statement = AppError::from(DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("canceling statement due to statement timeout".to_string()),
+        ));
+        assert!(retryable(statement));
+        let lost = AppError::from(DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection,
+            Box::new("server closed the connection unexpectedly".to_string()),
+        ));
+        assert!(retryable(lost));
+        assert!(!retryable(AppError::internal(anyhow::anyhow!("a bug"))));
+    }
 
     fn code_of(err: AppError) -> String {
         let gql: async_graphql::Error = err.into();

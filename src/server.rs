@@ -53,6 +53,10 @@ pub fn router(app: AppState, sockets: Arc<ws::Sockets>) -> Router {
         router = router.merge(crate::pages::dashboard());
     }
     let cors = cors_layer(&app.config.http.cors_origins);
+    let body_rate = crate::listener::BodyRate {
+        grace: app.config.bounds.http_header_timeout,
+        bytes_per_second: app.config.bounds.http_min_body_rate,
+    };
     router
         .route(
             "/graphql",
@@ -65,6 +69,9 @@ pub fn router(app: AppState, sockets: Arc<ws::Sockets>) -> Router {
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            crate::listener::cut_off_slow_bodies(body_rate, request, next)
+        }))
         // Refuses an oversized body with 413 before reading it (the GraphQL extractor
         // streams the body itself, so axum's own limit does not apply to it).
         .layer(RequestBodyLimitLayer::new(body_limit))
@@ -137,11 +144,8 @@ pub async fn serve(
         app.metrics.websocket.clone(),
     );
     let closing = sockets.clone();
-    axum::serve(
-        listener,
-        router(app, sockets).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let bounds = app.config.bounds.clone();
+    crate::listener::serve(listener, router(app, sockets), &bounds, async move {
         shutdown.await;
         closing.shut_down(SOCKET_GRACE).await;
     })
@@ -173,8 +177,13 @@ async fn execute(
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let started = std::time::Instant::now();
-    let operation = graphql::admission::operation_label(&request);
-    let response = run(state, headers, peer, request).await;
+    let mut request = request;
+    let admitted = graphql::admission::admit(&state.app, &mut request).await;
+    let operation = graphql::admission::operation_label(&mut request);
+    let response = match admitted {
+        Ok(admitted) => run(state, headers, peer, request, admitted).await,
+        Err(refusal) => refusal,
+    };
     let outcome = response
         .errors
         .first()
@@ -201,14 +210,11 @@ async fn run(
     state: &ServerState,
     headers: &HeaderMap,
     peer: SocketAddr,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
+    admitted: graphql::admission::Admitted,
 ) -> async_graphql::Response {
     let app = &state.app;
-    let mut request = request;
-    let cost = match graphql::admission::admit(app, &mut request).await {
-        Ok(cost) => cost,
-        Err(refusal) => return refusal,
-    };
+    let cost = admitted.cost;
     let info = request_info(headers, peer);
     let authorization = headers
         .get(header::AUTHORIZATION)
@@ -220,13 +226,14 @@ async fn run(
     if let Err(refusal) = graphql::admission::check_budget(app, &caller, cost).await {
         return refusal;
     }
+    graphql::admission::register(app, admitted.registration, &caller, &info).await;
     // Side-effecting requests may carry an Idempotency-Key: the first response is
     // kept and replayed for repeats of the same request.
     let idempotency_key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-        .filter(|_| is_mutation(&request));
+        .filter(|_| is_mutation(&mut request));
     let scope = graphql::idempotency::caller_scope(&caller, &info);
     if let Some(key) = &idempotency_key {
         let hash = graphql::idempotency::request_hash(&request);
@@ -422,14 +429,15 @@ fn negotiate(headers: &HeaderMap, response: GraphQLResponse) -> Response {
 }
 
 /// Whether the operation a GET would run is a mutation (GET may only read).
-fn is_mutation(request: &async_graphql::Request) -> bool {
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
     use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
     match &document.operations {
         DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
-        DocumentOperations::Multiple(ops) => match &request.operation_name {
+        DocumentOperations::Multiple(ops) => match &name {
             Some(name) => ops
                 .iter()
                 .any(|(n, op)| n.as_str() == name && op.node.ty == OperationType::Mutation),
@@ -459,8 +467,8 @@ async fn graphql_get(
         .await
     {
         Ok(request) => {
-            let request = request.into_inner();
-            if is_mutation(&request) {
+            let mut request = request.into_inner();
+            if is_mutation(&mut request) {
                 let mut response =
                     http_error(StatusCode::METHOD_NOT_ALLOWED, "mutations need POST");
                 response

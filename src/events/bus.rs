@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
-use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
+
+use crate::redis_link::RedisLink;
 
 /// Events a slow local subscriber may fall behind by before it misses some.
 const LOCAL_BUFFER: usize = 1024;
@@ -26,7 +27,7 @@ pub struct EventBus {
     local: broadcast::Sender<Event>,
     /// The publishing connection and the one channel all events travel on
     /// (`<prefix>:events`); subscribers filter by topic locally.
-    redis: Option<(ConnectionManager, String)>,
+    redis: Option<(RedisLink, String)>,
 }
 
 impl std::fmt::Debug for EventBus {
@@ -45,7 +46,7 @@ impl EventBus {
 
     /// Publishes through Redis and relays what Redis delivers to local subscribers.
     /// The relay reconnects by itself when Redis goes away.
-    pub fn redis(client: redis::Client, publisher: ConnectionManager, prefix: &str) -> Self {
+    pub fn redis(client: redis::Client, publisher: RedisLink, prefix: &str) -> Self {
         let (local, _) = broadcast::channel(LOCAL_BUFFER);
         let channel = format!("{prefix}:events");
         tokio::spawn(relay_from_redis(client, channel.clone(), local.clone()));
@@ -63,8 +64,7 @@ impl EventBus {
             payload,
         };
         match &self.redis {
-            Some((conn, channel)) => {
-                let mut conn = conn.clone();
+            Some((link, channel)) => {
                 let message = match serde_json::to_string(&event) {
                     Ok(m) => m,
                     Err(e) => {
@@ -72,8 +72,16 @@ impl EventBus {
                         return;
                     }
                 };
-                if let Err(e) = conn.publish::<_, _, ()>(channel.as_str(), message).await {
-                    tracing::warn!(error = %e, topic = %event.topic, "redis publish failed");
+                let channel = channel.clone();
+                let published = link
+                    .call("publish", |mut conn| async move {
+                        conn.publish::<_, _, ()>(channel, message).await
+                    })
+                    .await;
+                if published.is_none() {
+                    // Redis is down: this instance's subscribers still hear it; the
+                    // others catch up on their periodic re-read.
+                    let _ = self.local.send(event);
                 }
             }
             None => {
@@ -103,7 +111,15 @@ impl EventBus {
 async fn relay_from_redis(client: redis::Client, channel: String, local: broadcast::Sender<Event>) {
     let mut backoff = Duration::from_millis(100);
     loop {
-        match client.get_async_pubsub().await {
+        let connected = tokio::time::timeout(Duration::from_secs(5), client.get_async_pubsub())
+            .await
+            .unwrap_or_else(|_| {
+                Err(redis::RedisError::from(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "no answer within 5 s",
+                )))
+            });
+        match connected {
             Ok(mut pubsub) => match pubsub.subscribe(channel.as_str()).await {
                 Ok(()) => {
                     backoff = Duration::from_millis(100);

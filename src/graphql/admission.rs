@@ -10,12 +10,48 @@ use crate::authz::Caller;
 use crate::error::AppError;
 use crate::graphql::{limits, persisted};
 
+/// What an admitted request costs, and the persisted query it asks to register
+/// (stored through [`register`] once the caller is known).
+pub struct Admitted {
+    pub cost: u64,
+    pub registration: Option<persisted::Registration>,
+}
+
 /// Resolves a persisted query and checks the document against the shape limits.
-/// Returns the query's cost, or the response that refuses it.
+/// Returns the query's cost, or the response that refuses it. The document is
+/// parsed here once and kept in the request: the label, the GET check and the
+/// executor read that parse instead of their own.
 pub async fn admit(
     app: &App,
     request: &mut async_graphql::Request,
-) -> Result<u64, async_graphql::Response> {
+) -> Result<Admitted, async_graphql::Response> {
+    let registration = resolve_persisted(app, request).await?;
+    let shape = &app.config.limits;
+    shape.check_size(&request.query).map_err(refused)?;
+    // An unparsable document is left to the executor, which reports it properly.
+    // The variables step aside while the request lends out its parsed document.
+    let variables = std::mem::take(&mut request.variables);
+    let measured = request
+        .parsed_query()
+        .ok()
+        .map(|document| limits::measure(document, &variables));
+    request.variables = variables;
+    if let Some(m) = &measured {
+        shape.check(m).map_err(refused)?;
+    }
+    Ok(Admitted {
+        cost: measured.map_or(0, |m| m.complexity),
+        registration,
+    })
+}
+
+/// Replaces a persisted query's hash by its text (Automatic Persisted Queries),
+/// or refuses it; with a safelist, a query that is not on it. A text sent with
+/// its hash comes back as the registration to store once the request is admitted.
+async fn resolve_persisted(
+    app: &App,
+    request: &mut async_graphql::Request,
+) -> Result<Option<persisted::Registration>, async_graphql::Response> {
     let hash = request
         .extensions
         .get("persistedQuery")
@@ -28,20 +64,27 @@ pub async fn admit(
             _ => None,
         });
     match persisted::resolve(&app.cache, &app.safelist, &request.query, hash.as_deref()).await {
-        Ok(Some(text)) => request.query = text,
-        Ok(None) => {}
+        // The text replaces an empty query or is the same text (its hash matched),
+        // so a parse the request already keeps is still the parse of its query.
+        Ok(persisted::Resolution::Stored(text)) => request.query = text,
+        Ok(persisted::Resolution::AsSent) => {}
+        Ok(persisted::Resolution::Register(pending)) => return Ok(Some(pending)),
         Err(refusal) => return Err(persisted_refusal(refusal)),
     }
-    let shape = &app.config.limits;
-    shape.check_size(&request.query).map_err(refused)?;
-    // An unparsable document is left to the executor, which reports it properly.
-    let measured = async_graphql::parser::parse_query(&request.query)
-        .ok()
-        .map(|document| limits::measure(&document, &request.variables));
-    if let Some(m) = &measured {
-        shape.check(m).map_err(refused)?;
+    Ok(None)
+}
+
+/// Stores the persisted query an admitted request brought, for its caller.
+pub async fn register(
+    app: &App,
+    registration: Option<persisted::Registration>,
+    caller: &Caller,
+    info: &crate::authz::RequestInfo,
+) {
+    if let Some(registration) = registration {
+        let scope = crate::graphql::idempotency::caller_scope(caller, info);
+        persisted::register(app, registration, &scope).await;
     }
-    Ok(measured.map_or(0, |m| m.complexity))
 }
 
 /// Refuses a query costing more than the caller's plan (or API client) allows.
@@ -55,12 +98,12 @@ pub async fn check_budget(
 
 /// The operation's name for metrics: the one asked for, or the document's only
 /// named operation, else `anonymous`.
-pub fn operation_label(request: &async_graphql::Request) -> String {
+pub fn operation_label(request: &mut async_graphql::Request) -> String {
     use async_graphql::parser::types::DocumentOperations;
     if let Some(name) = &request.operation_name {
         return name.clone();
     }
-    match async_graphql::parser::parse_query(&request.query).map(|d| d.operations) {
+    match request.parsed_query().map(|d| &d.operations) {
         Ok(DocumentOperations::Multiple(ops)) if ops.len() == 1 => ops
             .keys()
             .next()

@@ -111,6 +111,15 @@ pub async fn claim(
     }
 }
 
+/// Deletes expired keys: a claim deletes only its own key's expired row, so keys
+/// never used again would otherwise stay forever. Returns the rows deleted.
+pub async fn sweep_expired(conn: &mut AsyncPgConnection) -> AppResult<usize> {
+    Ok(diesel::delete(idempotency_keys::table)
+        .filter(idempotency_keys::expires_at.lt(Utc::now()))
+        .execute(conn)
+        .await?)
+}
+
 /// Stores the response of a claimed key.
 pub async fn complete(
     conn: &mut AsyncPgConnection,

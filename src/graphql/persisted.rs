@@ -3,17 +3,26 @@
 //! server does not know it yet (`PERSISTED_QUERY_NOT_FOUND`). Texts are kept in
 //! the cache (Redis when configured, so every instance shares them). In safelist
 //! mode (`PERSISTED_QUERIES_FILE`), only the operations listed in that file run.
+//!
+//! Registration is bounded: a text is stored only once the operation passed the
+//! shape limits and the caller is known, only up to `APQ_MAX_QUERY_BYTES`, at
+//! most `APQ_REGISTRATIONS_PER_MINUTE` per caller (per address when anonymous),
+//! and in a key space of `APQ_MAX_ENTRIES` in Redis. A registration past a bound
+//! is not stored, and the request still runs: the client's next hash-only request
+//! gets `PERSISTED_QUERY_NOT_FOUND` and sends the text again, as the protocol has it.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use crate::app::App;
+use crate::bounds::APQ_TTL;
 use crate::cache::Cache;
 use crate::config::ConfigError;
 
-/// How long an automatically persisted query is remembered after its last use.
-const TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Registrations a caller may have stored in a minute.
+const REGISTRATION_WINDOW: Duration = Duration::from_secs(60);
 
 /// Why a persisted-query request cannot run.
 #[derive(Debug, PartialEq, Eq)]
@@ -85,6 +94,24 @@ fn cache_key(hash: &str) -> String {
     format!("apq:{hash}")
 }
 
+/// What a request runs, once its persisted-query fields are read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// The text it sent (no persisted query involved).
+    AsSent,
+    /// A stored text, found by its hash.
+    Stored(String),
+    /// The text it sent, to be stored under its hash if the request is admitted.
+    Register(Registration),
+}
+
+/// A text and its hash, waiting for [`register`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct Registration {
+    hash: String,
+    query: String,
+}
+
 /// Resolves the query text a request runs, per the APQ protocol and the safelist.
 /// `query` is the text sent (possibly empty), `hash` the persisted-query hash if any.
 pub async fn resolve(
@@ -92,7 +119,7 @@ pub async fn resolve(
     safelist: &Safelist,
     query: &str,
     hash: Option<&str>,
-) -> Result<Option<String>, Refusal> {
+) -> Result<Resolution, Refusal> {
     let hash = hash.map(str::to_ascii_lowercase);
     if let Some(list) = &safelist.0 {
         let key = match (&hash, query.is_empty()) {
@@ -103,24 +130,64 @@ pub async fn resolve(
             return Err(Refusal::HashMismatch);
         }
         return match list.get(&key) {
-            Some(text) => Ok(Some(text.clone())),
+            Some(text) => Ok(Resolution::Stored(text.clone())),
             None => Err(Refusal::NotSafelisted),
         };
     }
     let Some(hash) = hash else {
-        return Ok(None);
+        return Ok(Resolution::AsSent);
     };
     if query.is_empty() {
         return match cache.get(&cache_key(&hash)).await {
-            Some(text) => Ok(Some(text)),
+            Some(text) => Ok(Resolution::Stored(text)),
             None => Err(Refusal::NotFound),
         };
     }
     if sha256_hex(query) != hash {
         return Err(Refusal::HashMismatch);
     }
-    cache.set(&cache_key(&hash), query, TTL).await;
-    Ok(None)
+    Ok(Resolution::Register(Registration {
+        hash,
+        query: query.to_string(),
+    }))
+}
+
+/// Stores an admitted request's text for `scope` (`idempotency::caller_scope`),
+/// within the bounds above; past one, nothing is stored.
+pub async fn register(app: &App, registration: Registration, scope: &str) {
+    let bounds = &app.config.bounds;
+    if registration.query.len() > bounds.apq_max_query_bytes {
+        tracing::debug!(
+            bytes = registration.query.len(),
+            "persisted query too large to store"
+        );
+        return;
+    }
+    let allowed = app
+        .rate_limiter
+        .allows(
+            &format!("apq:{scope}"),
+            bounds.apq_registrations_per_minute,
+            REGISTRATION_WINDOW,
+        )
+        .await;
+    if !allowed {
+        tracing::debug!(%scope, "persisted query registrations over the rate");
+        return;
+    }
+    store(&app.cache, registration, bounds.apq_max_entries).await;
+}
+
+async fn store(cache: &Cache, registration: Registration, max_entries: u64) {
+    cache
+        .set_in_space(
+            "apq",
+            &cache_key(&registration.hash),
+            &registration.query,
+            APQ_TTL,
+            max_entries,
+        )
+        .await;
 }
 
 #[cfg(test)]
@@ -137,10 +204,15 @@ mod tests {
             resolve(&cache, &list, "", Some(&hash)).await,
             Err(Refusal::NotFound)
         );
-        assert_eq!(resolve(&cache, &list, query, Some(&hash)).await, Ok(None));
+        let Ok(Resolution::Register(registration)) =
+            resolve(&cache, &list, query, Some(&hash)).await
+        else {
+            panic!("a text with its hash is to be registered")
+        };
+        store(&cache, registration, 10).await;
         assert_eq!(
             resolve(&cache, &list, "", Some(&hash)).await,
-            Ok(Some(query.to_string()))
+            Ok(Resolution::Stored(query.to_string()))
         );
         assert_eq!(
             resolve(&cache, &list, "{ other }", Some(&hash)).await,
@@ -158,11 +230,11 @@ mod tests {
         )])));
         assert_eq!(
             resolve(&cache, &list, query, None).await,
-            Ok(Some(query.to_string()))
+            Ok(Resolution::Stored(query.to_string()))
         );
         assert_eq!(
             resolve(&cache, &list, "", Some(&sha256_hex(query))).await,
-            Ok(Some(query.to_string()))
+            Ok(Resolution::Stored(query.to_string()))
         );
         assert_eq!(
             resolve(&cache, &list, "{ me { id } }", None).await,

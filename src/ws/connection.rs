@@ -343,13 +343,15 @@ struct Operation {
 
 impl Operation {
     async fn run(self, id: &str, mut request: async_graphql::Request) -> Ending {
-        let cost = match admission::admit(&self.app, &mut request).await {
-            Ok(cost) => cost,
+        let admitted = match admission::admit(&self.app, &mut request).await {
+            Ok(admitted) => admitted,
             Err(refusal) => return Ending::Error(refusal.errors),
         };
-        if let Err(refusal) = admission::check_budget(&self.app, &self.caller, cost).await {
+        if let Err(refusal) = admission::check_budget(&self.app, &self.caller, admitted.cost).await
+        {
             return Ending::Error(refusal.errors);
         }
+        admission::register(&self.app, admitted.registration, &self.caller, &self.info).await;
         let request = graphql::in_context(request, &self.app, self.caller, self.info);
         let mut responses = self.schema.execute_stream(request);
         let mut first = true;

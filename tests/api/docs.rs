@@ -47,9 +47,10 @@ fn readme_settings() -> BTreeMap<String, Option<String>> {
 }
 
 /// Every variable `config.rs` reads (its string literals in SCREAMING_CASE),
-/// and the default of each one parsed as a number, evaluated.
+/// and the default of each one parsed as a number, evaluated; with `bounds.rs`,
+/// which reads the store sizes and timeouts for it.
 fn config_settings() -> (BTreeSet<String>, BTreeMap<String, u64>) {
-    let source = read("src/config.rs");
+    let source = read("src/config.rs") + "\n" + &read("src/bounds.rs");
     let code: String = source
         .lines()
         .filter(|l| !l.trim_start().starts_with("//"))

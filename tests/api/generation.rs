@@ -2256,3 +2256,84 @@ async fn the_pipeline_writes_nothing_for_a_request_that_left_the_expected_status
         1
     );
 }
+
+#[tokio::test]
+async fn a_hung_provider_blocks_no_other_request_and_its_calls_end_at_their_timeout() {
+    // Accepts connections and reads them, never answers.
+    let hung = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let endpoint = format!("http://{}", hung.local_addr().expect("address"));
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = hung.accept().await {
+            open.push(socket);
+        }
+    });
+    let app =
+        TestApp::spawn_with(&[("GENERATION_MAX_ATTEMPTS", "1"), ("WORKER_POLL_MS", "50")]).await;
+    app.seed_demo().await;
+    let model = insert_model(
+        &app,
+        "Hung",
+        json!({
+            "provider": "http",
+            "endpoint": endpoint,
+            "creditCost": {"sample": "1.00", "final": "4.00"},
+            "resolutions": ["64x64"],
+            "formats": ["png"],
+            "attempts": 1,
+            "timeoutSeconds": 3
+        }),
+    )
+    .await;
+    let me = studio(&app, "patient@example.com").await;
+    let mut ids = Vec::new();
+    for prompt in ["First of two", "Second of two"] {
+        let created = request(
+            &app,
+            &me.token,
+            json!({"input": {
+                "projectId": me.project,
+                "inputPrompt": prompt,
+                "aiModelId": model,
+                "inputParameters": {"sampleCount": 1, "resolution": "64x64", "format": "png"},
+            }}),
+        )
+        .await;
+        ids.push(id(&created["id"]));
+    }
+    // Both workers now wait on the hung service; everything else still answers.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut slowest = Duration::ZERO;
+    for _ in 0..20 {
+        let started = Instant::now();
+        let body = ok(&app, &me.token, "{ me { id email } }", json!({})).await;
+        assert_eq!(body["me"]["email"], "patient@example.com");
+        let read = read(&app, &me.token, &ids[0]).await;
+        assert!(read["status"].is_string(), "{read}");
+        slowest = slowest.max(started.elapsed());
+    }
+    assert!(slowest < Duration::from_secs(1), "slowest {slowest:?}");
+    assert_eq!(balance(&app, &me.token).await, d("8.00"));
+
+    // Each call ends at its timeout: both requests fail and are refunded.
+    for request_id in &ids {
+        let failed = wait_for(&app, &me.token, request_id, "FAILED").await;
+        assert!(failed["errorMessage"].is_string(), "{failed}");
+        let ledger = movements(
+            &app,
+            &format!("generation_request_id = '{}'", uuid_of(request_id)),
+        )
+        .await;
+        assert_eq!(
+            summary(&ledger),
+            vec![
+                ("sample_generation".into(), d("-1.00")),
+                ("refund".into(), d("1.00")),
+            ]
+        );
+    }
+    assert_eq!(balance(&app, &me.token).await, d("10.00"));
+    held.abort();
+}
