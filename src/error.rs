@@ -24,6 +24,12 @@ pub enum AppError {
         field: Option<String>,
     },
     Conflict(String),
+    /// A conflict with the target's state, with a machine-readable
+    /// `extensions.reason` (e.g. `VALIDATION_NOT_PASSED`).
+    ConflictReason {
+        reason: &'static str,
+        message: String,
+    },
     /// A conflict that goes away: retry later (`extensions.retryable`).
     RetryableConflict(String),
     InsufficientCredits,
@@ -65,6 +71,7 @@ impl AppError {
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadUserInput { message, .. } => message.clone(),
             Self::Conflict(message) | Self::RetryableConflict(message) => message.clone(),
+            Self::ConflictReason { message, .. } => message.clone(),
             Self::InsufficientCredits => "not enough credits".into(),
             Self::RateLimited { retry_after_secs } => {
                 format!("too many requests, retry in {retry_after_secs} s")
@@ -86,7 +93,9 @@ impl AppError {
             Self::Forbidden => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict(_) | Self::RetryableConflict(_) => "CONFLICT",
+            Self::Conflict(_) | Self::RetryableConflict(_) | Self::ConflictReason { .. } => {
+                "CONFLICT"
+            }
             Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::MfaRequired(_) => "MFA_REQUIRED",
@@ -140,6 +149,18 @@ const KNOWN_CONSTRAINTS: &[KnownConstraint] = &[
         name: "uq_aimodel_name",
         field: "name",
         message: "an AI model with this name exists",
+        conflict: true,
+    },
+    KnownConstraint {
+        name: "uq_aimodelversion_model_version",
+        field: "versionNumber",
+        message: "this model already has a version with this number",
+        conflict: true,
+    },
+    KnownConstraint {
+        name: "uq_aimodelversion_one_production",
+        field: "modelVersionId",
+        message: "another version of this model was promoted at the same time",
         conflict: true,
     },
     KnownConstraint {
@@ -217,6 +238,7 @@ impl ErrorExtensions for AppError {
                         e.set("retryAfter", *retry_after_secs)
                     }
                     Self::RetryableConflict(_) => e.set("retryable", true),
+                    Self::ConflictReason { reason, .. } => e.set("reason", *reason),
                     Self::QueryTooComplex {
                         limit,
                         measured,

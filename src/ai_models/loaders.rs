@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use uuid::Uuid;
 
-use super::model::{self, AiModel, AiModelVersion};
+use super::model::{self, AiModel, AiModelDeployment, AiModelValidationResult, AiModelVersion};
 use crate::error::AppError;
 use crate::graphql::Loaders;
 
@@ -89,5 +89,143 @@ impl Loader<ProductionVersionsOf> for Loaders {
                 .push(version);
         }
         Ok(grouped)
+    }
+}
+
+/// Every version of a model, newest first (platform admins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VersionsOf(pub Uuid);
+
+/// A validation result by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ValidationById(pub Uuid);
+
+/// Every validation of a version, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ValidationsOf(pub Uuid);
+
+/// A deployment by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DeploymentById(pub Uuid);
+
+/// Every deployment of a version, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DeploymentsOf(pub Uuid);
+
+/// Groups `rows` under the key each belongs to; every key gets a list.
+fn grouped<K, V>(keys: &[K], rows: Vec<V>, key_of: impl Fn(&V) -> K) -> HashMap<K, Vec<V>>
+where
+    K: Copy + Eq + std::hash::Hash,
+{
+    let mut map: HashMap<K, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    for row in rows {
+        map.entry(key_of(&row)).or_default().push(row);
+    }
+    map
+}
+
+impl Loader<VersionsOf> for Loaders {
+    type Value = Vec<AiModelVersion>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[VersionsOf],
+    ) -> Result<HashMap<VersionsOf, Vec<AiModelVersion>>, Self::Error> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut conn = self.app.db.conn().await?;
+        let rows = model::versions_of(&mut conn, &ids)
+            .await
+            .map_err(AppError::from)?;
+        Ok(grouped(keys, rows, |v| VersionsOf(v.model_id)))
+    }
+}
+
+impl Loader<ValidationById> for Loaders {
+    type Value = AiModelValidationResult;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ValidationById],
+    ) -> Result<HashMap<ValidationById, AiModelValidationResult>, Self::Error> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut conn = self.app.db.conn().await?;
+        let rows = model::validations_by_ids(&mut conn, &ids)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|v| (ValidationById(v.id), v))
+            .collect())
+    }
+}
+
+impl Loader<ValidationsOf> for Loaders {
+    type Value = Vec<AiModelValidationResult>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ValidationsOf],
+    ) -> Result<HashMap<ValidationsOf, Vec<AiModelValidationResult>>, Self::Error> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut conn = self.app.db.conn().await?;
+        let rows = model::validations_of(&mut conn, &ids)
+            .await
+            .map_err(AppError::from)?;
+        Ok(grouped(keys, rows, |v| ValidationsOf(v.model_version_id)))
+    }
+}
+
+impl Loader<DeploymentById> for Loaders {
+    type Value = AiModelDeployment;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[DeploymentById],
+    ) -> Result<HashMap<DeploymentById, AiModelDeployment>, Self::Error> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut conn = self.app.db.conn().await?;
+        let rows = model::deployments_by_ids(&mut conn, &ids)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|d| (DeploymentById(d.id), d))
+            .collect())
+    }
+}
+
+impl Loader<DeploymentsOf> for Loaders {
+    type Value = Vec<AiModelDeployment>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[DeploymentsOf],
+    ) -> Result<HashMap<DeploymentsOf, Vec<AiModelDeployment>>, Self::Error> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut conn = self.app.db.conn().await?;
+        let rows = model::deployments_of(&mut conn, &ids)
+            .await
+            .map_err(AppError::from)?;
+        Ok(grouped(keys, rows, |d| DeploymentsOf(d.model_version_id)))
     }
 }

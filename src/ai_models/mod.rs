@@ -1,5 +1,9 @@
-//! AI models and their versions, validation results, deployments and feedback.
+//! The model registry: AI models, their versions and statuses, validation
+//! results, deployments and routing, and feedback.
 
 pub mod graphql;
 pub mod loaders;
 pub mod model;
+pub mod parameters;
+pub mod service;
+pub mod state;

@@ -20,12 +20,15 @@ pub enum Access {
     SignedIn,
     /// A session (account self-service: an API key cannot manage its own account).
     Session,
+    /// A platform admin's session (`isPlatformAdmin`); everyone else is refused:
+    /// `UNAUTHENTICATED` without credentials, `FORBIDDEN` otherwise.
+    PlatformAdmin,
     /// The matrix rule: credentials when its weakest role is above GUEST, and for
     /// API clients the rule's scope. The role itself is checked on the resource.
     Matrix(Resource, Action),
 }
 
-use Access::{Matrix, Public, Session, SignedIn};
+use Access::{Matrix, PlatformAdmin, Public, Session, SignedIn};
 use Action::*;
 use Resource::*;
 
@@ -119,6 +122,15 @@ pub const ROOT_FIELDS: &[(&str, Access)] = &[
     ),
     ("Subscription.notificationReceived", Session),
     ("Subscription.creditBalanceChanged", SignedIn),
+    // The model registry (issue 13): platform admins only.
+    ("Query.aiModelVersion", Public),
+    ("Mutation.createAiModel", PlatformAdmin),
+    ("Mutation.updateAiModel", PlatformAdmin),
+    ("Mutation.createAiModelVersion", PlatformAdmin),
+    ("Mutation.promoteAiModelVersion", PlatformAdmin),
+    ("Mutation.deprecateAiModelVersion", PlatformAdmin),
+    ("Mutation.archiveAiModelVersion", PlatformAdmin),
+    ("Mutation.recordAiModelValidation", PlatformAdmin),
 ];
 
 /// The policy of `Root.field`, if the table has one.
@@ -141,6 +153,11 @@ pub fn check(access: Access, caller: &Caller) -> Result<(), AppError> {
             Caller::Anonymous => Err(AppError::Unauthenticated),
             Caller::Session { .. } => Ok(()),
             Caller::ApiClient { .. } => Err(AppError::Forbidden),
+        },
+        PlatformAdmin => match caller {
+            Caller::Anonymous => Err(AppError::Unauthenticated),
+            _ if caller.is_platform_admin() => Ok(()),
+            _ => Err(AppError::Forbidden),
         },
         Matrix(resource, action) => {
             let rule = matrix::lookup(resource, action);

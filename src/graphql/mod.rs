@@ -44,6 +44,7 @@ pub struct Mutation(
     crate::accounts::graphql::SecurityMutation,
     crate::accounts::graphql::ApiClientMutation,
     crate::teams::graphql::TeamMutation,
+    crate::ai_models::graphql::AiModelMutation,
     crate::studio::graphql::WorkbenchMutation,
     crate::studio::graphql::ProjectMutation,
     crate::studio::graphql::BrandKitMutation,

@@ -20,6 +20,7 @@ mod pages;
 mod partitions;
 mod permissions;
 mod redis;
+mod registry;
 mod schema;
 mod secrets_at_rest;
 mod server;

@@ -1,0 +1,1 @@
+//! Admin rows: the audit log.

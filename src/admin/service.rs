@@ -1,0 +1,1 @@
+//! The platform admin's actions.

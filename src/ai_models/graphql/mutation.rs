@@ -1,0 +1,249 @@
+//! The registry's changes, for platform admins (the root guard refuses everyone
+//! else before these run).
+
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
+
+use crate::admin::audit::actor;
+use crate::ai_models::model::{
+    AiModel, AiModelValidationResult, AiModelVersion, AiModelVersionStatus, AiTaskType,
+    ValidationStatus,
+};
+use crate::ai_models::service::{self, ModelChanges, NewModel, NewValidation, NewVersion};
+use crate::graphql::app;
+use crate::graphql::id::{GlobalId, NodeType};
+
+#[derive(InputObject)]
+#[graphql(name = "CreateAiModelInput")]
+pub struct CreateAiModelInput {
+    /// Unique, 1 to 100 characters.
+    pub name: String,
+    /// What the model is good at.
+    pub description: Option<String>,
+    /// Who provides it, e.g. `Internal`, `OpenAI` (1 to 50 characters).
+    pub provider: String,
+    /// What it does.
+    pub task_type: AiTaskType,
+    /// Whether it is offered (default true).
+    #[graphql(default = true)]
+    pub is_active: bool,
+}
+
+#[derive(InputObject)]
+#[graphql(name = "UpdateAiModelInput")]
+pub struct UpdateAiModelInput {
+    /// The model to change.
+    pub id: ID,
+    /// New unique name.
+    pub name: Option<String>,
+    /// New description; `null` clears it.
+    pub description: MaybeUndefined<String>,
+    /// New provider.
+    pub provider: Option<String>,
+    /// New task type.
+    pub task_type: Option<AiTaskType>,
+    /// Offer or withdraw the model.
+    pub is_active: Option<bool>,
+}
+
+#[derive(InputObject)]
+#[graphql(name = "CreateAiModelVersionInput")]
+pub struct CreateAiModelVersionInput {
+    /// The model this is a version of.
+    pub model_id: ID,
+    /// Unique per model, e.g. `2.1` (1 to 50 characters).
+    pub version_number: String,
+    /// Where the artifacts are stored (at most 1024 characters).
+    pub source_path: Option<String>,
+    /// e.g. `ONNX`, `API` (at most 50 characters).
+    pub format: Option<String>,
+    /// What changed.
+    pub release_notes: Option<String>,
+    /// Provider settings in the documented shape (README, "The model registry").
+    pub parameters: serde_json::Value,
+}
+
+#[derive(InputObject)]
+#[graphql(name = "AiModelVersionStatusInput")]
+pub struct AiModelVersionStatusInput {
+    /// The version to move.
+    pub model_version_id: ID,
+}
+
+#[derive(InputObject)]
+#[graphql(name = "RecordAiModelValidationInput")]
+pub struct RecordAiModelValidationInput {
+    /// The validated version.
+    pub model_version_id: ID,
+    /// Security scan outcome.
+    pub security_scan_status: ValidationStatus,
+    /// Functional test outcome.
+    pub functional_status: ValidationStatus,
+    /// Latency, throughput, quality figures (a JSON object).
+    pub performance_benchmark: Option<serde_json::Value>,
+    /// The tools' full results (a JSON object).
+    pub results: Option<serde_json::Value>,
+}
+
+/// The created or changed model.
+#[derive(SimpleObject)]
+#[graphql(name = "AIModelPayload")]
+pub struct AiModelPayload {
+    /// The model as committed.
+    pub ai_model: AiModel,
+}
+
+/// The created or moved version.
+#[derive(SimpleObject)]
+#[graphql(name = "AIModelVersionPayload")]
+pub struct AiModelVersionPayload {
+    /// The version as committed.
+    pub ai_model_version: AiModelVersion,
+}
+
+/// The recorded validation.
+#[derive(SimpleObject)]
+#[graphql(name = "RecordAIModelValidationPayload")]
+pub struct RecordAiModelValidationPayload {
+    /// The new result, now the version's `validationResult`.
+    pub validation_result: AiModelValidationResult,
+}
+
+fn version_id(id: &ID) -> async_graphql::Result<uuid::Uuid> {
+    Ok(GlobalId::decode_uuid(
+        id,
+        NodeType::AiModelVersion,
+        "modelVersionId",
+    )?)
+}
+
+#[derive(Default)]
+pub struct AiModelMutation;
+
+#[Object(guard = "crate::authz::policy::RootGuard::mutation()")]
+impl AiModelMutation {
+    /// Adds a model to the catalogue (platform admins).
+    async fn create_ai_model(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAiModelInput,
+    ) -> async_graphql::Result<AiModelPayload> {
+        let new = NewModel {
+            name: input.name,
+            description: input.description,
+            provider: input.provider,
+            task_type: input.task_type,
+            is_active: input.is_active,
+        };
+        let ai_model = service::create_model(app(ctx), &actor(ctx), new).await?;
+        Ok(AiModelPayload { ai_model })
+    }
+
+    /// Changes a model's name, description, provider, task type or activity
+    /// (platform admins).
+    async fn update_ai_model(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateAiModelInput,
+    ) -> async_graphql::Result<AiModelPayload> {
+        let id = GlobalId::decode_uuid(&input.id, NodeType::AiModel, "id")?;
+        let changes = ModelChanges {
+            name: input.name,
+            description: match input.description {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(d) => Some(Some(d)),
+            },
+            provider: input.provider,
+            task_type: input.task_type,
+            is_active: input.is_active,
+        };
+        let ai_model = service::update_model(app(ctx), &actor(ctx), id, changes).await?;
+        Ok(AiModelPayload { ai_model })
+    }
+
+    /// Adds a version (status `STAGED`) to a model (platform admins).
+    async fn create_ai_model_version(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAiModelVersionInput,
+    ) -> async_graphql::Result<AiModelVersionPayload> {
+        let model_id = GlobalId::decode_uuid(&input.model_id, NodeType::AiModel, "modelId")?;
+        let new = NewVersion {
+            model_id,
+            version_number: input.version_number,
+            source_path: input.source_path,
+            format: input.format,
+            release_notes: input.release_notes,
+            parameters: input.parameters,
+        };
+        let ai_model_version = service::create_version(app(ctx), &actor(ctx), new).await?;
+        Ok(AiModelVersionPayload { ai_model_version })
+    }
+
+    /// Makes a version the model's Production version; the previous one becomes
+    /// `DEPRECATED`. Needs a latest validation that passed both checks
+    /// (`CONFLICT` with `extensions.reason` otherwise).
+    async fn promote_ai_model_version(
+        &self,
+        ctx: &Context<'_>,
+        input: AiModelVersionStatusInput,
+    ) -> async_graphql::Result<AiModelVersionPayload> {
+        let id = version_id(&input.model_version_id)?;
+        let ai_model_version = service::set_version_status(
+            app(ctx),
+            &actor(ctx),
+            id,
+            AiModelVersionStatus::Production,
+        )
+        .await?;
+        Ok(AiModelVersionPayload { ai_model_version })
+    }
+
+    /// Takes a Production version out of service (`DEPRECATED`).
+    async fn deprecate_ai_model_version(
+        &self,
+        ctx: &Context<'_>,
+        input: AiModelVersionStatusInput,
+    ) -> async_graphql::Result<AiModelVersionPayload> {
+        let id = version_id(&input.model_version_id)?;
+        let ai_model_version = service::set_version_status(
+            app(ctx),
+            &actor(ctx),
+            id,
+            AiModelVersionStatus::Deprecated,
+        )
+        .await?;
+        Ok(AiModelVersionPayload { ai_model_version })
+    }
+
+    /// Retires a Staged, Deprecated or Failed version (`ARCHIVED`).
+    async fn archive_ai_model_version(
+        &self,
+        ctx: &Context<'_>,
+        input: AiModelVersionStatusInput,
+    ) -> async_graphql::Result<AiModelVersionPayload> {
+        let id = version_id(&input.model_version_id)?;
+        let ai_model_version =
+            service::set_version_status(app(ctx), &actor(ctx), id, AiModelVersionStatus::Archived)
+                .await?;
+        Ok(AiModelVersionPayload { ai_model_version })
+    }
+
+    /// Records a validation of a version; it becomes the version's latest
+    /// (`validationResult`), which promotion checks.
+    async fn record_ai_model_validation(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordAiModelValidationInput,
+    ) -> async_graphql::Result<RecordAiModelValidationPayload> {
+        let new = NewValidation {
+            model_version_id: version_id(&input.model_version_id)?,
+            security_scan_status: input.security_scan_status,
+            functional_status: input.functional_status,
+            performance_benchmark: input.performance_benchmark,
+            results: input.results,
+        };
+        let validation_result = service::record_validation(app(ctx), &actor(ctx), new).await?;
+        Ok(RecordAiModelValidationPayload { validation_result })
+    }
+}
