@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use uuid::Uuid;
 
-use super::model::{self, AiModel, AiModelDeployment, AiModelValidationResult, AiModelVersion};
+use super::feedback::{self, Rating};
+use super::model::{
+    self, AiModel, AiModelDeployment, AiModelFeedback, AiModelValidationResult, AiModelVersion,
+};
 use crate::error::AppError;
 use crate::graphql::Loaders;
 
@@ -227,5 +230,85 @@ impl Loader<DeploymentsOf> for Loaders {
             .await
             .map_err(AppError::from)?;
         Ok(grouped(keys, rows, |d| DeploymentsOf(d.model_version_id)))
+    }
+}
+
+/// The aggregate rating of a model (all its versions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RatingOfModel(pub Uuid);
+
+/// The aggregate rating of a version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RatingOfVersion(pub Uuid);
+
+/// The feedback given on a generation request, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FeedbackOf(pub Uuid);
+
+impl Loader<RatingOfModel> for Loaders {
+    type Value = Rating;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[RatingOfModel],
+    ) -> Result<HashMap<RatingOfModel, Rating>, Self::Error> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut conn = self.app.db.conn().await?;
+        let rows = feedback::ratings_of_models(&mut conn, &ids)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, r)| (RatingOfModel(id), r))
+            .collect())
+    }
+}
+
+impl Loader<RatingOfVersion> for Loaders {
+    type Value = Rating;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[RatingOfVersion],
+    ) -> Result<HashMap<RatingOfVersion, Rating>, Self::Error> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut conn = self.app.db.conn().await?;
+        let rows = feedback::ratings_of_versions(&mut conn, &ids)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, r)| (RatingOfVersion(id), r))
+            .collect())
+    }
+}
+
+impl Loader<FeedbackOf> for Loaders {
+    type Value = Vec<AiModelFeedback>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[FeedbackOf],
+    ) -> Result<HashMap<FeedbackOf, Vec<AiModelFeedback>>, Self::Error> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut conn = self.app.db.conn().await?;
+        let rows = feedback::of_requests(&mut conn, &ids)
+            .await
+            .map_err(AppError::from)?;
+        Ok(grouped(keys, rows, |f| {
+            FeedbackOf(f.generation_request_id.unwrap_or_default())
+        }))
     }
 }

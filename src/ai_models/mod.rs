@@ -1,6 +1,8 @@
 //! The model registry: AI models, their versions and statuses, validation
 //! results, deployments and routing, and feedback.
 
+pub mod deployments;
+pub mod feedback;
 pub mod graphql;
 pub mod loaders;
 pub mod model;

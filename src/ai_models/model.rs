@@ -201,6 +201,11 @@ pub struct AiModelDeployment {
     pub created_at: DateTime<Utc>,
     /// When the record last changed.
     pub updated_at: DateTime<Utc>,
+    /// The share (0-100) of the model's requests this deployment serves while
+    /// `ACTIVE` in production; under 100 is a canary beside the older ones.
+    pub traffic_percent: i32,
+    /// When it last became `ACTIVE`.
+    pub activated_at: Option<DateTime<Utc>>,
 }
 
 /// A user's feedback on a model's output.

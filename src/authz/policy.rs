@@ -131,6 +131,9 @@ pub const ROOT_FIELDS: &[(&str, Access)] = &[
     ("Mutation.deprecateAiModelVersion", PlatformAdmin),
     ("Mutation.archiveAiModelVersion", PlatformAdmin),
     ("Mutation.recordAiModelValidation", PlatformAdmin),
+    ("Mutation.deployAiModelVersion", PlatformAdmin),
+    ("Mutation.rollbackAiModelDeployment", PlatformAdmin),
+    ("Mutation.rateGeneration", Matrix(AiModelFeedback, Create)),
 ];
 
 /// The policy of `Root.field`, if the table has one.

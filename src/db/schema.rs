@@ -465,6 +465,7 @@ diesel::table! {
         details -> Nullable<Jsonb>,
         credits_cost -> Nullable<Numeric>,
         timestamp -> Timestamptz,
+        team_id -> Nullable<Uuid>,
     }
 }
 
@@ -587,6 +588,7 @@ diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(teams -> users (owner_id));
 diesel::joinable!(templates -> teams (team_id));
 diesel::joinable!(templates -> users (user_id));
+diesel::joinable!(usage_logs -> teams (team_id));
 diesel::joinable!(usage_logs -> api_clients (api_client_id));
 diesel::joinable!(usage_logs -> generation_requests (generation_request_id));
 diesel::joinable!(usage_logs -> users (user_id));

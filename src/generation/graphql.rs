@@ -122,6 +122,49 @@ impl GenerationRequest {
         })
     }
 
+    /// The model version that served the request (chosen by the model's
+    /// deployments when it has Active ones, else its Production version).
+    async fn ai_model_version(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::ai_models::model::AiModelVersion>> {
+        match self.ai_model_version_id {
+            Some(id) => {
+                loaders(ctx)
+                    .load_one(crate::ai_models::loaders::AiModelVersionById(id))
+                    .await
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The deployment that served the request; platform admins only (deployments
+    /// are theirs to read), `null` for everyone else.
+    async fn deployment(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::ai_models::model::AiModelDeployment>> {
+        match self.ai_model_deployment_id {
+            Some(id) if crate::authz::caller(ctx).is_platform_admin() => {
+                loaders(ctx)
+                    .load_one(crate::ai_models::loaders::DeploymentById(id))
+                    .await
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The feedback given on this request, newest first (its readers see it).
+    async fn feedback(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::ai_models::model::AiModelFeedback>> {
+        Ok(loaders(ctx)
+            .load_one(crate::ai_models::loaders::FeedbackOf(self.id))
+            .await?
+            .unwrap_or_default())
+    }
+
     /// The sample the requester picked.
     async fn selected_sample(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Asset>> {
         match self.selected_sample_id {

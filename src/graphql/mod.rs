@@ -45,6 +45,7 @@ pub struct Mutation(
     crate::accounts::graphql::ApiClientMutation,
     crate::teams::graphql::TeamMutation,
     crate::ai_models::graphql::AiModelMutation,
+    crate::ai_models::graphql::FeedbackMutation,
     crate::studio::graphql::WorkbenchMutation,
     crate::studio::graphql::ProjectMutation,
     crate::studio::graphql::BrandKitMutation,

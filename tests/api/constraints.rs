@@ -1303,7 +1303,22 @@ const TABLES: &[Table] = &[
             good: &["1", "2", "3", "4", "5", "NULL"],
             bad: &["0", "6", "-1"],
         }],
-        uniques: NO_UNIQUES,
+        uniques: &[
+            Unique {
+                what: "the same user rating the same request twice",
+                prep: "",
+                first: &[],
+                second: &[("rating", "2")],
+                violates: Some("uq_aimodelfeedback_user_request"),
+            },
+            Unique {
+                what: "another user rating the same request",
+                prep: "",
+                first: &[],
+                second: &[("user_id", "'{user2}'")],
+                violates: None,
+            },
+        ],
         touch: None,
     },
     // Not in the spec: outgoing mail kept when there is no SMTP server.
@@ -2309,6 +2324,8 @@ const FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
     // 2026-12-03-100001_model_registry, 2026-12-03-100002_admin_audit
     ("generation_requests.ai_model_deployment_id", "ai_model_deployments", "SET NULL", "NO ACTION"),
     ("admin_audit.admin_user_id", "users", "SET NULL", "NO ACTION"),
+    // 2026-12-03-100003_feedback_and_history
+    ("usage_logs.team_id", "teams", "SET NULL", "NO ACTION"),
 ];
 
 #[derive(diesel::QueryableByName)]
@@ -2395,7 +2412,7 @@ async fn every_foreign_key_has_the_actions_the_spec_gives_it() {
         expected.len()
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!(found.len(), 52);
+    assert_eq!(found.len(), 53);
 }
 
 // ---------------------------------------------------------------------------
@@ -2499,6 +2516,12 @@ const OTHER_INDEXES: &[(&str, &str, &str, bool, &str, &str)] = &[
     ("idx_adminaudit_adminuserid_createdat", "admin_audit", "admin_user_id,created_at", false, "btree", ""),
     ("idx_adminaudit_target", "admin_audit", "target_type,target_id", false, "btree", ""),
     ("idx_user_suspendedat", "users", "suspended_at", false, "btree", "(suspended_at IS NOT NULL)"),
+    // 2026-12-03-100003_feedback_and_history
+    ("uq_aimodelfeedback_user_request", "ai_model_feedback", "user_id,generation_request_id", true, "btree", ""),
+    ("idx_generationrequest_userid_createdat", "generation_requests", "user_id,created_at", false, "btree", ""),
+    ("idx_generationrequest_projectid_createdat", "generation_requests", "project_id,created_at", false, "btree", ""),
+    ("idx_credittransaction_teamid_createdat", "credit_transactions", "team_id,created_at", false, "btree", ""),
+    ("idx_usagelog_teamid_timestamp", "usage_logs", "team_id,\"timestamp\"", false, "btree", ""),
 ];
 
 /// The spec's unique constraints that are plain (unconditional) UNIQUE constraints.

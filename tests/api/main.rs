@@ -15,6 +15,7 @@ mod http;
 mod introspection;
 mod limits;
 mod migrations;
+mod model_lifecycle;
 mod node;
 mod pages;
 mod partitions;

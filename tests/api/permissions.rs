@@ -1565,6 +1565,7 @@ resource_tests! {
     personal_workbench => "Workbench (personal)",
     personal_project => "Project (personal)",
     model_registry => "AIModel (registry)",
+    model_feedback => "AIModelFeedback",
 }
 
 /// What every row of the whole matrix expects, for the `viewerCan` flags (a

@@ -6,6 +6,11 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{allowed_if, gid, outcome, row, Fx, Outcome, Row, Who, A, F, H, P, U};
+
+/// The demo's active image model (seeded by the fixture).
+fn demo_model() -> Uuid {
+    atelier::demo::demo_id("aimodel:Atelier Sketch")
+}
 use atelier::graphql::id::NodeType as N;
 
 /// One operation of issue 13.
@@ -21,6 +26,11 @@ pub enum RegAct {
     ReadStagedVersion,
     ListInactiveModels,
     ReadVersionParameters,
+    Deploy,
+    Rollback,
+    RateTeamRequest,
+    ReadRequestFeedback,
+    ReadModelRating,
 }
 
 /// Columns: OWNER, ADMIN, EDITOR, VIEWER, GUEST, ANONYMOUS, PLATFORM_ADMIN.
@@ -43,6 +53,14 @@ pub fn rows() -> Vec<Row> {
         r("aiModels(includeInactive)",           ListInactiveModels, [A, A, A, A, A, A, A]),
         // A Production version is public; its parameters are a platform admin's.
         r("AIModelVersion.parameters",           ReadVersionParameters, [A, A, A, A, A, A, P]),
+        r("deployAiModelVersion",                Deploy,           ADMIN_ONLY),
+        r("rollbackAiModelDeployment",           Rollback,         ADMIN_ONLY),
+        // PERMISSIONS.md's AIModelFeedback row: EDITOR and up, on a request the
+        // caller can read (a VIEWER reads it but may not rate it).
+        row("AIModelFeedback", "rateGeneration (team request)", super::Act::Registry(RateTeamRequest), [A, A, A, F, H, U, H]),
+        row("AIModelFeedback", "GenerationRequest.feedback", super::Act::Registry(ReadRequestFeedback), [A, A, A, A, H, U, H]),
+        // GUEST sees the aggregate ratings of active models.
+        row("AIModelFeedback", "AIModel.rating",  super::Act::Registry(ReadModelRating), [A, A, A, A, A, A, A]),
     ]
 }
 
@@ -253,6 +271,102 @@ pub async fn perform(fx: &Fx, act: RegAct, who: Who) -> Outcome {
                 }
                 other => other,
             }
+        }
+        RegAct::Deploy => {
+            let (_, version) = fx.fresh_model(false).await;
+            let r = fx
+                .gql(
+                    who,
+                    "mutation($input: DeployAiModelVersionInput!) { deployAiModelVersion(input: $input) { deployment { status } } }",
+                    json!({"input": {"modelVersionId": gid(N::AiModelVersion, version), "environment": "STAGING"}}),
+                )
+                .await;
+            let n = fx
+                .value(&format!("SELECT count(*)::text AS v FROM ai_model_deployments WHERE model_version_id = '{version}' AND status = 'Active'"))
+                .await;
+            allowed_if(
+                outcome(&r, "deployAiModelVersion"),
+                n.as_deref() == Some("1"),
+                "not deployed",
+            )
+        }
+        RegAct::Rollback => {
+            let (_, version) = fx.fresh_model(false).await;
+            let deployment = Uuid::new_v4();
+            fx.exec(&format!(
+                "INSERT INTO ai_model_deployments (id, model_version_id, environment) VALUES ('{deployment}', '{version}', 'staging');
+                 UPDATE ai_model_deployments SET status = 'Deploying' WHERE id = '{deployment}';
+                 UPDATE ai_model_deployments SET status = 'Active', activated_at = now() WHERE id = '{deployment}';"
+            ))
+            .await;
+            let r = fx
+                .gql(
+                    who,
+                    "mutation($input: RollbackAiModelDeploymentInput!) { rollbackAiModelDeployment(input: $input) { deployment { status } } }",
+                    json!({"input": {"deploymentId": gid(N::AiModelDeployment, deployment)}}),
+                )
+                .await;
+            let status = fx
+                .value(&format!(
+                    "SELECT status::text AS v FROM ai_model_deployments WHERE id = '{deployment}'"
+                ))
+                .await;
+            allowed_if(
+                outcome(&r, "rollbackAiModelDeployment"),
+                status.as_deref() == Some("RolledBack"),
+                "not rolled back",
+            )
+        }
+        RegAct::RateTeamRequest => {
+            let r = fx
+                .gql(
+                    who,
+                    "mutation($input: RateGenerationInput!) { rateGeneration(input: $input) { feedback { rating } } }",
+                    json!({"input": {"generationRequestId": gid(N::GenerationRequest, fx.generation_request), "rating": 4}}),
+                )
+                .await;
+            let mine = match fx.users.get(&who) {
+                Some(user) => fx
+                    .value(&format!(
+                        "SELECT count(*)::text AS v FROM ai_model_feedback WHERE user_id = '{user}' AND generation_request_id = '{}'",
+                        fx.generation_request
+                    ))
+                    .await,
+                None => None,
+            };
+            allowed_if(
+                outcome(&r, "rateGeneration"),
+                mine.as_deref() == Some("1"),
+                "not stored",
+            )
+        }
+        RegAct::ReadRequestFeedback => {
+            let r = fx
+                .gql(
+                    who,
+                    "query($id: ID!) { generationRequest(id: $id) { feedback { rating } } }",
+                    json!({"id": gid(N::GenerationRequest, fx.generation_request)}),
+                )
+                .await;
+            allowed_if(
+                outcome(&r, "generationRequest"),
+                r["data"]["generationRequest"]["feedback"].is_array(),
+                "no feedback list",
+            )
+        }
+        RegAct::ReadModelRating => {
+            let r = fx
+                .gql(
+                    who,
+                    "query($id: ID!) { aiModel(id: $id) { rating { count } } }",
+                    json!({"id": gid(N::AiModel, demo_model())}),
+                )
+                .await;
+            allowed_if(
+                outcome(&r, "aiModel"),
+                r["data"]["aiModel"]["rating"]["count"].is_i64(),
+                "no rating",
+            )
         }
     }
 }

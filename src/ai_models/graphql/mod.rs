@@ -2,9 +2,11 @@
 //! versions; everything else (inactive models, other versions, validations,
 //! deployments, all the changes) for platform admins.
 
+mod feedback;
 mod mutation;
 mod objects;
 
+pub use feedback::FeedbackMutation;
 pub use mutation::AiModelMutation;
 
 use async_graphql::{Context, Object, ID};

@@ -4,9 +4,10 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
 
 use crate::admin::audit::actor;
+use crate::ai_models::deployments::{self, NewDeployment};
 use crate::ai_models::model::{
-    AiModel, AiModelValidationResult, AiModelVersion, AiModelVersionStatus, AiTaskType,
-    ValidationStatus,
+    AiModel, AiModelDeployment, AiModelValidationResult, AiModelVersion, AiModelVersionStatus,
+    AiTaskType, DeploymentEnvironment, ValidationStatus,
 };
 use crate::ai_models::service::{self, ModelChanges, NewModel, NewValidation, NewVersion};
 use crate::graphql::app;
@@ -82,6 +83,52 @@ pub struct RecordAiModelValidationInput {
     pub performance_benchmark: Option<serde_json::Value>,
     /// The tools' full results (a JSON object).
     pub results: Option<serde_json::Value>,
+}
+
+#[derive(InputObject)]
+#[graphql(name = "DeployAiModelVersionInput")]
+pub struct DeployAiModelVersionInput {
+    /// The version to deploy (not Failed or Archived; to `PRODUCTION` only with a
+    /// passed latest validation).
+    pub model_version_id: ID,
+    /// Where.
+    pub environment: DeploymentEnvironment,
+    /// e.g. `blue_green`, `canary` (at most 50 characters).
+    pub deployment_strategy: Option<String>,
+    /// Where an `http` version is called (an absolute http(s) URL, at most 255).
+    pub endpoint: Option<String>,
+    /// Kubernetes details (a JSON object).
+    pub kubernetes_details: Option<serde_json::Value>,
+    /// Share of the model's requests, 0 to 100 (default 100). 100 replaces the
+    /// model's Active deployments in the environment; less is a canary beside them.
+    #[graphql(default = 100)]
+    pub traffic_percent: i32,
+}
+
+#[derive(InputObject)]
+#[graphql(name = "RollbackAiModelDeploymentInput")]
+pub struct RollbackAiModelDeploymentInput {
+    /// The Active deployment to roll back.
+    pub deployment_id: ID,
+}
+
+/// The new deployment.
+#[derive(SimpleObject)]
+#[graphql(name = "DeployAIModelVersionPayload")]
+pub struct DeployAiModelVersionPayload {
+    /// Now `ACTIVE`.
+    pub deployment: AiModelDeployment,
+}
+
+/// A rollback's two sides.
+#[derive(SimpleObject)]
+#[graphql(name = "RollbackAIModelDeploymentPayload")]
+pub struct RollbackAiModelDeploymentPayload {
+    /// The deployment rolled back (`ROLLED_BACK`).
+    pub deployment: AiModelDeployment,
+    /// The deployment Active again, when none other of the model was left Active
+    /// in that environment; `null` otherwise.
+    pub restored_deployment: Option<AiModelDeployment>,
 }
 
 /// The created or changed model.
@@ -245,5 +292,45 @@ impl AiModelMutation {
         };
         let validation_result = service::record_validation(app(ctx), &actor(ctx), new).await?;
         Ok(RecordAiModelValidationPayload { validation_result })
+    }
+
+    /// Deploys a version (Initiated -> Deploying -> Active at once; there is no
+    /// orchestrator to wait for). Active production deployments serve the
+    /// model's generation requests, split by `trafficPercent`.
+    async fn deploy_ai_model_version(
+        &self,
+        ctx: &Context<'_>,
+        input: DeployAiModelVersionInput,
+    ) -> async_graphql::Result<DeployAiModelVersionPayload> {
+        let new = NewDeployment {
+            model_version_id: version_id(&input.model_version_id)?,
+            environment: input.environment,
+            deployment_strategy: input.deployment_strategy,
+            endpoint: input.endpoint,
+            kubernetes_details: input.kubernetes_details,
+            traffic_percent: input.traffic_percent,
+        };
+        let deployment = deployments::deploy(app(ctx), &actor(ctx), new).await?;
+        Ok(DeployAiModelVersionPayload { deployment })
+    }
+
+    /// Rolls an Active deployment back; the previous Active deployment of that
+    /// model and environment becomes Active again, in the same transaction.
+    async fn rollback_ai_model_deployment(
+        &self,
+        ctx: &Context<'_>,
+        input: RollbackAiModelDeploymentInput,
+    ) -> async_graphql::Result<RollbackAiModelDeploymentPayload> {
+        let id = GlobalId::decode_uuid(
+            &input.deployment_id,
+            NodeType::AiModelDeployment,
+            "deploymentId",
+        )?;
+        let (deployment, restored_deployment) =
+            deployments::rollback(app(ctx), &actor(ctx), id).await?;
+        Ok(RollbackAiModelDeploymentPayload {
+            deployment,
+            restored_deployment,
+        })
     }
 }

@@ -4,15 +4,20 @@ use async_graphql::{ComplexObject, Context, ID};
 
 use crate::accounts::loaders::UserById;
 use crate::accounts::model::User;
+use crate::ai_models::feedback::{self, Rating};
 use crate::ai_models::loaders::{
-    AiModelById, DeploymentsOf, ProductionVersionsOf, ValidationById, ValidationsOf, VersionsOf,
+    AiModelById, AiModelVersionById, DeploymentsOf, ProductionVersionsOf, RatingOfModel,
+    RatingOfVersion, ValidationById, ValidationsOf, VersionsOf,
 };
 use crate::ai_models::model::{
     AiModel, AiModelDeployment, AiModelFeedback, AiModelValidationResult, AiModelVersion,
 };
 use crate::authz::caller;
+use crate::error::AppError;
+use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::loaders;
+use crate::graphql::pagination::{self, Conn, PageArgs};
 
 fn admin(ctx: &Context<'_>) -> bool {
     caller(ctx).is_platform_admin()
@@ -42,6 +47,14 @@ impl AiModel {
         };
         Ok(found.unwrap_or_default())
     }
+
+    /// The model's rating over all its versions; anyone may read it.
+    async fn rating(&self, ctx: &Context<'_>) -> async_graphql::Result<Rating> {
+        Ok(loaders(ctx)
+            .load_one(RatingOfModel(self.id))
+            .await?
+            .unwrap_or_default())
+    }
 }
 
 #[ComplexObject]
@@ -54,6 +67,38 @@ impl AiModelVersion {
     /// The model this is a version of.
     async fn model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AiModel>> {
         loaders(ctx).load_one(AiModelById(self.model_id)).await
+    }
+
+    /// The version's rating; anyone may read it.
+    async fn rating(&self, ctx: &Context<'_>) -> async_graphql::Result<Rating> {
+        Ok(loaders(ctx)
+            .load_one(RatingOfVersion(self.id))
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The feedback given on the version's results, newest first; platform
+    /// admins only (an empty list for everyone else).
+    async fn feedback(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+    ) -> async_graphql::Result<Conn<AiModelFeedback>> {
+        let args = PageArgs::new(first, after, None, None);
+        args.validate()?;
+        if !admin(ctx) {
+            return Ok(pagination::connection(args.window(0)?, 0, Vec::new()));
+        }
+        let mut conn = app(ctx).db.conn().await?;
+        let total = feedback::count_of_version(&mut conn, self.id)
+            .await
+            .map_err(AppError::from)?;
+        let window = args.window(total)?;
+        let rows = feedback::page_of_version(&mut conn, self.id, window)
+            .await
+            .map_err(AppError::from)?;
+        Ok(pagination::connection(window, total, rows))
     }
 
     /// Provider settings in the documented shape (README, "The model registry");
@@ -157,5 +202,24 @@ impl AiModelFeedback {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {
         GlobalId::uuid(NodeType::AiModelFeedback, self.id)
+    }
+
+    /// Who gave it (their public profile).
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        match self.user_id {
+            Some(id) => loaders(ctx).load_one(UserById(id)).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The version that served the rated request.
+    async fn model_version(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<AiModelVersion>> {
+        match self.model_version_id {
+            Some(id) => loaders(ctx).load_one(AiModelVersionById(id)).await,
+            None => Ok(None),
+        }
     }
 }
