@@ -33,6 +33,8 @@ pub enum AppError {
     /// A conflict that goes away: retry later (`extensions.retryable`).
     RetryableConflict(String),
     InsufficientCredits,
+    /// Sign-in of an account a platform admin suspended.
+    AccountSuspended,
     RateLimited {
         retry_after_secs: u64,
     },
@@ -73,6 +75,7 @@ impl AppError {
             Self::Conflict(message) | Self::RetryableConflict(message) => message.clone(),
             Self::ConflictReason { message, .. } => message.clone(),
             Self::InsufficientCredits => "not enough credits".into(),
+            Self::AccountSuspended => "this account is suspended".into(),
             Self::RateLimited { retry_after_secs } => {
                 format!("too many requests, retry in {retry_after_secs} s")
             }
@@ -97,6 +100,7 @@ impl AppError {
                 "CONFLICT"
             }
             Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
+            Self::AccountSuspended => "ACCOUNT_SUSPENDED",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::MfaRequired(_) => "MFA_REQUIRED",
             Self::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",

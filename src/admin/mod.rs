@@ -4,3 +4,4 @@ pub mod audit;
 pub mod graphql;
 pub mod model;
 pub mod service;
+pub mod stats;

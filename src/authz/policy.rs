@@ -134,6 +134,20 @@ pub const ROOT_FIELDS: &[(&str, Access)] = &[
     ("Mutation.deployAiModelVersion", PlatformAdmin),
     ("Mutation.rollbackAiModelDeployment", PlatformAdmin),
     ("Mutation.rateGeneration", Matrix(AiModelFeedback, Create)),
+    // History (issue 13).
+    (
+        "Query.myGenerationRequests",
+        Matrix(GenerationRequest, Read),
+    ),
+    ("Query.myUsage", SignedIn),
+    // The platform admin's API (issue 13).
+    ("Query.adminUsers", PlatformAdmin),
+    ("Query.platformStats", PlatformAdmin),
+    ("Query.adminAuditLog", PlatformAdmin),
+    ("Mutation.suspendUser", PlatformAdmin),
+    ("Mutation.unsuspendUser", PlatformAdmin),
+    ("Mutation.adjustCredits", PlatformAdmin),
+    ("Mutation.broadcastNotification", PlatformAdmin),
 ];
 
 /// The policy of `Root.field`, if the table has one.

@@ -1,6 +1,6 @@
 //! Live credit balances for dashboards.
 
-use async_graphql::{Context, SimpleObject, Subscription, ID};
+use async_graphql::{Context, Object, SimpleObject, Subscription, ID};
 use futures_util::{Stream, StreamExt};
 use rust_decimal::Decimal;
 
@@ -56,5 +56,26 @@ impl CreditSubscription {
             }
         });
         Ok(futures_util::stream::iter([first]).chain(rest))
+    }
+}
+
+#[derive(Default)]
+pub struct CreditQuery;
+
+#[Object(guard = "crate::authz::policy::RootGuard::query()")]
+impl CreditQuery {
+    /// The caller's usage log, newest first.
+    async fn my_usage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Action type and date range.")] filter: Option<
+            super::history::HistoryFilter,
+        >,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::pagination::Conn<super::model::UsageLog>> {
+        let user_id = require_user(ctx)?;
+        let ledger = super::history::Ledger::User(user_id);
+        Ok(super::history::usage_connection(app(ctx), ledger, filter, first, after).await?)
     }
 }

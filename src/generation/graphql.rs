@@ -179,6 +179,28 @@ pub struct GenerationQuery;
 
 #[Object(guard = "crate::authz::policy::RootGuard::query()")]
 impl GenerationQuery {
+    /// The caller's own generation requests, newest first (those of team
+    /// projects too, while the caller can still read them elsewhere).
+    async fn my_generation_requests(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<
+            super::history::GenerationHistoryFilter,
+        >,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::pagination::Conn<GenerationRequest>> {
+        let user_id = crate::authz::require_user(ctx)?;
+        Ok(super::history::connection(
+            app(ctx),
+            super::history::Of::User(user_id),
+            filter,
+            first,
+            after,
+        )
+        .await?)
+    }
+
     /// A generation request the caller can read; `null` otherwise.
     async fn generation_request(
         &self,

@@ -35,6 +35,8 @@ pub struct Query(
     crate::studio::graphql::AssetQuery,
     crate::generation::graphql::GenerationQuery,
     crate::notifications::graphql::NotificationQuery,
+    crate::credits::graphql::CreditQuery,
+    crate::admin::graphql::AdminQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -53,6 +55,7 @@ pub struct Mutation(
     crate::studio::graphql::AssetMutation,
     crate::generation::graphql::GenerationMutation,
     crate::notifications::graphql::NotificationMutation,
+    crate::admin::graphql::AdminMutation,
 );
 
 /// The subscription root: one part per domain.

@@ -46,6 +46,61 @@ impl Team {
         GlobalId::uuid(NodeType::Team, self.id)
     }
 
+    /// The team pool's credit movements, newest first (VIEWER and up).
+    async fn credit_transactions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Type and date range.")] filter: Option<
+            crate::credits::history::HistoryFilter,
+        >,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+    ) -> async_graphql::Result<Conn<crate::credits::model::CreditTransaction>> {
+        authorize(
+            ctx,
+            Holder::Team(self.id),
+            Resource::TeamCredits,
+            Action::Read,
+        )
+        .await?;
+        let ledger = crate::credits::history::Ledger::Team(self.id);
+        Ok(
+            crate::credits::history::transactions_connection(
+                app(ctx),
+                ledger,
+                filter,
+                first,
+                after,
+            )
+            .await?,
+        )
+    }
+
+    /// The usage log of the team's projects and pool, newest first (VIEWER and
+    /// up, as PERMISSIONS.md's "Team credit transactions and usage log" row says).
+    async fn usage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Action type and date range.")] filter: Option<
+            crate::credits::history::HistoryFilter,
+        >,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+    ) -> async_graphql::Result<Conn<crate::credits::model::UsageLog>> {
+        authorize(
+            ctx,
+            Holder::Team(self.id),
+            Resource::TeamCredits,
+            Action::Read,
+        )
+        .await?;
+        let ledger = crate::credits::history::Ledger::Team(self.id);
+        Ok(
+            crate::credits::history::usage_connection(app(ctx), ledger, filter, first, after)
+                .await?,
+        )
+    }
+
     /// The owner's public profile.
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         loaders(ctx).load_one(UserById(self.owner_id)).await

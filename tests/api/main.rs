@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per feature, each test on its own database.
 
 mod accounts;
+mod admin;
 mod ai_models;
 mod api_clients;
 mod bad_input;
@@ -11,6 +12,7 @@ mod constraints;
 mod error_codes;
 mod generation;
 mod helpers;
+mod history;
 mod http;
 mod introspection;
 mod limits;

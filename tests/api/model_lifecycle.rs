@@ -187,7 +187,8 @@ async fn a_model_lives_from_creation_through_a_canary_and_a_rollback_to_public_r
     );
 
     // Rating: once per user and request, a second call updates it.
-    let (a, b) = (served[0]["id"].clone(), served[1]["id"].clone());
+    // Two requests version 1.0 served (after the canary's rollback).
+    let (a, b) = (after[0]["id"].clone(), after[1]["id"].clone());
     for (request, rating) in [(&a, 2), (&a, 5), (&b, 3)] {
         let rated = r
             .app

@@ -1566,6 +1566,8 @@ resource_tests! {
     personal_project => "Project (personal)",
     model_registry => "AIModel (registry)",
     model_feedback => "AIModelFeedback",
+    history => "History",
+    platform_admin => "Platform admin",
 }
 
 /// What every row of the whole matrix expects, for the `viewerCan` flags (a

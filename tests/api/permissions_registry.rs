@@ -31,6 +31,19 @@ pub enum RegAct {
     RateTeamRequest,
     ReadRequestFeedback,
     ReadModelRating,
+    MyGenerationRequests,
+    ProjectGenerationRequests,
+    TeamCreditTransactions,
+    TeamUsage,
+    OwnersCreditTransactions,
+    MyUsage,
+    AdminUsers,
+    PlatformStats,
+    AdminAuditLog,
+    SuspendUser,
+    UnsuspendUser,
+    AdjustCredits,
+    BroadcastNotification,
 }
 
 /// Columns: OWNER, ADMIN, EDITOR, VIEWER, GUEST, ANONYMOUS, PLATFORM_ADMIN.
@@ -38,6 +51,8 @@ pub enum RegAct {
 pub fn rows() -> Vec<Row> {
     use RegAct::*;
     let r = |action, act, expect| row("AIModel (registry)", action, super::Act::Registry(act), expect);
+    let h = |action, act, expect| row("History", action, super::Act::Registry(act), expect);
+    let p = |action, act, expect| row("Platform admin", action, super::Act::Registry(act), expect);
     // Platform admins only: FORBIDDEN to every signed-in caller, whatever their team role.
     const ADMIN_ONLY: [Outcome; 7] = [F, F, F, F, F, U, A];
     vec![
@@ -61,6 +76,21 @@ pub fn rows() -> Vec<Row> {
         row("AIModelFeedback", "GenerationRequest.feedback", super::Act::Registry(ReadRequestFeedback), [A, A, A, A, H, U, H]),
         // GUEST sees the aggregate ratings of active models.
         row("AIModelFeedback", "AIModel.rating",  super::Act::Registry(ReadModelRating), [A, A, A, A, A, A, A]),
+        // Generation history as GenerationRequest read; team credit and usage
+        // history VIEWER (PERMISSIONS.md's Team row); a user's own ledger SELF.
+        h("myGenerationRequests (own only)",       MyGenerationRequests,      [A, A, A, A, A, U, A]),
+        h("Project.generationRequests (team)",     ProjectGenerationRequests, [A, A, A, A, H, U, H]),
+        h("Team.creditTransactions",               TeamCreditTransactions,    [A, A, A, A, H, U, H]),
+        h("Team.usage",                            TeamUsage,                 [A, A, A, A, H, U, H]),
+        h("User.creditTransactions of the OWNER",  OwnersCreditTransactions,  [P, A, A, A, A, U, P]),
+        h("myUsage (own only)",                    MyUsage,                   [A, A, A, A, A, U, A]),
+        p("adminUsers",                            AdminUsers,                ADMIN_ONLY),
+        p("platformStats",                         PlatformStats,             ADMIN_ONLY),
+        p("adminAuditLog",                         AdminAuditLog,             ADMIN_ONLY),
+        p("suspendUser",                           SuspendUser,               ADMIN_ONLY),
+        p("unsuspendUser",                         UnsuspendUser,             ADMIN_ONLY),
+        p("adjustCredits",                         AdjustCredits,             ADMIN_ONLY),
+        p("broadcastNotification",                 BroadcastNotification,     ADMIN_ONLY),
     ]
 }
 
@@ -366,6 +396,201 @@ pub async fn perform(fx: &Fx, act: RegAct, who: Who) -> Outcome {
                 outcome(&r, "aiModel"),
                 r["data"]["aiModel"]["rating"]["count"].is_i64(),
                 "no rating",
+            )
+        }
+        RegAct::MyGenerationRequests => {
+            let r = fx
+                .gql(
+                    who,
+                    "query { myGenerationRequests(first: 100) { totalCount } }",
+                    json!({}),
+                )
+                .await;
+            let own = match fx.users.get(&who) {
+                Some(user) => fx
+                    .value(&format!("SELECT count(*)::text AS v FROM generation_requests WHERE user_id = '{user}'"))
+                    .await
+                    .and_then(|v| v.parse::<i64>().ok()),
+                None => None,
+            };
+            allowed_if(
+                outcome(&r, "myGenerationRequests"),
+                r["data"]["myGenerationRequests"]["totalCount"].as_i64() == own,
+                "not the caller's own requests",
+            )
+        }
+        RegAct::ProjectGenerationRequests => {
+            let r = fx
+                .gql(
+                    who,
+                    "query($id: ID!) { project(id: $id) { generationRequests { totalCount } } }",
+                    json!({"id": gid(N::Project, fx.project)}),
+                )
+                .await;
+            allowed_if(
+                outcome(&r, "project"),
+                r["data"]["project"]["generationRequests"]["totalCount"] == json!(1),
+                "the team request is missing",
+            )
+        }
+        RegAct::TeamCreditTransactions | RegAct::TeamUsage => {
+            let (field, query) = if act == RegAct::TeamUsage {
+                (
+                    "usage",
+                    "query($id: ID!) { team(id: $id) { usage { totalCount } } }",
+                )
+            } else {
+                (
+                    "creditTransactions",
+                    "query($id: ID!) { team(id: $id) { creditTransactions { totalCount } } }",
+                )
+            };
+            let r = fx
+                .gql(who, query, json!({"id": gid(N::Team, fx.team)}))
+                .await;
+            allowed_if(
+                outcome(&r, "team"),
+                r["data"]["team"][field]["totalCount"].is_i64(),
+                "no history",
+            )
+        }
+        RegAct::OwnersCreditTransactions => {
+            let r = fx
+                .gql(
+                    who,
+                    "query($id: ID!) { user(id: $id) { id creditTransactions { totalCount } } }",
+                    json!({"id": gid(N::User, fx.user(Who::Owner))}),
+                )
+                .await;
+            match outcome(&r, "user") {
+                Outcome::Allowed
+                    if r["data"]["user"]["creditTransactions"]["totalCount"].is_i64() =>
+                {
+                    Outcome::Private
+                }
+                other => other,
+            }
+        }
+        RegAct::MyUsage => {
+            let r = fx
+                .gql(who, "query { myUsage { totalCount } }", json!({}))
+                .await;
+            let own = match fx.users.get(&who) {
+                Some(user) => fx
+                    .value(&format!(
+                        "SELECT count(*)::text AS v FROM usage_logs WHERE user_id = '{user}'"
+                    ))
+                    .await
+                    .and_then(|v| v.parse::<i64>().ok()),
+                None => None,
+            };
+            allowed_if(
+                outcome(&r, "myUsage"),
+                r["data"]["myUsage"]["totalCount"].as_i64() == own,
+                "not the caller's own usage",
+            )
+        }
+        RegAct::AdminUsers => {
+            let r = fx
+                .gql(
+                    who,
+                    "query { adminUsers(first: 5) { totalCount edges { node { email } } } }",
+                    json!({}),
+                )
+                .await;
+            allowed_if(
+                outcome(&r, "adminUsers"),
+                r["data"]["adminUsers"]["edges"][0]["node"]["email"].is_string(),
+                "no private fields",
+            )
+        }
+        RegAct::PlatformStats => {
+            let r = fx
+                .gql(
+                    who,
+                    "query { platformStats { users { total } } }",
+                    json!({}),
+                )
+                .await;
+            allowed_if(
+                outcome(&r, "platformStats"),
+                r["data"]["platformStats"]["users"]["total"].as_i64() > Some(0),
+                "no figures",
+            )
+        }
+        RegAct::AdminAuditLog => {
+            let r = fx
+                .gql(who, "query { adminAuditLog { totalCount } }", json!({}))
+                .await;
+            allowed_if(
+                outcome(&r, "adminAuditLog"),
+                r["data"]["adminAuditLog"]["totalCount"].is_i64(),
+                "no log",
+            )
+        }
+        RegAct::SuspendUser | RegAct::UnsuspendUser => {
+            let (target, _) = fx.fresh_account().await;
+            let (field, query, want) = if act == RegAct::SuspendUser {
+                ("suspendUser", "mutation($input: SuspendUserInput!) { suspendUser(input: $input) { user { id } } }", "true")
+            } else {
+                fx.exec(&format!(
+                    "UPDATE users SET suspended_at = now() WHERE id = '{target}'"
+                ))
+                .await;
+                ("unsuspendUser", "mutation($input: UnsuspendUserInput!) { unsuspendUser(input: $input) { user { id } } }", "false")
+            };
+            let r = fx
+                .gql(
+                    who,
+                    query,
+                    json!({"input": {"userId": gid(N::User, target)}}),
+                )
+                .await;
+            let suspended = fx
+                .value(&format!(
+                    "SELECT (suspended_at IS NOT NULL)::text AS v FROM users WHERE id = '{target}'"
+                ))
+                .await;
+            allowed_if(
+                outcome(&r, field),
+                suspended.as_deref() == Some(want),
+                "not changed",
+            )
+        }
+        RegAct::AdjustCredits => {
+            let (target, _) = fx.fresh_account().await;
+            let r = fx
+                .gql(
+                    who,
+                    "mutation($input: AdjustCreditsInput!) { adjustCredits(input: $input) { balance } }",
+                    json!({"input": {"userId": gid(N::User, target), "amount": "1.25", "reason": "matrix"}}),
+                )
+                .await;
+            let rows = fx
+                .value(&format!("SELECT count(*)::text AS v FROM credit_transactions WHERE user_id = '{target}' AND action_type = 'admin_adjustment'"))
+                .await;
+            allowed_if(
+                outcome(&r, "adjustCredits"),
+                rows.as_deref() == Some("1"),
+                "no ledger row",
+            )
+        }
+        RegAct::BroadcastNotification => {
+            let title = format!("Notice {}", Uuid::new_v4());
+            let r = fx
+                .gql(
+                    who,
+                    "mutation($input: BroadcastNotificationInput!) { broadcastNotification(input: $input) { recipients } }",
+                    json!({"input": {"title": title, "message": "hello", "audience": "PLATFORM_ADMINS"}}),
+                )
+                .await;
+            let written = fx
+                .value(&format!("SELECT count(*)::text AS v FROM notifications WHERE metadata->>'title' = '{title}'"))
+                .await;
+            allowed_if(
+                outcome(&r, "broadcastNotification"),
+                written.as_deref() == Some("1"),
+                "not written",
             )
         }
     }
