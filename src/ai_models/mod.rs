@@ -4,6 +4,7 @@
 pub mod deployments;
 pub mod feedback;
 pub mod graphql;
+pub mod import;
 pub mod loaders;
 pub mod model;
 pub mod parameters;

@@ -433,3 +433,68 @@ async fn statuses_move_only_along_the_transition_tables() {
         "{back:?}"
     );
 }
+
+#[tokio::test]
+async fn importing_the_example_catalogue_twice_changes_nothing_the_second_time() {
+    use atelier::ai_models::import::{import, Report};
+    let r = Registry::start_with(&[("WORKERS", "0")]).await;
+    let catalogue = include_str!("../../assets/models/catalogue.example.json");
+    let first = import(&r.app.app, catalogue).await.expect("first import");
+    assert_eq!(
+        first,
+        Report {
+            models_created: 2,
+            models_updated: 0,
+            versions_created: 2,
+            validations_recorded: 1,
+            statuses_changed: 1,
+        }
+    );
+    let audit_rows = r.count("SELECT count(*) AS n FROM admin_audit").await;
+    let snapshot = "SELECT string_agg(m.name || m.is_active || v.version_number || v.status || v.parameters::text, ';' ORDER BY m.name) AS v \
+                    FROM ai_models m JOIN ai_model_versions v ON v.model_id = m.id";
+    let before = r.texts(snapshot).await;
+    let second = import(&r.app.app, catalogue).await.expect("second import");
+    assert_eq!(
+        second,
+        Report::default(),
+        "the second run changed something"
+    );
+    assert_eq!(r.texts(snapshot).await, before);
+    assert_eq!(
+        r.count("SELECT count(*) AS n FROM admin_audit").await,
+        audit_rows
+    );
+    // Audited as the command line.
+    assert_eq!(
+        r.count("SELECT count(*) AS n FROM admin_audit WHERE request_id = 'cli' AND admin_user_id IS NULL").await,
+        audit_rows
+    );
+
+    // A version that changed its parameters is refused: versions are immutable.
+    let changed = catalogue.replace("\"4.00\"", "\"5.00\"");
+    let refused = import(&r.app.app, &changed).await.expect_err("refused");
+    assert!(
+        format!("{refused:#}").contains("versions are immutable"),
+        "{refused:#}"
+    );
+    let bad = catalogue.replace("\"1.00\"", "\"-1\"");
+    let refused = import(&r.app.app, &bad).await.expect_err("refused");
+    assert!(
+        format!("{refused:#}").contains("parameters.creditCost.sample"),
+        "{refused:#}"
+    );
+
+    // The imported Production version serves a fresh deployment at once.
+    let models = r
+        .app
+        .graphql(
+            "query { aiModels { nodes { name versions { versionNumber status } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        models["data"]["aiModels"]["nodes"],
+        json!([{"name": "Atelier Diffusion", "versions": [{"versionNumber": "1.0", "status": "PRODUCTION"}]}])
+    );
+}
