@@ -91,8 +91,25 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
                 .load_one(AiModelById(id))
                 .await
                 .map_err(load_error)?
-                .filter(|m| m.is_active)
+                .filter(|m| m.is_active || crate::authz::caller(ctx).is_platform_admin())
                 .map(Node::AiModel)
+        }
+        // Validation results and deployments are the platform admins' to read.
+        NodeType::AiModelValidationResult if crate::authz::caller(ctx).is_platform_admin() => {
+            let id = global.as_uuid("id")?;
+            loaders(ctx)
+                .load_one(crate::ai_models::loaders::ValidationById(id))
+                .await
+                .map_err(load_error)?
+                .map(Node::AiModelValidationResult)
+        }
+        NodeType::AiModelDeployment if crate::authz::caller(ctx).is_platform_admin() => {
+            let id = global.as_uuid("id")?;
+            loaders(ctx)
+                .load_one(crate::ai_models::loaders::DeploymentById(id))
+                .await
+                .map_err(load_error)?
+                .map(Node::AiModelDeployment)
         }
         NodeType::AiModelVersion => {
             let id = global.as_uuid("id")?;
@@ -101,6 +118,9 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
                 .await
                 .map_err(load_error)?
             {
+                Some(version) if crate::authz::caller(ctx).is_platform_admin() => {
+                    Some(Node::AiModelVersion(version))
+                }
                 Some(version) if version.status == AiModelVersionStatus::Production => {
                     let model = loaders(ctx)
                         .load_one(AiModelById(version.model_id))
