@@ -3,7 +3,8 @@
 //! message in graphql-js's words), one that does not validate
 //! (`GRAPHQL_VALIDATION_FAILED`), an operation name that names none
 //! (`OPERATION_RESOLUTION_FAILURE`), and a variable or argument that does not
-//! coerce to its type (`BAD_USER_INPUT`, naming it in `extensions.field`).
+//! coerce to its type (`BAD_USER_INPUT`, naming it in `extensions.field`),
+//! and a subscription sent over HTTP (`BAD_REQUEST`, naming the WebSocket).
 //! Errors of our own resolvers already carry their code ([`crate::error`]).
 
 use std::sync::{Arc, Mutex};
@@ -22,6 +23,8 @@ pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 pub const OPERATION_RESOLUTION_FAILURE: &str = "OPERATION_RESOLUTION_FAILURE";
 pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
 pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+/// A request this transport cannot serve at all (Apollo Server's code).
+pub const BAD_REQUEST: &str = "BAD_REQUEST";
 
 /// The schema extension that gives every error a code.
 pub struct ErrorCodes;
@@ -143,6 +146,13 @@ fn classify(query: &Mutex<Option<String>>, errors: &mut [ServerError]) {
                 Some(name) => with_field(error, BAD_USER_INPUT, &name),
                 None => set_code(error, BAD_USER_INPUT),
             }
+        } else if error.message.starts_with("Subscriptions are not supported") {
+            // GraphiQL and other tools send a subscription over HTTP when they
+            // mistake the operation: say where it runs instead.
+            error.message = "Subscriptions are not supported over HTTP; subscribe over the \
+                WebSocket at /graphql/ws (graphql-transport-ws or graphql-ws)."
+                .to_owned();
+            set_code(error, BAD_REQUEST);
         } else if error.message.starts_with("Unknown operation named")
             || error.message.starts_with("Operation name required")
         {

@@ -28,7 +28,12 @@ async fn graphiql_and_the_dashboard_work_in_chromium() {
     .await;
     assert_passed(&report, &["GraphiQL", "dashboard"]);
     for shot in ["graphiql.png", "dashboard.png"] {
-        let bytes = std::fs::read(artifacts.join(shot)).expect("the screenshot was taken");
+        let bytes = std::fs::read(artifacts.join(shot)).unwrap_or_else(|error| {
+            let listing: Vec<_> = std::fs::read_dir(&artifacts)
+                .map(|dir| dir.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            panic!("{shot} was not taken ({error}); {artifacts:?} holds {listing:?}:\n{report}")
+        });
         assert_eq!(&bytes[1..4], b"PNG", "{shot}");
     }
 }

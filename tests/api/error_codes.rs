@@ -1,7 +1,8 @@
 //! Every error GraphQL itself raises carries Apollo Server's code: a document
 //! that does not parse, one that does not validate, a variable or argument that
-//! does not coerce (naming it), an operation name that names none; messages are
-//! one line, in graphql-js's words; the HTTP status follows GraphQL over HTTP.
+//! does not coerce (naming it), an operation name that names none, a
+//! subscription sent over HTTP; messages are one line, in graphql-js's words;
+//! the HTTP status follows GraphQL over HTTP.
 
 use serde_json::{json, Value};
 
@@ -198,4 +199,20 @@ async fn every_error_of_a_bad_request_corpus_has_a_code() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn a_subscription_over_http_is_a_bad_request_that_names_the_websocket() {
+    let app = TestApp::spawn().await;
+    let (_, body) = post(
+        &app,
+        json!({"query": "subscription Balance { creditBalanceChanged { balance } }",
+               "operationName": "Balance"}),
+    )
+    .await;
+    let error = first_error(&body);
+    assert_eq!(error["extensions"]["code"], "BAD_REQUEST", "{body}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("/graphql/ws"), "{body}");
+    assert!(!message.contains('\n'), "{body}");
 }

@@ -133,6 +133,9 @@ test('GraphiQL: docs, a typed query and a live subscription, all from this serve
   await page.keyboard.type('subscription Balance { creditBalanceChanged { balance } }', { delay: 5 });
   await page.keyboard.press('Escape');
   await page.keyboard.press('Home');
+  // GraphiQL picks the transport from the operation name it has parsed; a
+  // person clicks once the tab shows that name, and so does this test.
+  await page.locator('.graphiql-tab-active', { hasText: 'Balance' }).waitFor();
   await page.locator('.graphiql-execute-button').click();
   await eventually(async () => (await editorText(page, '.graphiql-response')).includes('"10.00"'), 20_000, 'the current balance');
   await requestGeneration(me, 'GraphiQL watches this', 1);
