@@ -7,6 +7,7 @@
 //!   "endpoint": "https://images.example/v1",   // http only, required there
 //!   "apiKeyEnv": "OPENAI_API_KEY",              // http only, optional
 //!   "model": "dall-e-3",                        // http only, optional
+//!   "attempts": 3, "timeoutSeconds": 60,        // http only, optional: 1-10, 1-600
 //!   "creditCost": {"sample": "1.00", "final": "4.00"},
 //!   "resolutions": ["512x512", "1024x1024"],
 //!   "formats": ["png", "jpeg", "webp"],
@@ -25,11 +26,13 @@ use crate::error::{AppError, AppResult};
 /// The most samples one request may ask for (as `requestGeneration` allows).
 pub const MAX_SAMPLES: i64 = 4;
 const FORMATS: [&str; 3] = ["png", "jpeg", "webp"];
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 10] = [
     "provider",
     "endpoint",
     "apiKeyEnv",
     "model",
+    "attempts",
+    "timeoutSeconds",
     "creditCost",
     "resolutions",
     "formats",
@@ -97,7 +100,13 @@ pub fn validate(parameters: &Value) -> AppResult<Value> {
         .ok_or_else(|| bad("provider", "\"local\" or \"http\""))?;
     match provider {
         "local" => {
-            for key in ["endpoint", "apiKeyEnv", "model"] {
+            for key in [
+                "endpoint",
+                "apiKeyEnv",
+                "model",
+                "attempts",
+                "timeoutSeconds",
+            ] {
                 if object.contains_key(key) {
                     return Err(bad(key, "only for the http provider"));
                 }
@@ -113,6 +122,13 @@ pub fn validate(parameters: &Value) -> AppResult<Value> {
                 if let Some(v) = object.get(key) {
                     if !v.as_str().is_some_and(|s| !s.is_empty() && s.len() <= 200) {
                         return Err(bad(key, "a non-empty string of at most 200 characters"));
+                    }
+                }
+            }
+            for (key, max) in [("attempts", 10), ("timeoutSeconds", 600)] {
+                if let Some(v) = object.get(key) {
+                    if !v.as_i64().is_some_and(|n| (1..=max).contains(&n)) {
+                        return Err(bad(key, format!("a whole number from 1 to {max}")));
                     }
                 }
             }

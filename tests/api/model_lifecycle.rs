@@ -263,3 +263,99 @@ async fn a_model_lives_from_creation_through_a_canary_and_a_rollback_to_public_r
         "{mine}"
     );
 }
+
+/// A fake OpenAI-compatible images endpoint: counts its calls, answers a PNG.
+async fn fake_images() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let router = axum::Router::new().route(
+        "/v1/images/generations",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let seen = seen.clone();
+            async move {
+                seen.fetch_add(1, Ordering::SeqCst);
+                assert_eq!(body["size"], "64x64");
+                let mut png = std::io::Cursor::new(Vec::new());
+                image::RgbImage::new(64, 64)
+                    .write_to(&mut png, image::ImageFormat::Png)
+                    .expect("encode");
+                let b64 = base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    png.into_inner(),
+                );
+                axum::Json(json!({"created": 0, "data": [{"b64_json": b64}]}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the fake");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (format!("http://{address}"), calls)
+}
+
+#[tokio::test]
+async fn an_http_deployment_is_called_at_its_own_endpoint() {
+    use std::sync::atomic::Ordering;
+    let (endpoint, calls) = fake_images().await;
+    let r = Registry::start_with(&[("WORKER_POLL_MS", "50")]).await;
+    let project = project_of(&r, &r.member).await;
+    let model = r.create_model("Partner Images").await;
+    // The version's own endpoint is a closed port: only the deployment's works.
+    let version = r
+        .create_version(
+            &model,
+            "1.0",
+            json!({"provider": "http", "endpoint": "http://127.0.0.1:9", "attempts": 1, "timeoutSeconds": 5,
+                   "creditCost": {"sample": "0.10", "final": "0.20"}, "resolutions": ["64x64"], "formats": ["png"]}),
+        )
+        .await;
+    r.validate(&version, "PASSED", "PASSED").await;
+    let deployed = r
+        .admin(
+            DEPLOY,
+            json!({"input": {"modelVersionId": version, "environment": "PRODUCTION", "endpoint": endpoint}}),
+        )
+        .await;
+    assert!(deployed["errors"].is_null(), "{deployed}");
+    let bad = r
+        .admin(
+            DEPLOY,
+            json!({"input": {"modelVersionId": version, "environment": "PRODUCTION", "endpoint": "not a url"}}),
+        )
+        .await;
+    assert_eq!(bad["errors"][0]["extensions"]["field"], "endpoint");
+
+    let served = generate(&r, &r.member, &project, &model, 1).await;
+    let id = served[0]["id"].clone();
+    let started = std::time::Instant::now();
+    loop {
+        let status = r
+            .app
+            .graphql_as(
+                &r.member,
+                "query($id: ID!) { generationRequest(id: $id) { status } }",
+                json!({"id": id}),
+            )
+            .await["data"]["generationRequest"]["status"]
+            .clone();
+        if status == "AWAITING_SELECTION" {
+            break;
+        }
+        assert_ne!(
+            status, "FAILED",
+            "the provider was not reached at the deployment's endpoint"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "still {status}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
