@@ -18,7 +18,8 @@ use super::model::{
     AiModelDeployment, AiModelVersion, AiModelVersionStatus, DeploymentEnvironment,
     DeploymentStatus,
 };
-use super::service::{lock_version, reason, validation_gate};
+use super::service::{lock_version, reason};
+use super::validation::gate as validation_gate;
 use super::{parameters, state};
 use crate::admin::audit::{self, Actor, Entry};
 use crate::app::App;

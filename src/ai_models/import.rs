@@ -26,7 +26,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::model::{AiModel, AiModelVersion, AiModelVersionStatus, AiTaskType, ValidationStatus};
-use super::service::{self, ModelChanges, NewModel, NewValidation, NewVersion};
+use super::service::{self, ModelChanges, NewModel, NewVersion};
+use super::validation::{self, NewValidation};
 use super::{parameters, state};
 use crate::admin::audit::Actor;
 use crate::app::App;
@@ -238,7 +239,7 @@ async fn import_version(
         });
         if !same {
             report.validations_recorded += 1;
-            let result = service::record_validation(
+            let result = validation::record(
                 app,
                 actor,
                 NewValidation {

@@ -10,3 +10,4 @@ pub mod model;
 pub mod parameters;
 pub mod service;
 pub mod state;
+pub mod validation;

@@ -430,3 +430,49 @@ async fn platform_stats_equal_hand_written_sql_over_the_same_rows() {
     let anonymous = r.app.graphql(STATS, json!({})).await;
     assert_eq!(error_code(&anonymous), Some("UNAUTHENTICATED"));
 }
+
+#[tokio::test]
+async fn admin_users_are_searched_and_filtered_newest_first() {
+    let r = Registry::start().await;
+    r.app.sign_up("carla@studio.test", PASSWORD).await;
+    let member = member_id(&r).await;
+    r.ok(SUSPEND, json!({"input": {"userId": member}}), "suspendUser")
+        .await;
+    const USERS: &str = "query($filter: AdminUserFilter) { adminUsers(filter: $filter) { totalCount edges { node { email suspendedAt } } } }";
+    let emails = |v: &Value| -> Vec<String> {
+        v["data"]["adminUsers"]["edges"]
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .filter_map(|e| e["node"]["email"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let all = r.admin(USERS, json!({})).await;
+    assert_eq!(
+        emails(&all),
+        [
+            "carla@studio.test",
+            "member@example.test",
+            "root@example.test"
+        ],
+        "newest first"
+    );
+    let found = r
+        .admin(USERS, json!({"filter": {"search": "STUDIO"}}))
+        .await;
+    assert_eq!(emails(&found), ["carla@studio.test"]);
+    // `%` is matched literally, not as a wildcard.
+    let literal = r.admin(USERS, json!({"filter": {"search": "%"}})).await;
+    assert_eq!(literal["data"]["adminUsers"]["totalCount"], 0);
+    let suspended = r.admin(USERS, json!({"filter": {"suspended": true}})).await;
+    assert_eq!(emails(&suspended), ["member@example.test"]);
+    let free = r
+        .admin(
+            USERS,
+            json!({"filter": {"tier": "FREE", "suspended": false}}),
+        )
+        .await;
+    assert_eq!(emails(&free), ["carla@studio.test", "root@example.test"]);
+}

@@ -9,7 +9,8 @@ use crate::ai_models::model::{
     AiModel, AiModelDeployment, AiModelValidationResult, AiModelVersion, AiModelVersionStatus,
     AiTaskType, DeploymentEnvironment, ValidationStatus,
 };
-use crate::ai_models::service::{self, ModelChanges, NewModel, NewValidation, NewVersion};
+use crate::ai_models::service::{self, ModelChanges, NewModel, NewVersion};
+use crate::ai_models::validation::{self, NewValidation};
 use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 
@@ -290,7 +291,7 @@ impl AiModelMutation {
             performance_benchmark: input.performance_benchmark,
             results: input.results,
         };
-        let validation_result = service::record_validation(app(ctx), &actor(ctx), new).await?;
+        let validation_result = validation::record(app(ctx), &actor(ctx), new).await?;
         Ok(RecordAiModelValidationPayload { validation_result })
     }
 
