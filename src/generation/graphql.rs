@@ -191,9 +191,16 @@ impl GenerationQuery {
         #[graphql(desc = "Cursor to start after.")] after: Option<String>,
     ) -> async_graphql::Result<crate::graphql::pagination::Conn<GenerationRequest>> {
         let user_id = crate::authz::require_user(ctx)?;
+        let only_team = match caller(ctx) {
+            crate::authz::Caller::ApiClient { team_id, .. } => *team_id,
+            _ => None,
+        };
         Ok(super::history::connection(
             app(ctx),
-            super::history::Of::User(user_id),
+            super::history::Of::User {
+                id: user_id,
+                only_team,
+            },
             filter,
             first,
             after,

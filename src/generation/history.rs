@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::model::{GenerationRequest, GenerationStatus};
 use crate::app::App;
-use crate::db::schema::generation_requests;
+use crate::db::schema::{generation_requests, team_members};
 use crate::error::AppResult;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
@@ -29,7 +29,13 @@ pub struct GenerationHistoryFilter {
 /// Whose requests.
 #[derive(Debug, Clone, Copy)]
 pub enum Of {
-    User(Uuid),
+    /// A user's own requests that they can still read: personal ones and those
+    /// of teams they belong to (a member who left a team no longer sees its
+    /// prompts); `only_team` narrows them to one team (a team's API client).
+    User {
+        id: Uuid,
+        only_team: Option<Uuid>,
+    },
     Project(Uuid),
 }
 
@@ -51,7 +57,21 @@ pub async fn connection(
     let query = || {
         let mut query = generation_requests::table.into_boxed();
         query = match of {
-            Of::User(id) => query.filter(generation_requests::user_id.eq(id)),
+            Of::User { id, only_team } => {
+                let query = query.filter(generation_requests::user_id.eq(id));
+                match only_team {
+                    Some(team) => query.filter(generation_requests::team_id.eq(team)),
+                    None => query.filter(
+                        generation_requests::team_id
+                            .is_null()
+                            .or(generation_requests::team_id.eq_any(
+                                team_members::table
+                                    .filter(team_members::user_id.eq(id))
+                                    .select(team_members::team_id.nullable()),
+                            )),
+                    ),
+                }
+            }
             Of::Project(id) => query.filter(generation_requests::project_id.eq(id)),
         };
         if let Some(project) = project {

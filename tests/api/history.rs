@@ -290,3 +290,70 @@ async fn explain(r: &Registry, sql: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[tokio::test]
+async fn a_member_who_left_a_team_no_longer_sees_its_requests_in_their_history() {
+    let (r, team, project, _) = fixture().await;
+    let (editor, editor_id) = r
+        .app
+        .sign_up("editor@example.test", "editor-password")
+        .await;
+    let added = r
+        .app
+        .graphql_as(
+            &r.member,
+            "mutation($input: AddTeamMemberInput!) { addTeamMember(input: $input) { member { role } } }",
+            json!({"input": {"teamId": team, "email": "editor@example.test", "role": "EDITOR"}}),
+        )
+        .await;
+    assert!(added["errors"].is_null(), "{added}");
+    // The team pool pays for team projects.
+    r.ok(
+        "mutation($input: AdjustCreditsInput!) { adjustCredits(input: $input) { balance } }",
+        json!({"input": {"teamId": team, "amount": "5", "reason": "trial"}}),
+        "adjustCredits",
+    )
+    .await;
+    let asked = r
+        .app
+        .graphql_as(
+            &editor,
+            "mutation($input: RequestGenerationInput!) { requestGeneration(input: $input) { generationRequest { id } } }",
+            json!({"input": {"projectId": project, "aiModelId": seed_model(&r).await, "inputPrompt": "secret launch",
+                "inputParameters": {"sampleCount": 1, "resolution": "64x64"}}}),
+        )
+        .await;
+    assert!(asked["errors"].is_null(), "{asked}");
+    const MINE: &str = "query { myGenerationRequests { totalCount } }";
+    let before = r.app.graphql_as(&editor, MINE, json!({})).await;
+    assert_eq!(before["data"]["myGenerationRequests"]["totalCount"], 1);
+    let removed = r
+        .app
+        .graphql_as(
+            &r.member,
+            "mutation($input: RemoveTeamMemberInput!) { removeTeamMember(input: $input) { member { role } } }",
+            json!({"input": {"teamId": team, "userId": editor_id}}),
+        )
+        .await;
+    assert!(removed["errors"].is_null(), "{removed}");
+    let after = r.app.graphql_as(&editor, MINE, json!({})).await;
+    assert_eq!(
+        after["data"]["myGenerationRequests"]["totalCount"], 0,
+        "{after}"
+    );
+}
+
+/// An active image model with a Production version, for real requests.
+async fn seed_model(r: &Registry) -> String {
+    let model = r.create_model("History Painter").await;
+    let version = r
+        .create_version(
+            &model,
+            "1.0",
+            crate::registry::local_parameters("0.10", "0.20"),
+        )
+        .await;
+    r.validate(&version, "PASSED", "PASSED").await;
+    assert!(r.promote(&version).await["errors"].is_null());
+    model
+}
