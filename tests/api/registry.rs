@@ -498,3 +498,38 @@ async fn importing_the_example_catalogue_twice_changes_nothing_the_second_time()
         json!([{"name": "Atelier Diffusion", "versions": [{"versionNumber": "1.0", "status": "PRODUCTION"}]}])
     );
 }
+
+#[tokio::test]
+async fn the_command_line_imports_a_catalogue_and_a_second_run_changes_nothing() {
+    let r = Registry::start_with(&[("WORKERS", "0")]).await;
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let run = || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_atelier"))
+            .args(["models", "import", "assets/models/catalogue.example.json"])
+            .env("DATABASE_URL", &r.app.db.url)
+            .env("DATA_DIR", data_dir.path())
+            .env("LOG_LEVEL", "error")
+            .env_remove("REDIS_URL")
+            .output()
+            .expect("atelier runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    };
+    assert_eq!(
+        run(),
+        "models: 2 created, 0 updated; versions: 2 created; 1 validations recorded; 1 statuses changed"
+    );
+    assert_eq!(
+        run(),
+        "models: 0 created, 0 updated; versions: 0 created; 0 validations recorded; 0 statuses changed"
+    );
+    assert_eq!(
+        r.count("SELECT count(*) AS n FROM admin_audit WHERE request_id = 'cli' AND action LIKE 'ai_model%'")
+            .await,
+        6
+    );
+}
