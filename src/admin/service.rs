@@ -45,7 +45,7 @@ pub async fn set_suspended(
     }
     let reason = crate::studio::validate::optional_text("reason", reason, 1000)?;
     let mut conn = app.db.conn().await?;
-    let (user, hashes) = conn
+    let user = conn
         .transaction(async |conn| {
             let before = lock_user(conn, user_id).await?;
             if before.suspended_at.is_some() == suspend {
@@ -61,14 +61,14 @@ pub async fn set_suspended(
                 .returning(User::as_returning())
                 .get_result(conn)
                 .await?;
-            let hashes: Vec<String> = if suspend {
+            let revoked: Vec<Uuid> = if suspend {
                 diesel::update(
                     sessions::table
                         .filter(sessions::user_id.eq(user_id))
                         .filter(sessions::revoked_at.is_null()),
                 )
                 .set(sessions::revoked_at.eq(now))
-                .returning(sessions::token_hash)
+                .returning(sessions::id)
                 .get_results(conn)
                 .await?
             } else {
@@ -89,18 +89,18 @@ pub async fn set_suspended(
                     after: Some(json!({
                         "suspendedAt": after.suspended_at,
                         "reason": reason,
-                        "sessionsRevoked": hashes.len(),
+                        "sessionsRevoked": revoked.len(),
                     })),
                 },
             )
             .await?;
-            Ok((after, hashes))
+            Ok(after)
         })
         .await?;
     if suspend {
         let mut conn = app.db.conn().await?;
+        // Cached sessions would let the revoked tokens through until they expire.
         crate::accounts::sessions::forget_all_of(app, &mut conn, user_id).await?;
-        drop(hashes);
         Revoked {
             users: vec![user_id],
             ..Revoked::default()
