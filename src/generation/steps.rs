@@ -125,10 +125,21 @@ async fn spec_parts(
             .and_then(|v| v.parameters),
         None => None,
     };
-    Ok((
-        parameters,
-        version_parameters.unwrap_or_else(|| json!({"provider": "local"})),
-    ))
+    let mut version_parameters = version_parameters.unwrap_or_else(|| json!({"provider": "local"}));
+    // An http version deployed with an endpoint is called there.
+    if let Some(id) = request.ai_model_deployment_id {
+        let endpoint = ai_models::deployments_by_ids(conn, &[id])
+            .await?
+            .into_iter()
+            .next()
+            .and_then(|d| d.endpoint);
+        if let (Some(endpoint), Some(object)) = (endpoint, version_parameters.as_object_mut()) {
+            if object.get("provider").and_then(Value::as_str) == Some("http") {
+                object.insert("endpoint".into(), Value::String(endpoint));
+            }
+        }
+    }
+    Ok((parameters, version_parameters))
 }
 
 /// An image of the request as studio records it.
