@@ -43,7 +43,7 @@ pub async fn set_suspended(
     if suspend && actor.user_id == Some(user_id) {
         return Err(AppError::bad_input("userId", "you cannot suspend yourself"));
     }
-    let reason = crate::studio::validate::optional_text("reason", reason, 1000)?;
+    let reason = crate::studio::service::validate::optional_text("reason", reason, 1000)?;
     let mut conn = app.db.conn().await?;
     let user = conn
         .transaction(async |conn| {

@@ -40,7 +40,7 @@ pub async fn rate(app: &App, new: NewFeedback) -> AppResult<AiModelFeedback> {
     if !(1..=5).contains(&new.rating) {
         return Err(AppError::bad_input("rating", "a whole number from 1 to 5"));
     }
-    let comment = crate::studio::validate::optional_text("comment", new.comment, 5000)?;
+    let comment = crate::studio::service::validate::optional_text("comment", new.comment, 5000)?;
     if new.details.as_ref().is_some_and(|d| !d.is_object()) {
         return Err(AppError::bad_input("details", "a JSON object is expected"));
     }

@@ -38,7 +38,7 @@ fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
 }
 
 fn optional(field: &str, value: Option<String>, max: usize) -> AppResult<Option<String>> {
-    crate::studio::validate::optional_text(field, value, max)
+    crate::studio::service::validate::optional_text(field, value, max)
 }
 
 fn to_json<T: serde::Serialize>(row: &T) -> Option<Value> {
