@@ -11,6 +11,13 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::Layer as _;
 
+/// A nested read allocates for every field of its response (glibc's malloc and
+/// free were 36 % of Q2's instructions, bench/profile-before.md); mimalloc's
+/// thread-local free lists make that a fraction. Servers the tests start
+/// in-process keep the system allocator; the gain is measured by bench/profile.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | seed | schema | admin grant|revoke EMAIL | help]
 
   serve        run the GraphQL server (the default); --seed-demo loads the demo data first
