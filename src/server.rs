@@ -510,10 +510,15 @@ async fn download(
     let Ok(asset_id) = uuid::Uuid::parse_str(&asset_id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    if !studio::assets::check_download(&state.app, asset_id, params.expires, &params.signature) {
+    if !studio::service::assets::check_download(
+        &state.app,
+        asset_id,
+        params.expires,
+        &params.signature,
+    ) {
         return (StatusCode::FORBIDDEN, "this link is invalid or has expired").into_response();
     }
-    match studio::assets::file_of(&state.app, asset_id).await {
+    match studio::service::assets::file_of(&state.app, asset_id).await {
         Ok(Some((asset, bytes))) => {
             let disposition = format!(
                 "inline; filename=\"{}\"",

@@ -15,8 +15,9 @@ use super::password::{hash_password, verify_password};
 use super::{mfa, sessions, validate};
 use crate::app::App;
 use crate::authz::RequestInfo;
+use crate::credits::ledger::{self, Movement, Payer};
 use crate::credits::usage::{self, UsageEntry};
-use crate::db::schema::{credit_transactions, users};
+use crate::db::schema::users;
 use crate::error::{AppError, AppResult};
 use crate::secrets::{random_token, sha256_hex};
 
@@ -103,13 +104,12 @@ pub async fn sign_up(app: &App, input: SignUp, info: &RequestInfo) -> AppResult<
     let conn: &mut AsyncPgConnection = &mut conn;
     let (token, user, mail_id, mail) = conn
         .transaction(async |conn| {
-            let user: User = diesel::insert_into(users::table)
+            let mut user: User = diesel::insert_into(users::table)
                 .values((
                     users::email.eq(&email),
                     users::password_hash.eq(&password_hash),
                     users::username.eq(&username),
                     users::full_name.eq(&full_name),
-                    users::credit_balance.eq(grant),
                     users::email_verification_token.eq(sha256_hex(&verification)),
                     users::email_verification_expires.eq(Utc::now() + VERIFICATION_TOKEN_TTL),
                     users::last_login_at.eq(Utc::now()),
@@ -118,15 +118,19 @@ pub async fn sign_up(app: &App, input: SignUp, info: &RequestInfo) -> AppResult<
                 .get_result(conn)
                 .await?;
             if !grant.is_zero() {
-                diesel::insert_into(credit_transactions::table)
-                    .values((
-                        credit_transactions::user_id.eq(user.id),
-                        credit_transactions::amount.eq(grant),
-                        credit_transactions::action_type.eq("signup_grant"),
-                        credit_transactions::description.eq("Welcome credits"),
-                    ))
-                    .execute(conn)
-                    .await?;
+                // Through the ledger, so the balance and its ledger row move together.
+                user.credit_balance = ledger::credit(
+                    conn,
+                    Payer::User(user.id),
+                    grant,
+                    Movement {
+                        user_id: user.id,
+                        action_type: "signup_grant",
+                        description: Some("Welcome credits".into()),
+                        generation_request_id: None,
+                    },
+                )
+                .await?;
             }
             let (token, _) = sessions::open(conn, user.id, info, ttl).await?;
             usage::record(

@@ -7,6 +7,7 @@
 
 pub mod guards;
 pub mod matrix;
+pub mod reach;
 pub mod roles;
 
 use async_graphql::Context;

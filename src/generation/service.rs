@@ -220,7 +220,8 @@ pub async fn request(
             format!("1 to {MAX_PROMPT_CHARS} characters"),
         ));
     }
-    let style = crate::studio::validate::optional_text("styleGuidance", new.style_guidance, 2000)?;
+    let style =
+        crate::studio::service::validate::optional_text("styleGuidance", new.style_guidance, 2000)?;
     if let Some(key) = &new.idempotency_key {
         if key.is_empty() || key.len() > 255 {
             return Err(AppError::bad_input("idempotencyKey", "1 to 255 characters"));

@@ -13,7 +13,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::model::{Asset, AssetVersion, BrandKit, Project, Template, Workbench};
-use super::templates;
+use super::service::templates;
 use crate::app::AppState;
 use crate::db::schema::{asset_versions, assets, brand_kits, projects, workbenches};
 use crate::error::AppError;

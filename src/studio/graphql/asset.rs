@@ -20,10 +20,10 @@ use crate::generation::loaders::GenerationRequestById;
 use crate::generation::model::GenerationRequest;
 use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
-use crate::studio::assets::{self, AssetChanges};
 use crate::studio::loaders::{AssetById, ProjectById, VersionsOfAsset};
 use crate::studio::model::{Asset, AssetVersion, Project};
-use crate::studio::validate;
+use crate::studio::service::assets::{self, AssetChanges};
+use crate::studio::service::validate;
 
 /// Who holds an asset: its project's holder, or its owner for a library asset.
 /// `None` when its project is deleted (the asset is then out of sight).

@@ -21,10 +21,10 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::studio::brand_kits::{self, KitContent};
 use crate::studio::loaders::BrandKitById;
 use crate::studio::model::BrandKit;
-use crate::studio::validate;
+use crate::studio::service::brand_kits::{self, KitContent};
+use crate::studio::service::validate;
 use crate::teams::loaders::TeamById;
 use crate::teams::model::Team;
 

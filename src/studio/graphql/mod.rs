@@ -24,10 +24,10 @@ use uuid::Uuid;
 
 use crate::authz::caller;
 use crate::authz::matrix::Resource;
+use crate::authz::reach::Reach;
 use crate::error::AppResult;
 use crate::graphql::app;
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::studio::access::Reach;
 use crate::studio::loaders::{ChildCount, ChildPage, Children};
 
 /// The caller's reach for list queries (one query).

@@ -22,7 +22,9 @@ use crate::studio::loaders::{
     BrandKitById, ProjectAssets, ProjectById, TemplateById, WorkbenchById,
 };
 use crate::studio::model::{Asset, BrandKit, Project, Template, Workbench};
-use crate::studio::projects::{self, ProjectFilter, ProjectOrder, ProjectQuery as DecodedFilter};
+use crate::studio::service::projects::{
+    self, ProjectFilter, ProjectOrder, ProjectQuery as DecodedFilter,
+};
 use crate::teams::loaders::TeamById;
 use crate::teams::model::Team;
 

@@ -17,8 +17,8 @@ use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::studio::loaders::TemplateById;
 use crate::studio::model::{Project, Workbench};
-use crate::studio::projects::{self, NewProject, ProjectChanges};
-use crate::studio::validate;
+use crate::studio::service::projects::{self, NewProject, ProjectChanges};
+use crate::studio::service::validate;
 
 /// A template usable by a project held by `holder`: public, or private to the same owner.
 async fn usable_template(ctx: &Context<'_>, id: &ID, holder: Holder) -> AppResult<Uuid> {

@@ -11,17 +11,17 @@ use uuid::Uuid;
 
 use super::loader_error;
 use crate::authz::matrix::{Action, Resource};
+use crate::authz::reach::Reach;
 use crate::authz::roles::{authorize, can, can_read, Holder};
 use crate::authz::{caller, require_user};
 use crate::error::{AppError, AppResult};
 use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
-use crate::studio::access::Reach;
 use crate::studio::loaders::TemplateById;
 use crate::studio::model::Template;
-use crate::studio::templates::{self, NewTemplate, TemplateChanges, TemplateFilter};
-use crate::studio::validate;
+use crate::studio::service::templates::{self, NewTemplate, TemplateChanges, TemplateFilter};
+use crate::studio::service::validate;
 
 /// What the caller may do with a template.
 #[derive(SimpleObject)]

@@ -23,7 +23,7 @@ use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::{self, Conn, PageArgs};
 use crate::studio::loaders::{BrandKitById, WorkbenchById, WorkbenchProjects};
 use crate::studio::model::{BrandKit, Project, Workbench};
-use crate::studio::{validate, workbenches};
+use crate::studio::service::{validate, workbenches};
 use crate::teams::loaders::TeamById;
 use crate::teams::model::Team;
 

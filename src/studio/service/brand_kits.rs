@@ -6,12 +6,12 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::access::Reach;
-use super::model::BrandKit;
 use super::validate;
+use crate::authz::reach::Reach;
 use crate::db::schema::brand_kits;
 use crate::error::{AppError, AppResult};
 use crate::graphql::pagination::Window;
+use crate::studio::model::BrandKit;
 
 /// Validated content of a kit.
 #[derive(Debug, Default)]

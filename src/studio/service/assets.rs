@@ -9,10 +9,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::model::{Asset, AssetType, AssetVersion};
 use crate::app::App;
 use crate::db::schema::{asset_versions, assets};
 use crate::error::{AppError, AppResult};
+use crate::studio::model::{Asset, AssetType, AssetVersion};
 
 /// The formats accepted for upload, recognised from their first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

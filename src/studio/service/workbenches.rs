@@ -4,11 +4,11 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::access::Reach;
-use super::model::Workbench;
+use crate::authz::reach::Reach;
 use crate::db::schema::workbenches;
 use crate::error::AppResult;
 use crate::graphql::pagination::Window;
+use crate::studio::model::Workbench;
 
 pub async fn create(
     conn: &mut AsyncPgConnection,

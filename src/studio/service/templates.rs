@@ -5,13 +5,13 @@ use diesel::sql_types::Jsonb;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::access::Reach;
-use super::model::Template;
 use super::validate;
+use crate::authz::reach::Reach;
 use crate::db::escape_like;
 use crate::db::schema::templates;
 use crate::error::{AppError, AppResult};
 use crate::graphql::pagination::Window;
+use crate::studio::model::Template;
 
 /// Narrows a template list.
 #[derive(Debug, Clone, Default, async_graphql::InputObject)]

@@ -6,12 +6,12 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::access::Reach;
-use super::model::Project;
+use crate::authz::reach::Reach;
 use crate::db::escape_like;
 use crate::db::schema::projects;
 use crate::error::AppResult;
 use crate::graphql::pagination::Window;
+use crate::studio::model::Project;
 
 /// Narrows a project list.
 #[derive(Debug, Default, InputObject)]

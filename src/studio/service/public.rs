@@ -7,9 +7,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::model::AssetType;
 use crate::db::schema::{assets, brand_kits, projects, workbenches};
 use crate::error::AppResult;
+use crate::studio::model::AssetType;
 
 /// An image a generation made and stored, waiting for its asset row.
 #[derive(Debug, Clone)]
