@@ -211,7 +211,8 @@ async fn samples(app: &App, job: &Job) -> AppResult<Done> {
 
     let (parameters, version_parameters) = spec_parts(&mut conn, &request).await?;
     let palette = palette(&mut conn, request.project_id).await?;
-    let generator = generator_for(&version_parameters, &app.http).map_err(AppError::internal)?;
+    let generator = generator_for(&version_parameters, &app.http, &app.provider_breakers)
+        .map_err(AppError::internal)?;
     let sample_size = sample_size(parameters.width, parameters.height);
     let resolution = format!("{}x{}", sample_size.0, sample_size.1);
     let mut made = Vec::new();
@@ -305,7 +306,8 @@ async fn final_image(app: &App, job: &Job) -> AppResult<Done> {
     }
     let (parameters, version_parameters) = spec_parts(&mut conn, &request).await?;
     let palette = palette(&mut conn, request.project_id).await?;
-    let generator = generator_for(&version_parameters, &app.http).map_err(AppError::internal)?;
+    let generator = generator_for(&version_parameters, &app.http, &app.provider_breakers)
+        .map_err(AppError::internal)?;
     // The final repeats the chosen sample's variant at full resolution.
     let variant = request
         .sample_assets
