@@ -100,8 +100,11 @@ async fn active_of_model(
 }
 
 pub async fn deploy(app: &App, actor: &Actor, new: NewDeployment) -> AppResult<AiModelDeployment> {
-    let strategy =
-        crate::studio::service::validate::optional_text("deploymentStrategy", new.deployment_strategy, 50)?;
+    let strategy = crate::studio::service::validate::optional_text(
+        "deploymentStrategy",
+        new.deployment_strategy,
+        50,
+    )?;
     let endpoint = crate::studio::service::validate::optional_text("endpoint", new.endpoint, 255)?;
     if let Some(url) = &endpoint {
         parameters::check_endpoint(url).map_err(|m| AppError::bad_input("endpoint", m))?;
