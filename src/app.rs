@@ -35,6 +35,8 @@ pub struct App {
     pub mailer: Mailer,
     /// Calls to inference services.
     pub http: reqwest::Client,
+    /// The circuit breakers of the inference endpoints `http` calls.
+    pub provider_breakers: crate::generation::providers::ProviderBreakers,
     /// Safelist mode's registered operations (empty when off).
     pub safelist: crate::graphql::persisted::Safelist,
     /// Wakes this process's idle workers when a job is queued here.
@@ -170,6 +172,7 @@ impl App {
             storage,
             mailer,
             http,
+            provider_breakers: Default::default(),
             generation_wakeup: tokio::sync::Notify::new(),
             metrics,
             safelist,

@@ -24,9 +24,17 @@ pub enum AppError {
         field: Option<String>,
     },
     Conflict(String),
+    /// A conflict with the target's state, with a machine-readable
+    /// `extensions.reason` (e.g. `VALIDATION_NOT_PASSED`).
+    ConflictReason {
+        reason: &'static str,
+        message: String,
+    },
     /// A conflict that goes away: retry later (`extensions.retryable`).
     RetryableConflict(String),
     InsufficientCredits,
+    /// Sign-in of an account a platform admin suspended.
+    AccountSuspended,
     RateLimited {
         retry_after_secs: u64,
     },
@@ -65,7 +73,9 @@ impl AppError {
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadUserInput { message, .. } => message.clone(),
             Self::Conflict(message) | Self::RetryableConflict(message) => message.clone(),
+            Self::ConflictReason { message, .. } => message.clone(),
             Self::InsufficientCredits => "not enough credits".into(),
+            Self::AccountSuspended => "this account is suspended".into(),
             Self::RateLimited { retry_after_secs } => {
                 format!("too many requests, retry in {retry_after_secs} s")
             }
@@ -86,8 +96,11 @@ impl AppError {
             Self::Forbidden => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict(_) | Self::RetryableConflict(_) => "CONFLICT",
+            Self::Conflict(_) | Self::RetryableConflict(_) | Self::ConflictReason { .. } => {
+                "CONFLICT"
+            }
             Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
+            Self::AccountSuspended => "ACCOUNT_SUSPENDED",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::MfaRequired(_) => "MFA_REQUIRED",
             Self::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
@@ -140,6 +153,18 @@ const KNOWN_CONSTRAINTS: &[KnownConstraint] = &[
         name: "uq_aimodel_name",
         field: "name",
         message: "an AI model with this name exists",
+        conflict: true,
+    },
+    KnownConstraint {
+        name: "uq_aimodelversion_model_version",
+        field: "versionNumber",
+        message: "this model already has a version with this number",
+        conflict: true,
+    },
+    KnownConstraint {
+        name: "uq_aimodelversion_one_production",
+        field: "modelVersionId",
+        message: "another version of this model was promoted at the same time",
         conflict: true,
     },
     KnownConstraint {
@@ -245,6 +270,7 @@ impl ErrorExtensions for AppError {
                         e.set("retryAfter", *retry_after_secs)
                     }
                     Self::RetryableConflict(_) => e.set("retryable", true),
+                    Self::ConflictReason { reason, .. } => e.set("reason", *reason),
                     Self::QueryTooComplex {
                         limit,
                         measured,

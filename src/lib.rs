@@ -5,6 +5,7 @@
 //! (`graphql`) over PostgreSQL (`db`), one folder per domain.
 
 pub mod accounts;
+pub mod admin;
 pub mod ai_models;
 pub mod app;
 pub mod authz;

@@ -1,4 +1,5 @@
-//! The `atelier` command: `serve` (the default), `migrate`, `seed`, `schema`.
+//! The `atelier` command: `serve` (the default), `worker`, `migrate`, `seed`, `schema`,
+//! `admin`, `models`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use tracing_subscriber::Layer as _;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | seed | schema | admin grant|revoke EMAIL | help]
+const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | seed | schema | admin grant|revoke EMAIL | models import FILE.json | help]
 
   serve        run the GraphQL server (the default); --seed-demo loads the demo data first
   worker       run generation workers only (WORKERS of them, default 2), no HTTP server
@@ -26,6 +27,7 @@ const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | se
   seed         load the demo data (idempotent) and print the demo credentials
   schema       print the GraphQL schema (SDL) to stdout
   admin        grant or revoke platform administration: atelier admin grant ada@example.com
+  models       import a model catalogue (idempotent): atelier models import models.json
 
 Configuration comes from the environment; see README.md.";
 
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
             "seed" => seed(config).await,
             "worker" => worker(config).await,
             "admin" => admin(config, &flags).await,
+            "models" => models(config, &flags).await,
             other => Err(format!("unknown command '{other}'\n{USAGE}")),
         }
     });
@@ -134,6 +137,21 @@ async fn admin(config: Config, args: &[&str]) -> Result<(), String> {
         Ok(false) => Err(format!("no account with email {email}")),
         Err(e) => Err(format!("{:#}", anyhow::Error::from(e))),
     }
+}
+
+async fn models(config: Config, args: &[&str]) -> Result<(), String> {
+    let ["import", path] = args else {
+        return Err(format!(
+            "expected: atelier models import FILE.json\n{USAGE}"
+        ));
+    };
+    let json = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let app = App::start(config).await.map_err(|e| e.to_string())?;
+    let result = atelier::ai_models::import::import(&app, &json).await;
+    app.shutdown();
+    let report = result.map_err(|e| format!("{path}: {e:#}"))?;
+    println!("{report}");
+    Ok(())
 }
 
 async fn worker(config: Config) -> Result<(), String> {

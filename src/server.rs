@@ -164,6 +164,10 @@ fn request_info(headers: &HeaderMap, peer: SocketAddr) -> RequestInfo {
         ip: Some(peer.ip()),
         user_agent: header(header::USER_AGENT),
         origin: header(header::ORIGIN),
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
     }
 }
 

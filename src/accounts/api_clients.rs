@@ -280,6 +280,8 @@ pub async fn authenticate(app: &App, credentials: &str, info: &RequestInfo) -> A
     let found: Option<(ApiClient, Option<DateTime<Utc>>)> = api_clients::table
         .inner_join(users::table)
         .filter(api_clients::api_key.eq(api_key))
+        // A suspended account's keys stop working with its sessions.
+        .filter(users::suspended_at.is_null())
         .select((ApiClient::as_select(), users::deleted_at))
         .first(&mut conn)
         .await

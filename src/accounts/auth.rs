@@ -203,6 +203,10 @@ pub async fn sign_in(
         .await?;
         return Err(AppError::BadCredentials);
     };
+    // Only after the password matched: a suspension is not revealed to a guesser.
+    if user.suspended_at.is_some() {
+        return Err(AppError::AccountSuspended);
+    }
 
     let mut mfa_step = None;
     if user.mfa_enabled {

@@ -104,6 +104,7 @@ pub struct User {
     pub email_verification_expires: Option<DateTime<Utc>>,
     pub pending_email: Option<String>,
     pub mfa_last_used_step: Option<i64>,
+    pub suspended_at: Option<DateTime<Utc>>,
 }
 
 /// A signed-in device.

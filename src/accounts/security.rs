@@ -255,18 +255,60 @@ pub async fn delete_account(app: &App, user_id: Uuid, password: &str) -> AppResu
 pub async fn set_platform_admin(app: &App, email: &str, admin: bool) -> AppResult<bool> {
     let email = email.trim().to_lowercase();
     let mut conn = app.db.conn().await?;
-    let user_id: Option<Uuid> = diesel::update(users::table)
-        .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ")
-                .bind::<diesel::sql_types::Text, _>(&email),
-        )
-        .filter(users::deleted_at.is_null())
-        .set(users::is_platform_admin.eq(admin))
-        .returning(users::id)
-        .get_result(&mut conn)
-        .await
-        .optional()?;
-    let Some(user_id) = user_id else {
+    let changed: Option<Uuid> = conn
+        .transaction(async |conn| {
+            let before: Option<(Uuid, bool)> = users::table
+                .filter(
+                    diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ")
+                        .bind::<diesel::sql_types::Text, _>(&email),
+                )
+                .filter(users::deleted_at.is_null())
+                .select((users::id, users::is_platform_admin))
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let Some((user_id, was)) = before else {
+                return Ok::<_, AppError>(None);
+            };
+            diesel::update(users::table.find(user_id))
+                .set(users::is_platform_admin.eq(admin))
+                .execute(conn)
+                .await?;
+            usage::record(
+                conn,
+                UsageEntry {
+                    user_id: Some(user_id),
+                    action_type: if admin {
+                        "platform_admin_granted"
+                    } else {
+                        "platform_admin_revoked"
+                    },
+                    ..Default::default()
+                },
+            )
+            .await?;
+            // The command line is an admin action too: audited like the API's.
+            crate::admin::audit::record(
+                conn,
+                &crate::admin::audit::Actor::cli(),
+                crate::admin::audit::Entry {
+                    action: if admin {
+                        "user.grant_admin"
+                    } else {
+                        "user.revoke_admin"
+                    },
+                    target_type: "User",
+                    target_id: Some(user_id.to_string()),
+                    before: Some(json!({"isPlatformAdmin": was})),
+                    after: Some(json!({"isPlatformAdmin": admin})),
+                },
+            )
+            .await?;
+            Ok(Some(user_id))
+        })
+        .await?;
+    let Some(user_id) = changed else {
         return Ok(false);
     };
     // Cached sessions and open sockets carry the flag: drop them so the change
@@ -278,18 +320,5 @@ pub async fn set_platform_admin(app: &App, email: &str, admin: bool) -> AppResul
     }
     .announce(&app.events)
     .await;
-    usage::record(
-        &mut conn,
-        UsageEntry {
-            user_id: Some(user_id),
-            action_type: if admin {
-                "platform_admin_granted"
-            } else {
-                "platform_admin_revoked"
-            },
-            ..Default::default()
-        },
-    )
-    .await?;
     Ok(true)
 }

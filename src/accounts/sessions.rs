@@ -104,6 +104,7 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<Caller> {
                 .filter(sessions::token_hash.eq(&token_hash))
                 .filter(sessions::revoked_at.is_null())
                 .filter(users::deleted_at.is_null())
+                .filter(users::suspended_at.is_null())
                 .select((
                     sessions::id,
                     sessions::user_id,

@@ -1,6 +1,6 @@
 //! AI model rows and their queries.
 
-use async_graphql::{ComplexObject, Context, SimpleObject, ID};
+use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -11,7 +11,6 @@ use crate::db::schema::{
     ai_models,
 };
 use crate::db::{escape_like, string_enum};
-use crate::graphql::id::{GlobalId, NodeType};
 use crate::graphql::pagination::Window;
 
 string_enum! {
@@ -91,8 +90,9 @@ string_enum! {
 }
 
 /// An AI model offered by the platform.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject, serde::Serialize)]
 #[diesel(table_name = ai_models, check_for_backend(diesel::pg::Pg))]
+#[serde(rename_all = "camelCase")]
 #[graphql(name = "AIModel", complex)]
 pub struct AiModel {
     #[graphql(skip)]
@@ -113,26 +113,10 @@ pub struct AiModel {
     pub updated_at: DateTime<Utc>,
 }
 
-#[ComplexObject]
-impl AiModel {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::AiModel, self.id)
-    }
-
-    /// The versions serving requests (status `PRODUCTION`), newest first.
-    async fn versions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AiModelVersion>> {
-        let loader = crate::graphql::loader::<super::loaders::AiModelLoaders>(ctx);
-        Ok(loader
-            .load_one(super::loaders::ProductionVersionsOf(self.id))
-            .await?
-            .unwrap_or_default())
-    }
-}
-
 /// A specific version of an AI model.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject, serde::Serialize)]
 #[diesel(table_name = ai_model_versions, check_for_backend(diesel::pg::Pg))]
+#[serde(rename_all = "camelCase")]
 #[graphql(name = "AIModelVersion", complex)]
 pub struct AiModelVersion {
     #[graphql(skip)]
@@ -145,7 +129,8 @@ pub struct AiModelVersion {
     pub source_path: Option<String>,
     /// Artifact format, e.g. `ONNX`, `API`.
     pub format: Option<String>,
-    // Holds provider settings (endpoints, keys): platform admins only, in a later issue.
+    // Provider settings (endpoints, key variables): platform admins only, through
+    // the resolver in graphql/objects.rs.
     #[graphql(skip)]
     pub parameters: Option<serde_json::Value>,
     /// Lifecycle state.
@@ -162,25 +147,10 @@ pub struct AiModelVersion {
     pub updated_at: DateTime<Utc>,
 }
 
-#[ComplexObject]
-impl AiModelVersion {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::AiModelVersion, self.id)
-    }
-
-    /// The model this is a version of.
-    async fn model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AiModel>> {
-        let loader = crate::graphql::loader::<super::loaders::AiModelLoaders>(ctx);
-        loader
-            .load_one(super::loaders::AiModelById(self.model_id))
-            .await
-    }
-}
-
 /// Results of validating a model version.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject, serde::Serialize)]
 #[diesel(table_name = ai_model_validation_results, check_for_backend(diesel::pg::Pg))]
+#[serde(rename_all = "camelCase")]
 #[graphql(name = "AIModelValidationResult", complex)]
 pub struct AiModelValidationResult {
     #[graphql(skip)]
@@ -203,17 +173,10 @@ pub struct AiModelValidationResult {
     pub created_at: DateTime<Utc>,
 }
 
-#[ComplexObject]
-impl AiModelValidationResult {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::AiModelValidationResult, self.id)
-    }
-}
-
 /// A deployment of a model version.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject, serde::Serialize)]
 #[diesel(table_name = ai_model_deployments, check_for_backend(diesel::pg::Pg))]
+#[serde(rename_all = "camelCase")]
 #[graphql(name = "AIModelDeployment", complex)]
 pub struct AiModelDeployment {
     #[graphql(skip)]
@@ -226,9 +189,9 @@ pub struct AiModelDeployment {
     pub status: DeploymentStatus,
     /// e.g. `blue_green`, `canary`.
     pub deployment_strategy: Option<String>,
-    #[graphql(skip)]
+    /// Where the provider is called: an `http` version's requests go here.
     pub endpoint: Option<String>,
-    #[graphql(skip)]
+    /// Kubernetes deployment name, namespace, pod counts...
     pub kubernetes_details: Option<serde_json::Value>,
     #[graphql(skip)]
     pub deployed_by_user_id: Option<Uuid>,
@@ -238,19 +201,17 @@ pub struct AiModelDeployment {
     pub created_at: DateTime<Utc>,
     /// When the record last changed.
     pub updated_at: DateTime<Utc>,
-}
-
-#[ComplexObject]
-impl AiModelDeployment {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::AiModelDeployment, self.id)
-    }
+    /// The share (0-100) of the model's requests this deployment serves while
+    /// `ACTIVE` in production; under 100 is a canary beside the older ones.
+    pub traffic_percent: i32,
+    /// When it last became `ACTIVE`.
+    pub activated_at: Option<DateTime<Utc>>,
 }
 
 /// A user's feedback on a model's output.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject, serde::Serialize)]
 #[diesel(table_name = ai_model_feedback, check_for_backend(diesel::pg::Pg))]
+#[serde(rename_all = "camelCase")]
 #[graphql(name = "AIModelFeedback", complex)]
 pub struct AiModelFeedback {
     #[graphql(skip)]
@@ -273,14 +234,6 @@ pub struct AiModelFeedback {
     pub created_at: DateTime<Utc>,
 }
 
-#[ComplexObject]
-impl AiModelFeedback {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::AiModelFeedback, self.id)
-    }
-}
-
 /// Narrows the public model list.
 #[derive(Debug, Clone, Default, async_graphql::InputObject)]
 #[graphql(name = "AIModelFilter")]
@@ -291,14 +244,18 @@ pub struct AiModelFilter {
     pub provider: Option<String>,
     /// Case-insensitive substring of the name.
     pub search: Option<String>,
+    /// Inactive models too: honoured for platform admins only (others always
+    /// see active models alone).
+    pub include_inactive: Option<bool>,
 }
 
 type ActiveModelsQuery<'a> = ai_models::BoxedQuery<'a, diesel::pg::Pg>;
 
-fn active_models(filter: &AiModelFilter) -> ActiveModelsQuery<'_> {
-    let mut query = ai_models::table
-        .filter(ai_models::is_active.eq(true))
-        .into_boxed();
+fn active_models(filter: &AiModelFilter, all: bool) -> ActiveModelsQuery<'_> {
+    let mut query = ai_models::table.into_boxed();
+    if !all {
+        query = query.filter(ai_models::is_active.eq(true));
+    }
     if let Some(task_type) = filter.task_type {
         query = query.filter(ai_models::task_type.eq(task_type));
     }
@@ -311,21 +268,23 @@ fn active_models(filter: &AiModelFilter) -> ActiveModelsQuery<'_> {
     query
 }
 
-/// How many active models match.
+/// How many models match (active ones only unless `all`).
 pub async fn count_active(
     conn: &mut AsyncPgConnection,
     filter: &AiModelFilter,
+    all: bool,
 ) -> QueryResult<i64> {
-    active_models(filter).count().get_result(conn).await
+    active_models(filter, all).count().get_result(conn).await
 }
 
-/// One page of active models, by name.
+/// One page of models (active ones only unless `all`), by name.
 pub async fn list_active(
     conn: &mut AsyncPgConnection,
     filter: &AiModelFilter,
+    all: bool,
     window: Window,
 ) -> QueryResult<Vec<AiModel>> {
-    active_models(filter)
+    active_models(filter, all)
         .order((ai_models::name.asc(), ai_models::id.asc()))
         .offset(window.offset)
         .limit(window.limit)
@@ -368,6 +327,78 @@ pub async fn production_versions_of(
             ai_model_versions::id.asc(),
         ))
         .select(AiModelVersion::as_select())
+        .load(conn)
+        .await
+}
+
+/// Every version of the given models, newest first.
+pub async fn versions_of(
+    conn: &mut AsyncPgConnection,
+    model_ids: &[Uuid],
+) -> QueryResult<Vec<AiModelVersion>> {
+    ai_model_versions::table
+        .filter(ai_model_versions::model_id.eq_any(model_ids))
+        .order((
+            ai_model_versions::created_at.desc(),
+            ai_model_versions::id.asc(),
+        ))
+        .select(AiModelVersion::as_select())
+        .load(conn)
+        .await
+}
+
+/// Validation results by id.
+pub async fn validations_by_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<AiModelValidationResult>> {
+    ai_model_validation_results::table
+        .filter(ai_model_validation_results::id.eq_any(ids))
+        .select(AiModelValidationResult::as_select())
+        .load(conn)
+        .await
+}
+
+/// Every validation of the given versions, newest first.
+pub async fn validations_of(
+    conn: &mut AsyncPgConnection,
+    version_ids: &[Uuid],
+) -> QueryResult<Vec<AiModelValidationResult>> {
+    ai_model_validation_results::table
+        .filter(ai_model_validation_results::model_version_id.eq_any(version_ids))
+        .order((
+            ai_model_validation_results::validation_timestamp.desc(),
+            ai_model_validation_results::id.asc(),
+        ))
+        .select(AiModelValidationResult::as_select())
+        .load(conn)
+        .await
+}
+
+/// Deployments by id.
+pub async fn deployments_by_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<AiModelDeployment>> {
+    ai_model_deployments::table
+        .filter(ai_model_deployments::id.eq_any(ids))
+        .select(AiModelDeployment::as_select())
+        .load(conn)
+        .await
+}
+
+/// Every deployment of the given versions, newest first: the versions' history.
+pub async fn deployments_of(
+    conn: &mut AsyncPgConnection,
+    version_ids: &[Uuid],
+) -> QueryResult<Vec<AiModelDeployment>> {
+    ai_model_deployments::table
+        .filter(ai_model_deployments::model_version_id.eq_any(version_ids))
+        .order((
+            ai_model_deployments::deployment_timestamp.desc(),
+            ai_model_deployments::id.asc(),
+        ))
+        .select(AiModelDeployment::as_select())
         .load(conn)
         .await
 }

@@ -64,6 +64,13 @@ impl Need {
             },
             Self::Matrix(resource, action) => {
                 let rule = matrix::lookup(resource, action);
+                if rule.platform {
+                    return match caller {
+                        Caller::Anonymous => Err(AppError::Unauthenticated),
+                        _ if caller.is_platform_admin() => Ok(()),
+                        _ => Err(AppError::Forbidden),
+                    };
+                }
                 match caller {
                     Caller::Anonymous if rule.min > Role::Guest => Err(AppError::Unauthenticated),
                     Caller::ApiClient { .. }
@@ -76,6 +83,19 @@ impl Need {
             }
         }
     }
+}
+
+impl Need {
+    /// Whether `caller` passes: for fields that answer `null` or less to the
+    /// others instead of refusing (a public object's admin-only parts).
+    pub fn permits(self, caller: &Caller) -> bool {
+        self.check_caller(caller).is_ok()
+    }
+}
+
+/// Whether the caller holds the platform cell (`resource`, `action`) of the matrix.
+pub fn platform_may(ctx: &Context<'_>, resource: Resource, action: Action) -> bool {
+    Need::matrix(resource, action).permits(caller(ctx))
 }
 
 impl Guard for Need {

@@ -43,6 +43,24 @@ pub enum Resource {
     Asset,
     GenerationRequest,
     AiModelFeedback,
+    /// The model catalogue (the registry's models); platform admins change it.
+    AiModel,
+    /// A model's versions and their status (promote, deprecate, archive).
+    AiModelVersion,
+    /// A version's validation results.
+    AiModelValidation,
+    /// Where versions are deployed, and rollbacks.
+    AiModelDeployment,
+    /// Every account, as the platform admin's API sees it (search, suspension).
+    PlatformUser,
+    /// Any account's or team's credits, adjusted through the ledger.
+    PlatformCredits,
+    /// Notifications broadcast to an audience.
+    PlatformNotification,
+    /// The platform's dashboard figures.
+    PlatformStats,
+    /// The platform admins' audit log.
+    AdminAuditLog,
 }
 
 impl Resource {
@@ -57,6 +75,15 @@ impl Resource {
             Self::Asset => "asset",
             Self::GenerationRequest => "generation request",
             Self::AiModelFeedback => "feedback",
+            Self::AiModel => "model",
+            Self::AiModelVersion => "model version",
+            Self::AiModelValidation => "validation result",
+            Self::AiModelDeployment => "deployment",
+            Self::PlatformUser => "user",
+            Self::PlatformCredits => "credits",
+            Self::PlatformNotification => "notification",
+            Self::PlatformStats => "platform stats",
+            Self::AdminAuditLog => "audit log",
         }
     }
 }
@@ -79,6 +106,9 @@ pub enum Action {
     ActOnOwn,
     /// Select a sample or cancel a request someone else made.
     ActOnOthers,
+    /// Read what the public does not see: inactive models, versions other than
+    /// Production, validations, deployments, who created them.
+    ReadAll,
 }
 
 /// One cell of the matrix.
@@ -90,6 +120,9 @@ pub struct Rule {
     pub min: Role,
     /// The scope an API client needs; `None`: sessions only.
     pub scope: Option<&'static str>,
+    /// Platform administration: only a platform admin's session, whatever its
+    /// team roles (`min` is then OWNER and `scope` `None`, so nothing else passes).
+    pub platform: bool,
 }
 
 const fn rule(resource: Resource, action: Action, min: Role, scope: Option<&'static str>) -> Rule {
@@ -98,6 +131,18 @@ const fn rule(resource: Resource, action: Action, min: Role, scope: Option<&'sta
         action,
         min,
         scope,
+        platform: false,
+    }
+}
+
+/// A cell of the platform admins' (`isPlatformAdmin`) alone.
+const fn platform(resource: Resource, action: Action) -> Rule {
+    Rule {
+        resource,
+        action,
+        min: Owner,
+        scope: None,
+        platform: true,
     }
 }
 
@@ -164,6 +209,21 @@ pub const MATRIX: &[Rule] = &[
     rule(AiModelFeedback, Create, Editor, GENERATION_WRITE),
     rule(AiModelFeedback, Update, Editor, GENERATION_WRITE),
     rule(AiModelFeedback, Delete, Editor, GENERATION_WRITE),
+    // The model registry and the platform admin's API (issue 13).
+    platform(AiModel, ReadAll),
+    platform(AiModel, Create),
+    platform(AiModel, Update),
+    platform(AiModelVersion, Create),
+    platform(AiModelVersion, Update),
+    platform(AiModelValidation, Create),
+    platform(AiModelDeployment, Create),
+    platform(AiModelDeployment, Update),
+    platform(PlatformUser, Read),
+    platform(PlatformUser, Update),
+    platform(PlatformCredits, Update),
+    platform(PlatformNotification, Create),
+    platform(PlatformStats, Read),
+    platform(AdminAuditLog, Read),
 ];
 
 /// The cell for (resource, action). Every pair used in code is in the table; a
@@ -178,6 +238,7 @@ pub fn lookup(resource: Resource, action: Action) -> Rule {
             action,
             min: Role::Owner,
             scope: Some("no-such-scope"),
+            platform: true,
         })
 }
 
@@ -187,9 +248,11 @@ pub fn owner_may(role: Role, action: Action) -> bool {
     !(role == Role::Owner && action == Action::Leave)
 }
 
-/// Whether `role` may do `action` on `resource` (scopes aside).
+/// Whether `role` may do `action` on `resource` (scopes aside). No team role
+/// reaches a platform cell.
 pub fn allows(role: Role, resource: Resource, action: Action) -> bool {
-    role >= lookup(resource, action).min
+    let rule = lookup(resource, action);
+    !rule.platform && role >= rule.min
 }
 
 #[cfg(test)]
@@ -214,7 +277,7 @@ mod tests {
     fn reading_needs_viewer_everywhere_so_list_filters_can_use_membership() {
         // List queries filter by "member of the team, or the owner": that is right
         // only while every Read is VIEWER.
-        for rule in MATRIX.iter().filter(|r| r.action == Read) {
+        for rule in MATRIX.iter().filter(|r| r.action == Read && !r.platform) {
             if rule.resource != TeamApiClient {
                 assert_eq!(rule.min, Viewer, "{:?}", rule.resource);
             }
@@ -230,5 +293,16 @@ mod tests {
         assert!(!allows(Viewer, Project, Update));
         assert!(allows(Viewer, Project, Read));
         assert!(!allows(Role::Guest, Project, Read));
+    }
+
+    #[test]
+    fn platform_cells_are_sessions_only_and_no_team_role_reaches_them() {
+        let platform: Vec<_> = MATRIX.iter().filter(|r| r.platform).collect();
+        assert_eq!(platform.len(), 14);
+        for rule in platform {
+            assert_eq!(rule.scope, None, "{:?} {:?}", rule.resource, rule.action);
+            assert!(!allows(Owner, rule.resource, rule.action));
+        }
+        assert!(allows(Owner, Project, Delete));
     }
 }

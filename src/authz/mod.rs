@@ -93,6 +93,8 @@ pub struct RequestInfo {
     pub ip: Option<std::net::IpAddr>,
     pub user_agent: Option<String>,
     pub origin: Option<String>,
+    /// The `x-request-id` of the HTTP request (or of the WebSocket upgrade).
+    pub request_id: Option<String>,
 }
 
 impl RequestInfo {
@@ -108,6 +110,7 @@ pub fn request_info<'a>(ctx: &Context<'a>) -> &'a RequestInfo {
         ip: None,
         user_agent: None,
         origin: None,
+        request_id: None,
     };
     ctx.data_opt::<RequestInfo>().unwrap_or(&UNKNOWN)
 }

@@ -67,6 +67,9 @@ pub async fn can(
     action: Action,
 ) -> AppResult<bool> {
     let rule = matrix::lookup(resource, action);
+    if rule.platform {
+        return Ok(caller(ctx).is_platform_admin());
+    }
     if !scope_allows(caller(ctx), rule.scope) {
         return Ok(false);
     }
@@ -93,6 +96,13 @@ pub async fn authorize(
     let rule = matrix::lookup(resource, action);
     if rule.min > Role::Guest && caller.user_id().is_none() {
         return Err(AppError::Unauthenticated);
+    }
+    if rule.platform {
+        return if caller.is_platform_admin() {
+            Ok(Role::Owner)
+        } else {
+            Err(AppError::Forbidden)
+        };
     }
     let role = role_on(ctx, holder).await?;
     if role >= rule.min && scope_allows(caller, rule.scope) {

@@ -1,7 +1,7 @@
 //! Live credit balances for dashboards.
 
 use crate::authz::guards::Need;
-use async_graphql::{Context, SimpleObject, Subscription, ID};
+use async_graphql::{Context, Object, SimpleObject, Subscription, ID};
 use futures_util::{Stream, StreamExt};
 use rust_decimal::Decimal;
 
@@ -59,5 +59,27 @@ impl CreditSubscription {
             }
         });
         Ok(futures_util::stream::iter([first]).chain(rest))
+    }
+}
+
+#[derive(Default)]
+pub struct CreditQuery;
+
+#[Object]
+impl CreditQuery {
+    /// The caller's usage log, newest first.
+    #[graphql(guard = "Need::signed_in()")]
+    async fn my_usage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Action type and date range.")] filter: Option<
+            super::history::HistoryFilter,
+        >,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::pagination::Conn<super::model::UsageLog>> {
+        let user_id = require_user(ctx)?;
+        let ledger = super::history::Ledger::User(user_id);
+        Ok(super::history::usage_connection(app(ctx), ledger, filter, first, after).await?)
     }
 }

@@ -97,6 +97,8 @@ pub struct UsageLog {
     pub credits_cost: Option<Decimal>,
     /// When it happened.
     pub timestamp: DateTime<Utc>,
+    #[graphql(skip)]
+    pub team_id: Option<Uuid>,
 }
 
 #[ComplexObject]

@@ -17,6 +17,8 @@ pub struct UsageEntry<'a> {
     pub api_client_id: Option<Uuid>,
     pub generation_request_id: Option<Uuid>,
     pub credits_cost: Option<Decimal>,
+    /// The team whose project or pool the action was for (`Team.usage`).
+    pub team_id: Option<Uuid>,
 }
 
 /// Writes one entry (inside the caller's transaction when there is one).
@@ -29,6 +31,7 @@ pub async fn record(conn: &mut AsyncPgConnection, entry: UsageEntry<'_>) -> AppR
             usage_logs::api_client_id.eq(entry.api_client_id),
             usage_logs::generation_request_id.eq(entry.generation_request_id),
             usage_logs::credits_cost.eq(entry.credits_cost),
+            usage_logs::team_id.eq(entry.team_id),
         ))
         .execute(conn)
         .await?;

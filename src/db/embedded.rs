@@ -74,9 +74,12 @@ impl PrivatePostgres {
     }
 
     /// A connection string for `database` over the private socket.
+    /// The socket directory is the only host: with `localhost` in the authority
+    /// too, the client tried a PostgreSQL on localhost:5432 first and, where one
+    /// ran, used it instead of the private cluster.
     pub fn url_for(&self, database: &str) -> String {
         format!(
-            "postgresql://postgres@localhost:{SOCKET_PORT}/{database}?host={}",
+            "postgresql://postgres@/{database}?host={}&port={SOCKET_PORT}",
             self.socket_dir.display()
         )
     }

@@ -1,6 +1,24 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    admin_audit (id) {
+        id -> Uuid,
+        admin_user_id -> Nullable<Uuid>,
+        #[max_length = 100]
+        action -> Varchar,
+        #[max_length = 50]
+        target_type -> Varchar,
+        #[max_length = 100]
+        target_id -> Nullable<Varchar>,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        #[max_length = 100]
+        request_id -> Nullable<Varchar>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     ai_model_deployments (id) {
         id -> Uuid,
         model_version_id -> Uuid,
@@ -17,6 +35,19 @@ diesel::table! {
         deployment_timestamp -> Timestamptz,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        traffic_percent -> Int4,
+        activated_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    ai_model_status_transitions (kind, from_status, to_status) {
+        #[max_length = 20]
+        kind -> Varchar,
+        #[max_length = 50]
+        from_status -> Varchar,
+        #[max_length = 50]
+        to_status -> Varchar,
     }
 }
 
@@ -240,6 +271,7 @@ diesel::table! {
         final_refunded_at -> Nullable<Timestamptz>,
         phase_deadline -> Nullable<Timestamptz>,
         completed_at -> Nullable<Timestamptz>,
+        ai_model_deployment_id -> Nullable<Uuid>,
     }
 }
 
@@ -433,6 +465,7 @@ diesel::table! {
         details -> Nullable<Jsonb>,
         credits_cost -> Nullable<Numeric>,
         timestamp -> Timestamptz,
+        team_id -> Nullable<Uuid>,
     }
 }
 
@@ -497,6 +530,7 @@ diesel::table! {
         #[max_length = 255]
         pending_email -> Nullable<Varchar>,
         mfa_last_used_step -> Nullable<Int8>,
+        suspended_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -513,6 +547,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(admin_audit -> users (admin_user_id));
 diesel::joinable!(ai_model_deployments -> ai_model_versions (model_version_id));
 diesel::joinable!(ai_model_deployments -> users (deployed_by_user_id));
 diesel::joinable!(ai_model_feedback -> ai_model_versions (model_version_id));
@@ -534,6 +569,7 @@ diesel::joinable!(credit_transactions -> generation_requests (generation_request
 diesel::joinable!(credit_transactions -> teams (team_id));
 diesel::joinable!(credit_transactions -> users (user_id));
 diesel::joinable!(generation_jobs -> generation_requests (generation_request_id));
+diesel::joinable!(generation_requests -> ai_model_deployments (ai_model_deployment_id));
 diesel::joinable!(generation_requests -> ai_model_versions (ai_model_version_id));
 diesel::joinable!(generation_requests -> projects (project_id));
 diesel::joinable!(generation_requests -> teams (team_id));
@@ -552,6 +588,7 @@ diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(teams -> users (owner_id));
 diesel::joinable!(templates -> teams (team_id));
 diesel::joinable!(templates -> users (user_id));
+diesel::joinable!(usage_logs -> teams (team_id));
 diesel::joinable!(usage_logs -> api_clients (api_client_id));
 diesel::joinable!(usage_logs -> generation_requests (generation_request_id));
 diesel::joinable!(usage_logs -> users (user_id));
@@ -561,8 +598,10 @@ diesel::joinable!(workbenches -> teams (team_id));
 diesel::joinable!(workbenches -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    admin_audit,
     ai_model_deployments,
     ai_model_feedback,
+    ai_model_status_transitions,
     ai_model_validation_results,
     ai_model_versions,
     ai_models,

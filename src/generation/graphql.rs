@@ -126,6 +126,55 @@ impl GenerationRequest {
         })
     }
 
+    /// The model version that served the request (chosen by the model's
+    /// deployments when it has Active ones, else its Production version).
+    async fn ai_model_version(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::ai_models::model::AiModelVersion>> {
+        match self.ai_model_version_id {
+            Some(id) => {
+                loader::<crate::ai_models::loaders::AiModelLoaders>(ctx)
+                    .load_one(crate::ai_models::loaders::AiModelVersionById(id))
+                    .await
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The deployment that served the request; platform admins only (deployments
+    /// are theirs to read), `null` for everyone else.
+    async fn deployment(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::ai_models::model::AiModelDeployment>> {
+        match self.ai_model_deployment_id {
+            Some(id)
+                if crate::authz::guards::platform_may(
+                    ctx,
+                    crate::authz::matrix::Resource::AiModel,
+                    crate::authz::matrix::Action::ReadAll,
+                ) =>
+            {
+                loader::<crate::ai_models::loaders::AiModelLoaders>(ctx)
+                    .load_one(crate::ai_models::loaders::DeploymentById(id))
+                    .await
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The feedback given on this request, newest first (its readers see it).
+    async fn feedback(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::ai_models::model::AiModelFeedback>> {
+        Ok(loader::<crate::ai_models::loaders::AiModelLoaders>(ctx)
+            .load_one(crate::ai_models::loaders::FeedbackOf(self.id))
+            .await?
+            .unwrap_or_default())
+    }
+
     /// The sample the requester picked.
     async fn selected_sample(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Asset>> {
         match self.selected_sample_id {
@@ -140,6 +189,36 @@ pub struct GenerationQuery;
 
 #[Object]
 impl GenerationQuery {
+    /// The caller's own generation requests, newest first (those of team
+    /// projects too, while the caller can still read them elsewhere).
+    #[graphql(guard = "Need::matrix(Resource::GenerationRequest, Action::Read)")]
+    async fn my_generation_requests(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<
+            super::history::GenerationHistoryFilter,
+        >,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::pagination::Conn<GenerationRequest>> {
+        let user_id = crate::authz::require_user(ctx)?;
+        let only_team = match caller(ctx) {
+            crate::authz::Caller::ApiClient { team_id, .. } => *team_id,
+            _ => None,
+        };
+        Ok(super::history::connection(
+            app(ctx),
+            super::history::Of::User {
+                id: user_id,
+                only_team,
+            },
+            filter,
+            first,
+            after,
+        )
+        .await?)
+    }
+
     /// A generation request the caller can read; `null` otherwise.
     #[graphql(guard = "Need::matrix(Resource::GenerationRequest, Action::Read)")]
     async fn generation_request(

@@ -4,6 +4,7 @@
 
 pub mod events;
 pub mod graphql;
+pub mod history;
 pub mod loaders;
 pub mod model;
 pub mod pipeline;

@@ -127,12 +127,16 @@ pub struct GenerationRequest {
     pub phase_deadline: Option<DateTime<Utc>>,
     /// When the request reached a terminal status.
     pub completed_at: Option<DateTime<Utc>>,
+    #[graphql(skip)]
+    #[serde(default)]
+    pub ai_model_deployment_id: Option<Uuid>,
 }
 
 /// A request as `requestGeneration` writes it; it starts Pending.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = generation_requests)]
 pub struct NewGenerationRequest<'a> {
+    pub id: Uuid,
     pub user_id: Uuid,
     pub project_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
@@ -143,6 +147,8 @@ pub struct NewGenerationRequest<'a> {
     pub credits_cost_final: Option<Decimal>,
     pub ai_model_used: Option<String>,
     pub ai_model_version_id: Option<Uuid>,
+    /// The deployment that serves it, when the model has Active ones.
+    pub ai_model_deployment_id: Option<Uuid>,
     pub idempotency_key: Option<&'a str>,
     pub phase_deadline: Option<DateTime<Utc>>,
     /// Set by the pipeline with the charge.

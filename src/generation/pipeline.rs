@@ -322,6 +322,7 @@ async fn apply(
                 conn,
                 UsageEntry {
                     generation_request_id: Some(request.id),
+                    team_id: request.team_id,
                     ..entry
                 },
             )
@@ -334,6 +335,7 @@ async fn apply(
                     user_id: Some(request.user_id),
                     action_type,
                     generation_request_id: Some(request.id),
+                    team_id: request.team_id,
                     details: Some(json!({
                         "from": was.map(GenerationStatus::as_db_str),
                         "refundedSample": refund_samples,

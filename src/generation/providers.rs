@@ -1,7 +1,10 @@
 //! Image generators, chosen per AI model version (`parameters.provider`), and the
 //! content-safety check that runs before any generation.
 
+use std::collections::HashMap;
 use std::io::Cursor;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
@@ -65,10 +68,57 @@ pub trait ImageGenerator: Send + Sync {
     fn generate<'a>(&'a self, spec: &'a ImageSpec) -> BoxFuture<'a, anyhow::Result<Vec<u8>>>;
 }
 
+/// Consecutive failed calls to one endpoint that open its circuit.
+const FAILURES_TO_OPEN: u32 = 5;
+/// How long calls to an endpoint with an open circuit fail at once.
+const OPEN_FOR: Duration = Duration::from_secs(30);
+
+/// One circuit breaker per inference endpoint (per instance): an endpoint that
+/// failed `FAILURES_TO_OPEN` generations in a row is not called for `OPEN_FOR`,
+/// so a hung or dead service costs workers one timeout per job no longer; the
+/// first call after that tries it again. Endpoints come from model versions
+/// (set by admins), so the map stays small.
+#[derive(Debug, Default)]
+pub struct ProviderBreakers(Mutex<HashMap<String, Arc<EndpointHealth>>>);
+
+#[derive(Debug)]
+pub struct EndpointHealth {
+    breaker: crate::breaker::Breaker,
+    failures: AtomicU32,
+}
+
+impl ProviderBreakers {
+    fn of(&self, url: &str) -> Arc<EndpointHealth> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(url.to_string())
+            .or_insert_with(|| {
+                Arc::new(EndpointHealth {
+                    breaker: crate::breaker::Breaker::new("inference endpoint", OPEN_FOR),
+                    failures: AtomicU32::new(0),
+                })
+            })
+            .clone()
+    }
+}
+
+impl EndpointHealth {
+    fn succeeded(&self) {
+        self.failures.store(0, Ordering::Relaxed);
+        self.breaker.close();
+    }
+
+    fn failed(&self) {
+        if self.failures.fetch_add(1, Ordering::Relaxed) + 1 >= FAILURES_TO_OPEN {
+            self.breaker.trip();
+        }
+    }
+}
+
 /// The generator a model version asks for (`parameters.provider`, default `local`).
 pub fn generator_for(
     parameters: &Value,
     http: &reqwest::Client,
+    breakers: &ProviderBreakers,
 ) -> anyhow::Result<Box<dyn ImageGenerator>> {
     match parameters
         .get("provider")
@@ -91,9 +141,11 @@ pub fn generator_for(
                         .and_then(Value::as_str)
                         .map(String::from)
                 });
+            let url = url.trim_end_matches('/').to_string();
             Ok(Box::new(HttpGenerator {
                 client: http.clone(),
-                url: url.trim_end_matches('/').to_string(),
+                health: breakers.of(&url),
+                url,
                 api_key,
                 model: parameters
                     .get("model")
@@ -218,6 +270,7 @@ impl ImageGenerator for LocalGenerator {
 /// `response_format: b64_json`), with a timeout and retries with backoff.
 pub struct HttpGenerator {
     client: reqwest::Client,
+    health: Arc<EndpointHealth>,
     url: String,
     api_key: Option<String>,
     model: Option<String>,
@@ -262,11 +315,21 @@ impl HttpGenerator {
 impl ImageGenerator for HttpGenerator {
     fn generate<'a>(&'a self, spec: &'a ImageSpec) -> BoxFuture<'a, anyhow::Result<Vec<u8>>> {
         Box::pin(async move {
+            if self.health.breaker.is_open() {
+                anyhow::bail!(
+                    "{} failed {FAILURES_TO_OPEN} generations in a row; not called for {} s",
+                    self.url,
+                    OPEN_FOR.as_secs()
+                );
+            }
             let mut delay = Duration::from_millis(200);
             let mut last = None;
             for attempt in 1..=self.attempts {
                 match self.call_once(spec).await {
-                    Ok(bytes) => return Ok(bytes),
+                    Ok(bytes) => {
+                        self.health.succeeded();
+                        return Ok(bytes);
+                    }
                     Err(e) => {
                         tracing::warn!(attempt, error = %e, "inference call failed");
                         last = Some(e);
@@ -277,6 +340,7 @@ impl ImageGenerator for HttpGenerator {
                     }
                 }
             }
+            self.health.failed();
             Err(last.unwrap_or_else(|| anyhow::anyhow!("no attempt made")))
         })
     }

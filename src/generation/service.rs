@@ -76,13 +76,28 @@ pub fn validate_parameters(
         ));
     }
     let allowed = version.parameters.clone().unwrap_or_else(|| json!({}));
+    // The version may narrow the 1..4 samples (`parameters.sampleCount`).
+    let bound = |key: &str, default: i64| {
+        allowed
+            .get("sampleCount")
+            .and_then(|b| b.get(key))
+            .and_then(Value::as_i64)
+            .unwrap_or(default)
+    };
+    let (min, max) = (
+        bound("min", 1).max(1),
+        bound("max", MAX_SAMPLES).min(MAX_SAMPLES),
+    );
     let sample_count = match input.get("sampleCount") {
-        None => 2,
+        None => 2.clamp(min, max.max(min)),
         Some(v) => v
             .as_i64()
-            .filter(|n| (1..=MAX_SAMPLES).contains(n))
+            .filter(|n| (min..=max).contains(n))
             .ok_or_else(|| {
-                AppError::bad_input("inputParameters.sampleCount", "a whole number from 1 to 4")
+                AppError::bad_input(
+                    "inputParameters.sampleCount",
+                    format!("a whole number from {min} to {max}"),
+                )
             })?,
     };
     let resolutions = strings(allowed.get("resolutions"));
@@ -145,28 +160,38 @@ pub fn costs(version: &AiModelVersion) -> AppResult<(Decimal, Decimal)> {
     }
 }
 
-/// An active image model and its newest Production version.
+/// An active image model, and its Production version (an error of its own: a
+/// model served by deployments needs none).
 pub async fn production_version(
     conn: &mut AsyncPgConnection,
     model_id: Uuid,
-) -> AppResult<(AiModel, AiModelVersion)> {
-    let model = ai_models::find_by_ids(conn, &[model_id])
-        .await?
-        .into_iter()
-        .find(|m| m.is_active)
-        .ok_or_else(|| AppError::bad_input("aiModelId", "no such active model"))?;
+) -> (AppResult<AiModel>, AppResult<AiModelVersion>) {
+    let model = match ai_models::find_by_ids(conn, &[model_id]).await {
+        Ok(found) => found,
+        Err(e) => return (Err(e.into()), Err(AppError::NotFound("AI model"))),
+    };
+    let Some(model) = model.into_iter().find(|m| m.is_active) else {
+        return (
+            Err(AppError::bad_input("aiModelId", "no such active model")),
+            Err(AppError::NotFound("AI model")),
+        );
+    };
     if model.task_type != AiTaskType::ImageGeneration {
-        return Err(AppError::bad_input(
-            "aiModelId",
-            "this model does not generate images",
-        ));
+        return (
+            Err(AppError::bad_input(
+                "aiModelId",
+                "this model does not generate images",
+            )),
+            Err(AppError::NotFound("AI model")),
+        );
     }
-    let version = ai_models::production_versions_of(conn, &[model.id])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| AppError::bad_input("aiModelId", "this model has no production version"))?;
-    Ok((model, version))
+    let version = match ai_models::production_versions_of(conn, &[model.id]).await {
+        Ok(found) => found.into_iter().next().ok_or_else(|| {
+            AppError::bad_input("aiModelId", "this model has no production version")
+        }),
+        Err(e) => Err(e.into()),
+    };
+    (Ok(model), version)
 }
 
 /// A validated request, ready to be written.
@@ -233,11 +258,22 @@ pub async fn request(
             return Ok((existing, None));
         }
     }
-    let (model, version) = production_version(&mut conn, new.model_id).await?;
+    // The id comes first: it decides which deployment serves the request
+    // (`ai_models::deployments::route`), the same way on every retry.
+    let request_id = Uuid::new_v4();
+    let (model, production) = production_version(&mut conn, new.model_id).await;
+    let model = model?;
+    let (version, deployment_id) =
+        match crate::ai_models::deployments::route(&mut conn, model.id, request_id).await? {
+            Some((deployment, version)) => (version, Some(deployment.id)),
+            None => (production?, None),
+        };
     let parameters = validate_parameters(new.input_parameters.as_ref(), &version)?;
     let (sample_cost, final_cost) = costs(&version)?;
     let deadline = Utc::now() + app.config.generation.phase_deadline;
     let new_request = NewGenerationRequest {
+        id: request_id,
+        ai_model_deployment_id: deployment_id,
         user_id: new.user_id,
         project_id: Some(new.project.id),
         team_id: new.project.team_id,

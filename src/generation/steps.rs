@@ -125,10 +125,21 @@ async fn spec_parts(
             .and_then(|v| v.parameters),
         None => None,
     };
-    Ok((
-        parameters,
-        version_parameters.unwrap_or_else(|| json!({"provider": "local"})),
-    ))
+    let mut version_parameters = version_parameters.unwrap_or_else(|| json!({"provider": "local"}));
+    // An http version deployed with an endpoint is called there.
+    if let Some(id) = request.ai_model_deployment_id {
+        let endpoint = ai_models::deployments_by_ids(conn, &[id])
+            .await?
+            .into_iter()
+            .next()
+            .and_then(|d| d.endpoint);
+        if let (Some(endpoint), Some(object)) = (endpoint, version_parameters.as_object_mut()) {
+            if object.get("provider").and_then(Value::as_str) == Some("http") {
+                object.insert("endpoint".into(), Value::String(endpoint));
+            }
+        }
+    }
+    Ok((parameters, version_parameters))
 }
 
 /// An image of the request as studio records it.
@@ -200,7 +211,8 @@ async fn samples(app: &App, job: &Job) -> AppResult<Done> {
 
     let (parameters, version_parameters) = spec_parts(&mut conn, &request).await?;
     let palette = palette(&mut conn, request.project_id).await?;
-    let generator = generator_for(&version_parameters, &app.http).map_err(AppError::internal)?;
+    let generator = generator_for(&version_parameters, &app.http, &app.provider_breakers)
+        .map_err(AppError::internal)?;
     let sample_size = sample_size(parameters.width, parameters.height);
     let resolution = format!("{}x{}", sample_size.0, sample_size.1);
     let mut made = Vec::new();
@@ -294,7 +306,8 @@ async fn final_image(app: &App, job: &Job) -> AppResult<Done> {
     }
     let (parameters, version_parameters) = spec_parts(&mut conn, &request).await?;
     let palette = palette(&mut conn, request.project_id).await?;
-    let generator = generator_for(&version_parameters, &app.http).map_err(AppError::internal)?;
+    let generator = generator_for(&version_parameters, &app.http, &app.provider_breakers)
+        .map_err(AppError::internal)?;
     // The final repeats the chosen sample's variant at full resolution.
     let variant = request
         .sample_assets

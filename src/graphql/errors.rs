@@ -132,11 +132,14 @@ fn with_field(error: &mut ServerError, code: &str, path: &str) {
 }
 
 /// The errors left without a code once the request ran: coercion of an argument
-/// inside a resolver (`Failed to parse "Int": ...`), an unknown operation name,
+/// inside a resolver (`Failed to parse "Int": ...`, or `Expected input type
+/// "Upload", found ...` for a file sent inline), an unknown operation name,
 /// and (Apollo Server's default) anything else as an internal error.
 fn classify(query: &Mutex<Option<String>>, errors: &mut [ServerError]) {
     for error in errors.iter_mut().filter(|e| !has_code(e)) {
-        if error.message.starts_with("Failed to parse") {
+        if error.message.starts_with("Failed to parse")
+            || error.message.starts_with("Expected input type")
+        {
             let argument = query
                 .lock()
                 .ok()

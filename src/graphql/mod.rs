@@ -34,6 +34,8 @@ pub struct Query(
     crate::studio::graphql::AssetQuery,
     crate::generation::graphql::GenerationQuery,
     crate::notifications::graphql::NotificationQuery,
+    crate::credits::graphql::CreditQuery,
+    crate::admin::graphql::AdminQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -43,6 +45,8 @@ pub struct Mutation(
     crate::accounts::graphql::SecurityMutation,
     crate::accounts::graphql::ApiClientMutation,
     crate::teams::graphql::TeamMutation,
+    crate::ai_models::graphql::AiModelMutation,
+    crate::ai_models::graphql::FeedbackMutation,
     crate::studio::graphql::WorkbenchMutation,
     crate::studio::graphql::ProjectMutation,
     crate::studio::graphql::BrandKitMutation,
@@ -50,6 +54,7 @@ pub struct Mutation(
     crate::studio::graphql::AssetMutation,
     crate::generation::graphql::GenerationMutation,
     crate::notifications::graphql::NotificationMutation,
+    crate::admin::graphql::AdminMutation,
 );
 
 /// The subscription root: one part per domain.

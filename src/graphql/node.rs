@@ -2,7 +2,7 @@
 
 use crate::accounts::loaders::AccountLoaders;
 use crate::ai_models::loaders::AiModelLoaders;
-use crate::authz::guards::Need;
+use crate::authz::guards::{platform_may, Need};
 use crate::authz::roles::load_authorized;
 use crate::graphql::loader;
 use crate::studio::loaders::StudioLoaders;
@@ -95,8 +95,27 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
                 .load_one(AiModelById(id))
                 .await
                 .map_err(load_error)?
-                .filter(|m| m.is_active)
+                .filter(|m| m.is_active || platform_may(ctx, Resource::AiModel, Action::ReadAll))
                 .map(Node::AiModel)
+        }
+        // Validation results and deployments are the platform admins' to read.
+        NodeType::AiModelValidationResult
+            if platform_may(ctx, Resource::AiModel, Action::ReadAll) =>
+        {
+            let id = global.as_uuid("id")?;
+            loader::<AiModelLoaders>(ctx)
+                .load_one(crate::ai_models::loaders::ValidationById(id))
+                .await
+                .map_err(load_error)?
+                .map(Node::AiModelValidationResult)
+        }
+        NodeType::AiModelDeployment if platform_may(ctx, Resource::AiModel, Action::ReadAll) => {
+            let id = global.as_uuid("id")?;
+            loader::<AiModelLoaders>(ctx)
+                .load_one(crate::ai_models::loaders::DeploymentById(id))
+                .await
+                .map_err(load_error)?
+                .map(Node::AiModelDeployment)
         }
         NodeType::AiModelVersion => {
             let id = global.as_uuid("id")?;
@@ -105,6 +124,9 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
                 .await
                 .map_err(load_error)?
             {
+                Some(version) if platform_may(ctx, Resource::AiModel, Action::ReadAll) => {
+                    Some(Node::AiModelVersion(version))
+                }
                 Some(version) if version.status == AiModelVersionStatus::Production => {
                     let model = loader::<AiModelLoaders>(ctx)
                         .load_one(AiModelById(version.model_id))

@@ -2,7 +2,7 @@
 
 use super::loaders::TeamLoaders;
 use crate::accounts::loaders::AccountLoaders;
-use crate::authz::guards::Need;
+use crate::authz::guards::{Need, OnParent};
 use crate::authz::roles::{load_authorized, Target};
 use crate::graphql::loader;
 use async_graphql::{
@@ -49,6 +49,53 @@ impl Team {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {
         GlobalId::uuid(NodeType::Team, self.id)
+    }
+
+    /// The team pool's credit movements, newest first (VIEWER and up).
+    #[graphql(
+        guard = "OnParent::matrix(Holder::Team(self.id), Resource::TeamCredits, Action::Read)"
+    )]
+    async fn credit_transactions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Type and date range.")] filter: Option<
+            crate::credits::history::HistoryFilter,
+        >,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+    ) -> async_graphql::Result<Conn<crate::credits::model::CreditTransaction>> {
+        let ledger = crate::credits::history::Ledger::Team(self.id);
+        Ok(
+            crate::credits::history::transactions_connection(
+                app(ctx),
+                ledger,
+                filter,
+                first,
+                after,
+            )
+            .await?,
+        )
+    }
+
+    /// The usage log of the team's projects and pool, newest first (VIEWER and
+    /// up, as PERMISSIONS.md's "Team credit transactions and usage log" row says).
+    #[graphql(
+        guard = "OnParent::matrix(Holder::Team(self.id), Resource::TeamCredits, Action::Read)"
+    )]
+    async fn usage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Action type and date range.")] filter: Option<
+            crate::credits::history::HistoryFilter,
+        >,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+    ) -> async_graphql::Result<Conn<crate::credits::model::UsageLog>> {
+        let ledger = crate::credits::history::Ledger::Team(self.id);
+        Ok(
+            crate::credits::history::usage_connection(app(ctx), ledger, filter, first, after)
+                .await?,
+        )
     }
 
     /// The owner's public profile.

@@ -1170,10 +1170,25 @@ const TABLES: &[Table] = &[
                 violates: Some("uq_aimodelversion_model_version"),
             },
             Unique {
+                what: "a second Production version of the model",
+                prep: "",
+                first: &[],
+                second: &[("version_number", "'3.0'")],
+                violates: Some("uq_aimodelversion_one_production"),
+            },
+            Unique {
+                what: "a Production and a Deprecated version of the model",
+                prep: "",
+                first: &[],
+                second: &[("version_number", "'3.0'"), ("status", "'Deprecated'")],
+                violates: None,
+            },
+            Unique {
                 what: "same model, other version number",
                 prep: "",
                 first: &[],
-                second: &[("version_number", "'2.1'")],
+                // Staged: a second Production version is the next case's refusal.
+                second: &[("version_number", "'2.1'"), ("status", "'Staged'")],
                 violates: None,
             },
         ],
@@ -1231,6 +1246,7 @@ const TABLES: &[Table] = &[
             "deployment_timestamp",
             "created_at",
             "updated_at",
+            "traffic_percent",
         ],
         nullable_by_design: &[],
         checks: &[
@@ -1242,7 +1258,10 @@ const TABLES: &[Table] = &[
                 bad: &["'dev'", "'Production'"],
             },
             Check {
-                prep: "",
+                // trg_ai_model_deployments_transition refuses any status but
+                // 'Initiated' at INSERT; disabled so the CHECK itself is seen.
+                // registry::statuses_move_only_along_the_transition_tables tests it.
+                prep: "ALTER TABLE ai_model_deployments DISABLE TRIGGER trg_ai_model_deployments_transition",
                 constraint: "ck_ai_model_deployments_status",
                 column: "status",
                 good: &[
@@ -1254,6 +1273,13 @@ const TABLES: &[Table] = &[
                     "'RolledBack'",
                 ],
                 bad: &["'Running'", "'active'"],
+            },
+            Check {
+                prep: "",
+                constraint: "ck_ai_model_deployments_traffic_percent",
+                column: "traffic_percent",
+                good: &["0", "20", "100"],
+                bad: &["-1", "101"],
             },
         ],
         uniques: NO_UNIQUES,
@@ -1277,7 +1303,22 @@ const TABLES: &[Table] = &[
             good: &["1", "2", "3", "4", "5", "NULL"],
             bad: &["0", "6", "-1"],
         }],
-        uniques: NO_UNIQUES,
+        uniques: &[
+            Unique {
+                what: "the same user rating the same request twice",
+                prep: "",
+                first: &[],
+                second: &[("rating", "2")],
+                violates: Some("uq_aimodelfeedback_user_request"),
+            },
+            Unique {
+                what: "another user rating the same request",
+                prep: "",
+                first: &[],
+                second: &[("user_id", "'{user2}'")],
+                violates: None,
+            },
+        ],
         touch: None,
     },
     // Not in the spec: outgoing mail kept when there is no SMTP server.
@@ -1324,6 +1365,44 @@ const TABLES: &[Table] = &[
             ("to_status", "'ContentRejected'"),
         ],
         not_null: &["from_status", "to_status"],
+        nullable_by_design: &[],
+        checks: NO_CHECKS,
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
+    // 2026-12-03-100001_model_registry: the state tables of versions and deployments.
+    Table {
+        name: "ai_model_status_transitions",
+        valid: &[
+            ("kind", "'version'"),
+            ("from_status", "'Archived'"),
+            ("to_status", "'Staged'"),
+        ],
+        not_null: &["kind", "from_status", "to_status"],
+        nullable_by_design: &[],
+        checks: &[Check {
+            prep: "",
+            constraint: "ck_ai_model_status_transitions_kind",
+            column: "kind",
+            good: &["'version'", "'deployment'"],
+            bad: &["'model'"],
+        }],
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
+    // 2026-12-03-100002_admin_audit
+    Table {
+        name: "admin_audit",
+        valid: &[
+            ("admin_user_id", "'{user}'"),
+            ("action", "'user.suspend'"),
+            ("target_type", "'User'"),
+            ("target_id", "'{user2}'"),
+            ("before", "'{}'"),
+            ("after", "'{}'"),
+            ("request_id", "'req-1'"),
+        ],
+        not_null: &["id", "action", "target_type", "created_at"],
         nullable_by_design: &[],
         checks: NO_CHECKS,
         uniques: NO_UNIQUES,
@@ -1704,6 +1783,15 @@ const OTHER_TRIGGERS: &[(&str, &str)] = &[
     (
         "generation_requests.trg_generation_requests_transition",
         "atelier_check_generation_transition",
+    ),
+    // registry::statuses_move_only_along_the_transition_tables
+    (
+        "ai_model_versions.trg_ai_model_versions_transition",
+        "atelier_check_ai_model_transition",
+    ),
+    (
+        "ai_model_deployments.trg_ai_model_deployments_transition",
+        "atelier_check_ai_model_transition",
     ),
 ];
 
@@ -2233,6 +2321,11 @@ const FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
     ("generation_requests.team_id", "teams", "SET NULL", "NO ACTION"),
     ("generation_requests.ai_model_version_id", "ai_model_versions", "SET NULL", "NO ACTION"),
     ("generation_jobs.generation_request_id", "generation_requests", "CASCADE", "NO ACTION"),
+    // 2026-12-03-100001_model_registry, 2026-12-03-100002_admin_audit
+    ("generation_requests.ai_model_deployment_id", "ai_model_deployments", "SET NULL", "NO ACTION"),
+    ("admin_audit.admin_user_id", "users", "SET NULL", "NO ACTION"),
+    // 2026-12-03-100003_feedback_and_history
+    ("usage_logs.team_id", "teams", "SET NULL", "NO ACTION"),
 ];
 
 #[derive(diesel::QueryableByName)]
@@ -2319,7 +2412,7 @@ async fn every_foreign_key_has_the_actions_the_spec_gives_it() {
         expected.len()
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!(found.len(), 50);
+    assert_eq!(found.len(), 53);
 }
 
 // ---------------------------------------------------------------------------
@@ -2414,6 +2507,21 @@ const OTHER_INDEXES: &[(&str, &str, &str, bool, &str, &str)] = &[
     ("idx_generationjob_claimable", "generation_jobs", "run_after", false, "btree", "((status)::text = ANY ((ARRAY['queued'::character varying, 'running'::character varying])::text[]))"),
     ("uq_idempotencykey_caller_key", "idempotency_keys", "caller,key", true, "btree", ""),
     ("idx_idempotencykey_expires", "idempotency_keys", "expires_at", false, "btree", ""),
+    // 2026-12-03-100001_model_registry
+    ("uq_aimodelversion_one_production", "ai_model_versions", "model_id", true, "btree", "((status)::text = 'Production'::text)"),
+    ("idx_aimodeldeployment_active", "ai_model_deployments", "environment,model_version_id", false, "btree", "((status)::text = 'Active'::text)"),
+    ("idx_generationrequest_deploymentid", "generation_requests", "ai_model_deployment_id", false, "btree", ""),
+    // 2026-12-03-100002_admin_audit
+    ("idx_adminaudit_createdat", "admin_audit", "created_at", false, "btree", ""),
+    ("idx_adminaudit_adminuserid_createdat", "admin_audit", "admin_user_id,created_at", false, "btree", ""),
+    ("idx_adminaudit_target", "admin_audit", "target_type,target_id", false, "btree", ""),
+    ("idx_user_suspendedat", "users", "suspended_at", false, "btree", "(suspended_at IS NOT NULL)"),
+    // 2026-12-03-100003_feedback_and_history
+    ("uq_aimodelfeedback_user_request", "ai_model_feedback", "user_id,generation_request_id", true, "btree", ""),
+    ("idx_generationrequest_userid_createdat", "generation_requests", "user_id,created_at", false, "btree", ""),
+    ("idx_generationrequest_projectid_createdat", "generation_requests", "project_id,created_at", false, "btree", ""),
+    ("idx_credittransaction_teamid_createdat", "credit_transactions", "team_id,created_at", false, "btree", ""),
+    ("idx_usagelog_teamid_timestamp", "usage_logs", "team_id,\"timestamp\"", false, "btree", ""),
 ];
 
 /// The spec's unique constraints that are plain (unconditional) UNIQUE constraints.

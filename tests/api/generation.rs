@@ -2337,3 +2337,73 @@ async fn a_hung_provider_blocks_no_other_request_and_its_calls_end_at_their_time
     assert_eq!(balance(&app, &me.token).await, d("10.00"));
     held.abort();
 }
+
+#[tokio::test]
+async fn after_five_failures_in_a_row_a_provider_is_not_called_until_its_circuit_closes() {
+    let hung = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let endpoint = format!("http://{}", hung.local_addr().expect("address"));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = hung.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            open.push(socket);
+        }
+    });
+    let app = TestApp::spawn_with(&[
+        ("GENERATION_MAX_ATTEMPTS", "1"),
+        ("WORKER_POLL_MS", "50"),
+        ("WORKERS", "1"),
+    ])
+    .await;
+    app.seed_demo().await;
+    let model = insert_model(
+        &app,
+        "Flaky",
+        json!({
+            "provider": "http",
+            "endpoint": endpoint,
+            "creditCost": {"sample": "1.00", "final": "4.00"},
+            "resolutions": ["64x64"],
+            "formats": ["png"],
+            "attempts": 1,
+            "timeoutSeconds": 1
+        }),
+    )
+    .await;
+    let me = studio(&app, "breaker@example.com").await;
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let created = request(
+            &app,
+            &me.token,
+            json!({"input": {
+                "projectId": me.project,
+                "inputPrompt": format!("Attempt number {i}"),
+                "aiModelId": model,
+                "inputParameters": {"sampleCount": 1, "resolution": "64x64", "format": "png"},
+            }}),
+        )
+        .await;
+        ids.push(id(&created["id"]));
+    }
+    let started = Instant::now();
+    for request_id in &ids {
+        wait_for(&app, &me.token, request_id, "FAILED").await;
+    }
+    assert_eq!(
+        AtomicUsize::load(&accepted, Ordering::SeqCst),
+        5,
+        "the last two failed without calling the provider"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(balance(&app, &me.token).await, d("10.00"), "all refunded");
+    held.abort();
+}

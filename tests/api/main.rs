@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per feature, each test on its own database.
 
 mod accounts;
+mod admin;
 mod ai_models;
 mod api_clients;
 mod bad_input;
@@ -11,17 +12,21 @@ mod clients;
 mod constraints;
 mod docs;
 mod error_codes;
+mod fuzz;
 mod generation;
 mod helpers;
+mod history;
 mod http;
 mod introspection;
 mod limits;
 mod migrations;
+mod model_lifecycle;
 mod node;
 mod pages;
 mod partitions;
 mod permissions;
 mod redis;
+mod registry;
 mod schema;
 mod secrets_at_rest;
 mod server;

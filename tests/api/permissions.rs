@@ -214,7 +214,12 @@ enum Act {
     PersonalProjectRead,
     PersonalProjectUpdate,
     PersonalProjectDelete,
+    /// The model registry, history and admin operations (issue 13).
+    Registry(registry::RegAct),
 }
+
+#[path = "permissions_registry.rs"]
+mod registry;
 
 struct Row {
     resource: &'static str,
@@ -308,6 +313,9 @@ fn matrix() -> Vec<Row> {
         row("Project (personal)", "update",                PersonalProjectUpdate,   [H, H, A, H, H, U, H]),
         row("Project (personal)", "delete (soft)",         PersonalProjectDelete,   [H, H, A, H, H, U, H]),
     ]
+    .into_iter()
+    .chain(registry::rows())
+    .collect()
 }
 
 /// Where a `viewerCan` flag's expected value comes from.
@@ -916,6 +924,7 @@ async fn perform(fx: &Fx, act: Act, who: Who) -> Outcome {
     let me = who.label();
     let team_id = gid(N::Team, fx.team);
     match act {
+        Act::Registry(act) => registry::perform(fx, act, who).await,
         Act::TeamRead => {
             let r = fx
                 .gql(
@@ -1555,6 +1564,10 @@ resource_tests! {
     another_users_profile => "User (another user)",
     personal_workbench => "Workbench (personal)",
     personal_project => "Project (personal)",
+    model_registry => "AIModel (registry)",
+    model_feedback => "AIModelFeedback",
+    history => "History",
+    platform_admin => "Platform admin",
 }
 
 /// What every row of the whole matrix expects, for the `viewerCan` flags (a

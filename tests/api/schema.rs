@@ -294,6 +294,8 @@ async fn every_private_user_field_is_hidden_from_other_users() {
         "lastLoginAt",
         "createdAt",
         "updatedAt",
+        "suspendedAt",
+        "creditTransactions",
     ];
     let (_, user) = introspect().await;
     assert!(user.len() >= public.len() + private.len(), "{user:?}");

@@ -385,3 +385,74 @@ async fn a_statement_timeout_is_a_retryable_internal_error_and_the_next_request_
     let after = app.graphql(query, json!({})).await;
     assert!(after["errors"].is_null(), "{after}");
 }
+
+/// Reads that need the database, one after another for `length`: the slowest
+/// answer, the successes, and the failures that were not a retryable error.
+async fn database_load(app: &TestApp, length: Duration) -> (Duration, usize, Vec<String>) {
+    let started = Instant::now();
+    let (mut slowest, mut succeeded, mut unclean) = (Duration::ZERO, 0, Vec::new());
+    while started.elapsed() < length {
+        let began = Instant::now();
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .json(&json!({"query": "{ aiModels(first: 1) { totalCount } }"}))
+            .send()
+            .await
+            .expect("an answer");
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        slowest = slowest.max(began.elapsed());
+        if body["data"]["aiModels"]["totalCount"].is_number() {
+            succeeded += 1;
+        } else if status.is_server_error()
+            || body["errors"][0]["extensions"]["code"] != "INTERNAL_SERVER_ERROR"
+            || body["errors"][0]["extensions"]["retryable"] != true
+        {
+            unclean.push(format!("HTTP {status}: {body}"));
+        }
+    }
+    (slowest, succeeded, unclean)
+}
+
+#[tokio::test]
+async fn the_database_restarted_under_load_fails_requests_cleanly_and_they_succeed_again() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // When the tests run as root, PostgreSQL runs as `postgres` and must enter it.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let root = dir.path().join("pg");
+    let cluster = atelier::db::embedded::PrivatePostgres::start(&root)
+        .await
+        .expect("a private PostgreSQL");
+    let url = cluster.url();
+    let app = TestApp::spawn_with(&[("DATABASE_URL", url.as_str()), ("WORKERS", "0")]).await;
+    let (slowest, succeeded, unclean) = database_load(&app, Duration::from_millis(500)).await;
+    assert!(succeeded > 0 && unclean.is_empty(), "{unclean:?}");
+    eprintln!("database up: {succeeded} answers, slowest {slowest:?}");
+
+    cluster.stop().expect("stop PostgreSQL");
+    let (slowest, answered, unclean) = database_load(&app, Duration::from_secs(1)).await;
+    eprintln!("database down: slowest {slowest:?}");
+    assert_eq!(answered, 0, "the database really was down");
+    assert!(unclean.is_empty(), "not a retryable error: {unclean:?}");
+    assert!(slowest < Duration::from_secs(11), "slowest {slowest:?}");
+
+    let again = atelier::db::embedded::PrivatePostgres::start(&root)
+        .await
+        .expect("PostgreSQL again");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, succeeded, unclean) = database_load(&app, Duration::from_millis(200)).await;
+        assert!(unclean.is_empty(), "{unclean:?}");
+        if succeeded > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never answered again without a restart"
+        );
+    }
+    drop(app);
+    let _ = again.stop();
+}

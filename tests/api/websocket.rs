@@ -11,13 +11,13 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{redis_vars, TestApp};
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 const WAIT: Duration = Duration::from_secs(10);
 const NOTIFICATIONS: &str = "subscription { notificationReceived { id } }";
 
-async fn open(app: &TestApp, protocol: Option<&str>) -> Socket {
+pub(crate) async fn open(app: &TestApp, protocol: Option<&str>) -> Socket {
     try_open(app, protocol).await.expect("socket opens")
 }
 
@@ -38,23 +38,23 @@ async fn try_open(
         .map(|(socket, _)| socket)
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub(crate) async fn send(socket: &mut Socket, message: Value) {
     socket
         .send(Message::Text(message.to_string().into()))
         .await
         .expect("send");
 }
 
-fn init(token: &str) -> Value {
+pub(crate) fn init(token: &str) -> Value {
     json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}})
 }
 
-fn subscribe(id: &str, query: &str) -> Value {
+pub(crate) fn subscribe(id: &str, query: &str) -> Value {
     json!({"type": "subscribe", "id": id, "payload": {"query": query}})
 }
 
 /// An initialised graphql-transport-ws socket of `token`.
-async fn signed_in(app: &TestApp, token: &str) -> Socket {
+pub(crate) async fn signed_in(app: &TestApp, token: &str) -> Socket {
     let mut socket = open(app, Some("graphql-transport-ws")).await;
     send(&mut socket, init(token)).await;
     let ack = next_message(&mut socket).await.expect("an answer to init");
@@ -63,7 +63,7 @@ async fn signed_in(app: &TestApp, token: &str) -> Socket {
 }
 
 /// The next GraphQL message, skipping keep-alives; `None` once the socket closed.
-async fn next_message(socket: &mut Socket) -> Option<Value> {
+pub(crate) async fn next_message(socket: &mut Socket) -> Option<Value> {
     loop {
         match tokio::time::timeout(WAIT, socket.next()).await {
             Err(_) => panic!("no message within {WAIT:?}"),
@@ -80,7 +80,7 @@ async fn next_message(socket: &mut Socket) -> Option<Value> {
 }
 
 /// Reads until the server closes the socket; its close code and reason.
-async fn close_of(socket: &mut Socket) -> (u16, String) {
+pub(crate) async fn close_of(socket: &mut Socket) -> (u16, String) {
     loop {
         match tokio::time::timeout(WAIT, socket.next()).await {
             Err(_) => panic!("the socket was not closed within {WAIT:?}"),
@@ -345,7 +345,7 @@ async fn a_slow_consumer_is_disconnected_and_others_carry_on() {
     assert!(answers_ping(&mut reader).await, "the other socket still is");
 }
 
-async fn notifications_socket(app: &TestApp, token: &str) -> Socket {
+pub(crate) async fn notifications_socket(app: &TestApp, token: &str) -> Socket {
     let mut socket = signed_in(app, token).await;
     send(&mut socket, subscribe("n", NOTIFICATIONS)).await;
     socket

@@ -38,6 +38,35 @@ impl User {
         GlobalId::uuid(NodeType::User, self.id)
     }
 
+    /// The account's own credit movements, newest first; `null` except for the
+    /// account itself and platform admins.
+    async fn credit_transactions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Type and date range.")] filter: Option<
+            crate::credits::history::HistoryFilter,
+        >,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+    ) -> async_graphql::Result<
+        Option<crate::graphql::pagination::Conn<crate::credits::model::CreditTransaction>>,
+    > {
+        if !private(ctx, self) {
+            return Ok(None);
+        }
+        let ledger = crate::credits::history::Ledger::User(self.id);
+        Ok(Some(
+            crate::credits::history::transactions_connection(
+                crate::graphql::app(ctx),
+                ledger,
+                filter,
+                first,
+                after,
+            )
+            .await?,
+        ))
+    }
+
     /// Unique handle.
     async fn username(&self) -> Option<&str> {
         self.username.as_deref()
@@ -124,6 +153,11 @@ impl User {
     /// How numbers are written. Private.
     async fn number_notation(&self, ctx: &Context<'_>) -> Option<&str> {
         private(ctx, self).then_some(self.number_notation.as_str())
+    }
+
+    /// When a platform admin suspended the account (sign-in refused); private.
+    async fn suspended_at(&self, ctx: &Context<'_>) -> Option<chrono::DateTime<chrono::Utc>> {
+        private(ctx, self).then_some(self.suspended_at).flatten()
     }
 
     /// Platform administrator. Private.

@@ -50,6 +50,32 @@ impl Project {
         GlobalId::uuid(NodeType::Project, self.id)
     }
 
+    /// The project's generation requests, newest first (its readers see them).
+    async fn generation_requests(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Narrows the list (`projectId` is ignored).")] filter: Option<
+            crate::generation::history::GenerationHistoryFilter,
+        >,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+    ) -> async_graphql::Result<
+        crate::graphql::pagination::Conn<crate::generation::model::GenerationRequest>,
+    > {
+        let filter = filter.map(|f| crate::generation::history::GenerationHistoryFilter {
+            project_id: None,
+            ..f
+        });
+        Ok(crate::generation::history::connection(
+            crate::graphql::app(ctx),
+            crate::generation::history::Of::Project(self.id),
+            filter,
+            first,
+            after,
+        )
+        .await?)
+    }
+
     /// The workbench it belongs to.
     async fn workbench(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Workbench>> {
         loader::<StudioLoaders>(ctx)

@@ -1,0 +1,9 @@
+DROP INDEX idx_generationrequest_deploymentid;
+ALTER TABLE generation_requests DROP COLUMN ai_model_deployment_id;
+DROP INDEX idx_aimodeldeployment_active;
+ALTER TABLE ai_model_deployments DROP COLUMN activated_at, DROP COLUMN traffic_percent;
+DROP TRIGGER trg_ai_model_deployments_transition ON ai_model_deployments;
+DROP TRIGGER trg_ai_model_versions_transition ON ai_model_versions;
+DROP FUNCTION atelier_check_ai_model_transition();
+DROP TABLE ai_model_status_transitions;
+DROP INDEX uq_aimodelversion_one_production;

@@ -1,0 +1,6 @@
+DROP INDEX idx_usagelog_teamid_timestamp;
+ALTER TABLE usage_logs DROP COLUMN team_id;
+DROP INDEX idx_credittransaction_teamid_createdat;
+DROP INDEX idx_generationrequest_projectid_createdat;
+DROP INDEX idx_generationrequest_userid_createdat;
+DROP INDEX uq_aimodelfeedback_user_request;
