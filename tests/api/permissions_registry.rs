@@ -23,6 +23,7 @@ pub enum RegAct {
     Promote,
     Deprecate,
     Archive,
+    Fail,
     ReadStagedVersion,
     ListInactiveModels,
     ReadVersionParameters,
@@ -63,6 +64,7 @@ pub fn rows() -> Vec<Row> {
         r("promoteAiModelVersion (validated)",   Promote,          ADMIN_ONLY),
         r("deprecateAiModelVersion",             Deprecate,        ADMIN_ONLY),
         r("archiveAiModelVersion",               Archive,          ADMIN_ONLY),
+        r("failAiModelVersion",                  Fail,             ADMIN_ONLY),
         r("aiModelVersion of a Staged version",  ReadStagedVersion, [H, H, H, H, H, H, A]),
         // Allowed for all; only a platform admin's list holds the inactive models.
         r("aiModels(includeInactive)",           ListInactiveModels, [A, A, A, A, A, A, A]),
@@ -236,6 +238,16 @@ pub async fn perform(fx: &Fx, act: RegAct, who: Who) -> Outcome {
                 outcome(&r, "deprecateAiModelVersion"),
                 status.as_deref() == Some("Deprecated"),
                 "not deprecated",
+            )
+        }
+        RegAct::Fail => {
+            let (_, version) = fx.fresh_model(false).await;
+            let r = move_version(fx, who, "failAiModelVersion", version).await;
+            let status = fx.version_status(version).await;
+            allowed_if(
+                outcome(&r, "failAiModelVersion"),
+                status.as_deref() == Some("Failed"),
+                "not failed",
             )
         }
         RegAct::Archive => {

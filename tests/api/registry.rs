@@ -338,6 +338,55 @@ async fn promotion_needs_a_latest_validation_that_passed_both_checks() {
 }
 
 #[tokio::test]
+async fn a_failed_version_is_never_promoted_and_can_only_be_archived() {
+    let r = Registry::start().await;
+    let model = r.create_model("Painter").await;
+    let v1 = r
+        .create_version(&model, "1.0", local_parameters("1", "4"))
+        .await;
+    let move_to = |field: &'static str| {
+        let v1 = v1.clone();
+        let r = &r;
+        async move {
+            r.admin(
+                &format!("mutation($input: AiModelVersionStatusInput!) {{ {field}(input: $input) {{ aiModelVersion {{ status }} }} }}"),
+                json!({"input": {"modelVersionId": v1}}),
+            )
+            .await
+        }
+    };
+    let failed = move_to("failAiModelVersion").await;
+    assert_eq!(
+        failed["data"]["failAiModelVersion"]["aiModelVersion"]["status"], "FAILED",
+        "{failed}"
+    );
+    // A validation that passes afterwards does not bring it back.
+    r.validate(&v1, "PASSED", "PASSED").await;
+    let promoted = r.promote(&v1).await;
+    assert_eq!(
+        promoted["errors"][0]["extensions"]["reason"], "INVALID_TRANSITION",
+        "{promoted}"
+    );
+    let again = move_to("failAiModelVersion").await;
+    assert_eq!(
+        again["errors"][0]["extensions"]["reason"], "INVALID_TRANSITION",
+        "{again}"
+    );
+    let archived = move_to("archiveAiModelVersion").await;
+    assert_eq!(
+        archived["data"]["archiveAiModelVersion"]["aiModelVersion"]["status"], "ARCHIVED",
+        "{archived}"
+    );
+    let audited = r
+        .texts("SELECT action AS v FROM admin_audit WHERE action IN ('ai_model_version.fail', 'ai_model_version.promote', 'ai_model_version.archive') ORDER BY created_at")
+        .await;
+    assert_eq!(
+        audited,
+        ["ai_model_version.fail", "ai_model_version.archive"]
+    );
+}
+
+#[tokio::test]
 async fn two_concurrent_promotions_leave_exactly_one_production_version() {
     let r = Registry::start().await;
     let model = r.create_model("Painter").await;

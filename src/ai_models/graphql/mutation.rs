@@ -69,8 +69,9 @@ pub struct CreateAiModelVersionInput {
     pub parameters: serde_json::Value,
 }
 
-/// The input of `promoteAiModelVersion`, `deprecateAiModelVersion` and
-/// `archiveAiModelVersion`: the version whose status changes.
+/// The input of `promoteAiModelVersion`, `deprecateAiModelVersion`,
+/// `failAiModelVersion` and `archiveAiModelVersion`: the version whose status
+/// changes.
 #[derive(InputObject)]
 #[graphql(name = "AiModelVersionStatusInput")]
 pub struct AiModelVersionStatusInput {
@@ -277,6 +278,21 @@ impl AiModelMutation {
             AiModelVersionStatus::Deprecated,
         )
         .await?;
+        Ok(AiModelVersionPayload { ai_model_version })
+    }
+
+    /// Marks a Staged version that did not make it (a failed scan, a broken
+    /// build) as `FAILED`: it can then only be archived, never promoted.
+    #[graphql(guard = "Need::matrix(Resource::AiModelVersion, Action::Update)")]
+    async fn fail_ai_model_version(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of `failAiModelVersion`.")] input: AiModelVersionStatusInput,
+    ) -> async_graphql::Result<AiModelVersionPayload> {
+        let id = version_id(&input.model_version_id)?;
+        let ai_model_version =
+            service::set_version_status(app(ctx), &actor(ctx), id, AiModelVersionStatus::Failed)
+                .await?;
         Ok(AiModelVersionPayload { ai_model_version })
     }
 
