@@ -22,6 +22,11 @@ use crate::graphql::AtelierSchema;
 use connection::Connection;
 use protocol::{close, Protocol};
 
+/// The initial read buffer of a socket.
+const WS_READ_BUFFER_BYTES: usize = 4 * 1024;
+/// The largest message (and frame) a client may send; a larger one ends the socket.
+pub const WS_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
 /// Takes a socket if the instance has room (503 otherwise). A client that
 /// offers neither sub-protocol is closed with 4406 once the socket is open.
 pub fn upgrade(
@@ -39,7 +44,15 @@ pub fn upgrade(
         )
             .into_response();
     };
-    let mut upgrade = upgrade.protocols(Protocol::NAMES);
+    // tungstenite's defaults are a 128 KiB read buffer per socket, zero-filled up
+    // front (most of a socket's memory at 10,000 subscribers), and 64 MiB
+    // messages; a GraphQL message is a query under QUERY_MAX_BYTES and its
+    // variables, so it gets a small buffer that grows and a bound of its own.
+    let mut upgrade = upgrade
+        .read_buffer_size(WS_READ_BUFFER_BYTES)
+        .max_message_size(WS_MAX_MESSAGE_BYTES)
+        .max_frame_size(WS_MAX_MESSAGE_BYTES)
+        .protocols(Protocol::NAMES);
     if upgrade.selected_protocol().is_none() {
         // Strict clients fail a handshake that does not echo one of the protocols
         // they offered, and would never see why; echo their first, then close 4406.

@@ -168,6 +168,44 @@ async fn every_protocol_violation_closes_the_socket_with_its_code() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_message_over_a_mebibyte_ends_the_socket_and_the_server_carries_on() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.sign_up("big@example.com", "password-123").await;
+    // Under the bound: a large ping is read and the socket stays.
+    let mut socket = signed_in(&app, &token).await;
+    let padding = "x".repeat(900 * 1024);
+    send(
+        &mut socket,
+        json!({"type": "ping", "payload": {"probe": 1, "pad": padding}}),
+    )
+    .await;
+    assert!(
+        answers_ping(&mut socket).await,
+        "a message under the bound is read"
+    );
+    // Over it: the server stops reading that socket.
+    let mut socket = signed_in(&app, &token).await;
+    let padding = "x".repeat(2 * 1024 * 1024);
+    let _ = socket
+        .send(Message::Text(
+            format!("{{\"type\":\"ping\",\"p\":\"{padding}\"}}").into(),
+        ))
+        .await;
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match socket.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert_eq!(ended, Ok(true), "the socket ended");
+    let mut socket = signed_in(&app, &token).await;
+    assert!(answers_ping(&mut socket).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_socket_that_never_initialises_is_closed_after_the_timeout() {
     let app = TestApp::spawn_with(&[("WS_INIT_TIMEOUT_MS", "300")]).await;
     let (token, _) = app.sign_up("timeout@example.com", "password-123").await;
