@@ -251,15 +251,7 @@ impl AiModelMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The input of `promoteAiModelVersion`.")] input: AiModelVersionStatusInput,
     ) -> async_graphql::Result<AiModelVersionPayload> {
-        let id = version_id(&input.model_version_id)?;
-        let ai_model_version = service::set_version_status(
-            app(ctx),
-            &actor(ctx),
-            id,
-            AiModelVersionStatus::Production,
-        )
-        .await?;
-        Ok(AiModelVersionPayload { ai_model_version })
+        move_version(ctx, &input, AiModelVersionStatus::Production).await
     }
 
     /// Takes a Production version out of service (`DEPRECATED`).
@@ -270,15 +262,7 @@ impl AiModelMutation {
         #[graphql(desc = "The input of `deprecateAiModelVersion`.")]
         input: AiModelVersionStatusInput,
     ) -> async_graphql::Result<AiModelVersionPayload> {
-        let id = version_id(&input.model_version_id)?;
-        let ai_model_version = service::set_version_status(
-            app(ctx),
-            &actor(ctx),
-            id,
-            AiModelVersionStatus::Deprecated,
-        )
-        .await?;
-        Ok(AiModelVersionPayload { ai_model_version })
+        move_version(ctx, &input, AiModelVersionStatus::Deprecated).await
     }
 
     /// Marks a Staged version that did not make it (a failed scan, a broken
@@ -289,11 +273,7 @@ impl AiModelMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The input of `failAiModelVersion`.")] input: AiModelVersionStatusInput,
     ) -> async_graphql::Result<AiModelVersionPayload> {
-        let id = version_id(&input.model_version_id)?;
-        let ai_model_version =
-            service::set_version_status(app(ctx), &actor(ctx), id, AiModelVersionStatus::Failed)
-                .await?;
-        Ok(AiModelVersionPayload { ai_model_version })
+        move_version(ctx, &input, AiModelVersionStatus::Failed).await
     }
 
     /// Retires a Staged, Deprecated or Failed version (`ARCHIVED`).
@@ -303,11 +283,7 @@ impl AiModelMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The input of `archiveAiModelVersion`.")] input: AiModelVersionStatusInput,
     ) -> async_graphql::Result<AiModelVersionPayload> {
-        let id = version_id(&input.model_version_id)?;
-        let ai_model_version =
-            service::set_version_status(app(ctx), &actor(ctx), id, AiModelVersionStatus::Archived)
-                .await?;
-        Ok(AiModelVersionPayload { ai_model_version })
+        move_version(ctx, &input, AiModelVersionStatus::Archived).await
     }
 
     /// Records a validation of a version; it becomes the version's latest
@@ -372,4 +348,16 @@ impl AiModelMutation {
             restored_deployment,
         })
     }
+}
+
+/// The four status mutations differ only in the status they ask for; the state
+/// table in `ai_models::state` decides whether the move is allowed.
+async fn move_version(
+    ctx: &Context<'_>,
+    input: &AiModelVersionStatusInput,
+    to: AiModelVersionStatus,
+) -> async_graphql::Result<AiModelVersionPayload> {
+    let id = version_id(&input.model_version_id)?;
+    let ai_model_version = service::set_version_status(app(ctx), &actor(ctx), id, to).await?;
+    Ok(AiModelVersionPayload { ai_model_version })
 }
