@@ -176,13 +176,33 @@ pub async fn load_authorized<T: Target>(
     id: Uuid,
     action: Action,
 ) -> AppResult<T> {
+    load_authorized_by::<T>(ctx, id, |_, _| (T::RESOURCE, action)).await
+}
+
+/// [`load_authorized`] for operations whose cell depends on the target itself
+/// (acting on one's own generation request or on someone else's) or lies in
+/// another row of the matrix (rating a request is an `AiModelFeedback` cell on
+/// the request's holder). The target is loaded and its holder found once; a
+/// cell of another resource also needs the target readable, so an unreadable
+/// target stays `NOT_FOUND`.
+pub async fn load_authorized_by<T: Target>(
+    ctx: &Context<'_>,
+    id: Uuid,
+    cell: impl FnOnce(&Context<'_>, &T) -> (Resource, Action) + Send,
+) -> AppResult<T> {
     let not_found = || AppError::NotFound(T::RESOURCE.noun());
     let target = T::load(ctx, id).await?.ok_or_else(not_found)?;
+    let (resource, action) = cell(ctx, &target);
     if target.is_deleted() && !matches!(action, Action::Restore | Action::ReadDeleted) {
         return Err(not_found());
     }
     let holder = target.holder(ctx).await?.ok_or_else(not_found)?;
-    target.check(ctx, holder, action).await?;
+    if resource == T::RESOURCE {
+        target.check(ctx, holder, action).await?;
+    } else {
+        target.check(ctx, holder, Action::Read).await?;
+        authorize(ctx, holder, resource, action).await?;
+    }
     Ok(target)
 }
 

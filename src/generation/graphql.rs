@@ -3,7 +3,7 @@
 use super::loaders::GenerationLoaders;
 use crate::accounts::loaders::AccountLoaders;
 use crate::authz::guards::Need;
-use crate::authz::roles::{load_authorized, Target};
+use crate::authz::roles::{load_authorized, load_authorized_by, Target};
 use crate::graphql::loader;
 use crate::studio::loaders::StudioLoaders;
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, Subscription, ID};
@@ -380,24 +380,14 @@ impl GenerationMutation {
         #[graphql(desc = "The input of `selectGenerationSample`.")]
         input: SelectGenerationSampleInput,
     ) -> async_graphql::Result<SelectGenerationSamplePayload> {
-        let request = load_authorized::<GenerationRequest>(
+        let request = load_authorized_by::<GenerationRequest>(
             ctx,
             GlobalId::decode_uuid(
                 &input.generation_request_id,
                 NodeType::GenerationRequest,
                 "generationRequestId",
             )?,
-            Action::Read,
-        )
-        .await?;
-        let holder = request_holder(ctx, &request)
-            .await?
-            .ok_or(AppError::NotFound("generation request"))?;
-        authorize(
-            ctx,
-            holder,
-            Resource::GenerationRequest,
-            act_on(ctx, &request),
+            |ctx, request| (Resource::GenerationRequest, act_on(ctx, request)),
         )
         .await?;
         let sample_id =
@@ -418,24 +408,14 @@ impl GenerationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The input of `cancelGeneration`.")] input: CancelGenerationInput,
     ) -> async_graphql::Result<CancelGenerationPayload> {
-        let request = load_authorized::<GenerationRequest>(
+        let request = load_authorized_by::<GenerationRequest>(
             ctx,
             GlobalId::decode_uuid(
                 &input.generation_request_id,
                 NodeType::GenerationRequest,
                 "generationRequestId",
             )?,
-            Action::Read,
-        )
-        .await?;
-        let holder = request_holder(ctx, &request)
-            .await?
-            .ok_or(AppError::NotFound("generation request"))?;
-        authorize(
-            ctx,
-            holder,
-            Resource::GenerationRequest,
-            act_on(ctx, &request),
+            |ctx, request| (Resource::GenerationRequest, act_on(ctx, request)),
         )
         .await?;
         let app = app(ctx);

@@ -7,9 +7,7 @@ use crate::ai_models::feedback::{self, NewFeedback};
 use crate::ai_models::model::AiModelFeedback;
 use crate::authz::matrix::{Action, Resource};
 use crate::authz::require_user;
-use crate::authz::roles::{authorize, load_authorized};
-use crate::error::AppError;
-use crate::generation::graphql::request_holder;
+use crate::authz::roles::load_authorized_by;
 use crate::generation::model::GenerationRequest;
 use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
@@ -49,20 +47,16 @@ impl FeedbackMutation {
         #[graphql(desc = "The input of `rateGeneration`.")] input: RateGenerationInput,
     ) -> async_graphql::Result<RateGenerationPayload> {
         let user_id = require_user(ctx)?;
-        let request = load_authorized::<GenerationRequest>(
+        let request = load_authorized_by::<GenerationRequest>(
             ctx,
             GlobalId::decode_uuid(
                 &input.generation_request_id,
                 NodeType::GenerationRequest,
                 "generationRequestId",
             )?,
-            Action::Read,
+            |_, _| (Resource::AiModelFeedback, Action::Create),
         )
         .await?;
-        let holder = request_holder(ctx, &request)
-            .await?
-            .ok_or(AppError::NotFound("generation request"))?;
-        authorize(ctx, holder, Resource::AiModelFeedback, Action::Create).await?;
         let feedback = feedback::rate(
             app(ctx),
             NewFeedback {
