@@ -47,6 +47,16 @@ pub enum AppError {
         max: u64,
     },
     Internal(anyhow::Error),
+    /// A dependency that could not do its part (the file store refused a
+    /// write): nothing was changed and a retry may succeed. Logged like
+    /// `Internal`; the client sees `INTERNAL_SERVER_ERROR` with
+    /// `extensions.retryable` and `extensions.reason`, and a message that says
+    /// what failed without internal detail.
+    Unavailable {
+        reason: &'static str,
+        message: &'static str,
+        cause: anyhow::Error,
+    },
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -62,6 +72,15 @@ impl AppError {
 
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         Self::Internal(err.into())
+    }
+
+    /// The file store failed to save or read a file.
+    pub fn storage(err: impl Into<anyhow::Error>) -> Self {
+        Self::Unavailable {
+            reason: "STORAGE_UNAVAILABLE",
+            message: "the file store is unavailable: nothing was saved; retry later",
+            cause: err.into(),
+        }
     }
 
     /// The message a client sees.
@@ -86,6 +105,7 @@ impl AppError {
                 max,
             } => format!("the query is over the {limit} limit: {measured} > {max}"),
             Self::Internal(_) => "Internal server error".into(),
+            Self::Unavailable { message, .. } => (*message).into(),
         }
     }
 
@@ -104,7 +124,7 @@ impl AppError {
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::MfaRequired(_) => "MFA_REQUIRED",
             Self::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
-            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+            Self::Internal(_) | Self::Unavailable { .. } => "INTERNAL_SERVER_ERROR",
         }
     }
 }
@@ -233,7 +253,7 @@ fn is_transient(cause: &anyhow::Error) -> bool {
 impl From<AppError> for anyhow::Error {
     fn from(err: AppError) -> Self {
         match err {
-            AppError::Internal(cause) => cause,
+            AppError::Internal(cause) | AppError::Unavailable { cause, .. } => cause,
             other => anyhow::anyhow!("{}: {}", other.code(), other.message()),
         }
     }
@@ -258,6 +278,16 @@ impl ErrorExtensions for AppError {
                     if retryable {
                         e.set("retryable", true);
                     }
+                })
+            }
+            Self::Unavailable { reason, cause, .. } => {
+                let error_id = uuid::Uuid::new_v4();
+                tracing::error!(error_id = %error_id, reason, error = ?cause, "dependency unavailable");
+                async_graphql::Error::new(self.message()).extend_with(|_, e| {
+                    e.set("code", self.code());
+                    e.set("errorId", error_id.to_string());
+                    e.set("reason", *reason);
+                    e.set("retryable", true);
                 })
             }
             other => async_graphql::Error::new(other.message()).extend_with(|_, e| {

@@ -9,6 +9,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::{error_code, TestApp};
 
+mod read_only;
+
 const UPLOAD: &str = "mutation($input: UploadAssetInput!) { uploadAsset(input: $input) { asset { id name format mimeType resolution downloadUrl } } }";
 
 /// An RGB image of `width` x `height` whose pixels depend on `seed`, encoded as `format`.

@@ -106,7 +106,7 @@ pub async fn upload(
     app.storage
         .put(&key, file.bytes)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(AppError::storage)?;
 
     let inserted = async {
         let mut conn = app.db.conn().await?;
