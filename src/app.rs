@@ -138,6 +138,10 @@ impl App {
                     Cache::Redis {
                         link: link.clone(),
                         prefix: prefix.clone(),
+                        near: crate::cache::MemoryCache::new(
+                            config.bounds.cache_max_bytes,
+                            config.bounds.cache_max_entries,
+                        ),
                     },
                     events,
                     RateLimiter::Redis {
@@ -186,6 +190,9 @@ impl App {
         self.db.ping().await.map_err(|e| format!("database: {e}"))?;
         if let Some(redis) = &self.redis {
             redis.ping().await.map_err(|e| format!("redis: {e}"))?;
+            if !self.events.is_listening() {
+                return Err("redis: the event relay is not subscribed yet".into());
+            }
         }
         Ok(())
     }

@@ -15,6 +15,9 @@ pub enum Cache {
     Redis {
         link: RedisLink,
         prefix: String,
+        /// Values that never change under their key, also kept here (see
+        /// [`Cache::get_immutable`]); bounded like the in-process cache.
+        near: MemoryCache,
     },
     Memory(MemoryCache),
 }
@@ -83,6 +86,16 @@ impl MemoryCache {
         self.entries.weighted_size()
     }
 
+    fn insert(&self, key: &str, value: &str, ttl: Duration) {
+        self.entries.insert(
+            key.to_string(),
+            Entry {
+                value: value.into(),
+                ttl,
+            },
+        );
+    }
+
     pub fn entry_count(&self) -> u64 {
         self.entries.run_pending_tasks();
         self.entries.entry_count()
@@ -106,7 +119,7 @@ impl Cache {
     /// database stays the source of truth.
     pub async fn get(&self, key: &str) -> Option<String> {
         match self {
-            Self::Redis { link, prefix } => {
+            Self::Redis { link, prefix, .. } => {
                 let key = format!("{prefix}:{key}");
                 link.call("cache read", |mut conn| async move {
                     conn.get::<_, Option<String>>(key).await
@@ -120,7 +133,7 @@ impl Cache {
 
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) {
         match self {
-            Self::Redis { link, prefix } => {
+            Self::Redis { link, prefix, .. } => {
                 let key = format!("{prefix}:{key}");
                 let secs = ttl.as_secs().max(1);
                 link.call("cache write", |mut conn| async move {
@@ -128,13 +141,7 @@ impl Cache {
                 })
                 .await;
             }
-            Self::Memory(cache) => cache.entries.insert(
-                key.to_string(),
-                Entry {
-                    value: value.into(),
-                    ttl,
-                },
-            ),
+            Self::Memory(cache) => cache.insert(key, value, ttl),
         }
     }
 
@@ -150,7 +157,7 @@ impl Cache {
         ttl: Duration,
         max_entries: u64,
     ) {
-        let Self::Redis { link, prefix } = self else {
+        let Self::Redis { link, prefix, .. } = self else {
             return self.set(key, value, ttl).await;
         };
         let (key, index) = (format!("{prefix}:{key}"), format!("{prefix}:{space}:index"));
@@ -168,9 +175,42 @@ impl Cache {
         .await;
     }
 
+    /// For values that never change under their key (content-addressed, as
+    /// persisted queries are by their hash): with Redis they are also kept in
+    /// this process, so they are served without a round trip, and while Redis
+    /// is away. Keeping them cannot serve a stale value, which is why only
+    /// such values may use it; sessions and profiles must not.
+    pub async fn get_immutable(&self, key: &str, ttl: Duration) -> Option<String> {
+        let Self::Redis { near, .. } = self else {
+            return self.get(key).await;
+        };
+        if let Some(entry) = near.entries.get(key) {
+            return Some(entry.value.to_string());
+        }
+        let found = self.get(key).await?;
+        near.insert(key, &found, ttl);
+        Some(found)
+    }
+
+    /// [`Cache::set_in_space`] for a value that never changes under its key
+    /// (see [`Cache::get_immutable`]).
+    pub async fn set_immutable_in_space(
+        &self,
+        space: &str,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+        max_entries: u64,
+    ) {
+        if let Self::Redis { near, .. } = self {
+            near.insert(key, value, ttl);
+        }
+        self.set_in_space(space, key, value, ttl, max_entries).await;
+    }
+
     pub async fn delete(&self, key: &str) {
         match self {
-            Self::Redis { link, prefix } => {
+            Self::Redis { link, prefix, .. } => {
                 let key = format!("{prefix}:{key}");
                 link.call("cache delete", |mut conn| async move {
                     conn.del::<_, ()>(key).await

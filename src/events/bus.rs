@@ -2,12 +2,14 @@
 //! event published on one instance reaches subscribers on every instance;
 //! otherwise a broadcast channel inside this process.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::redis_link::RedisLink;
@@ -28,6 +30,12 @@ pub struct EventBus {
     /// The publishing connection and the one channel all events travel on
     /// (`<prefix>:events`); subscribers filter by topic locally.
     redis: Option<(RedisLink, String)>,
+    /// Whether the Redis relay is subscribed now (always, without Redis).
+    listening: Arc<AtomicBool>,
+    /// Counts the relay's re-subscriptions: events published while it was not
+    /// subscribed never arrive, so a subscriber that can re-read its state
+    /// does so when this moves (see [`EventBus::resubscribed`]).
+    resubscribed: watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for EventBus {
@@ -41,7 +49,12 @@ impl std::fmt::Debug for EventBus {
 impl EventBus {
     pub fn in_process() -> Self {
         let (local, _) = broadcast::channel(LOCAL_BUFFER);
-        Self { local, redis: None }
+        Self {
+            local,
+            redis: None,
+            listening: Arc::new(AtomicBool::new(true)),
+            resubscribed: watch::channel(0).0,
+        }
     }
 
     /// Publishes through Redis and relays what Redis delivers to local subscribers.
@@ -49,11 +62,14 @@ impl EventBus {
     pub fn redis(client: redis::Client, publisher: RedisLink, prefix: &str) -> Self {
         let (local, _) = broadcast::channel(LOCAL_BUFFER);
         let channel = format!("{prefix}:events");
-        tokio::spawn(relay_from_redis(client, channel.clone(), local.clone()));
-        Self {
+        let bus = Self {
             local,
-            redis: Some((publisher, channel)),
-        }
+            redis: Some((publisher, channel.clone())),
+            listening: Arc::new(AtomicBool::new(false)),
+            resubscribed: watch::channel(0).0,
+        };
+        tokio::spawn(relay_from_redis(client, channel, bus.clone()));
+        bus
     }
 
     /// Sends an event to every subscriber of its topic. Losing an event is tolerated by
@@ -91,6 +107,19 @@ impl EventBus {
         }
     }
 
+    /// Whether events from other instances reach this one now: false while
+    /// the Redis relay is not subscribed (for `/readyz`).
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::Relaxed)
+    }
+
+    /// Changes each time the Redis relay subscribes again after a gap, in
+    /// which events from other instances were lost: a subscriber that can
+    /// re-read its state should, rather than wait for its periodic re-read.
+    pub fn resubscribed(&self) -> watch::Receiver<u64> {
+        self.resubscribed.subscribe()
+    }
+
     /// The payloads of the events published on `topic` from now on.
     pub fn subscribe(&self, topic: impl Into<String>) -> impl Stream<Item = serde_json::Value> {
         let topic = topic.into();
@@ -108,8 +137,9 @@ impl EventBus {
     }
 }
 
-async fn relay_from_redis(client: redis::Client, channel: String, local: broadcast::Sender<Event>) {
+async fn relay_from_redis(client: redis::Client, channel: String, bus: EventBus) {
     let mut backoff = Duration::from_millis(100);
+    let mut first = true;
     loop {
         let connected = tokio::time::timeout(Duration::from_secs(5), client.get_async_pubsub())
             .await
@@ -123,6 +153,11 @@ async fn relay_from_redis(client: redis::Client, channel: String, local: broadca
             Ok(mut pubsub) => match pubsub.subscribe(channel.as_str()).await {
                 Ok(()) => {
                     backoff = Duration::from_millis(100);
+                    bus.listening.store(true, Ordering::Relaxed);
+                    if !first {
+                        bus.resubscribed.send_modify(|n| *n += 1);
+                    }
+                    first = false;
                     let mut messages = pubsub.into_on_message();
                     while let Some(msg) = messages.next().await {
                         let Ok(text) = msg.get_payload::<String>() else {
@@ -130,11 +165,12 @@ async fn relay_from_redis(client: redis::Client, channel: String, local: broadca
                         };
                         match serde_json::from_str::<Event>(&text) {
                             Ok(event) => {
-                                let _ = local.send(event);
+                                let _ = bus.local.send(event);
                             }
                             Err(e) => tracing::warn!(error = %e, "malformed event on redis"),
                         }
                     }
+                    bus.listening.store(false, Ordering::Relaxed);
                     tracing::warn!("redis event subscription ended; reconnecting");
                 }
                 Err(e) => tracing::warn!(error = %e, "redis subscribe failed"),

@@ -471,6 +471,7 @@ fn status_stream(
         pending_first: Option<GenerationRequest>,
         changes: std::pin::Pin<Box<dyn Stream<Item = serde_json::Value> + Send>>,
         tick: tokio::time::Interval,
+        resubscribed: tokio::sync::watch::Receiver<u64>,
         done: bool,
     }
     let state = State {
@@ -482,6 +483,7 @@ fn status_stream(
             let every = app.config.generation.recheck_interval;
             tokio::time::interval_at(tokio::time::Instant::now() + every, every)
         },
+        resubscribed: app.events.resubscribed(),
         done: false,
         app,
     };
@@ -509,6 +511,9 @@ fn status_stream(
                     }
                 },
                 _ = state.tick.tick() => None,
+                // Events were lost while Redis was away: read the request now.
+                // (The sender lives in `state.app`'s bus, so this never errs.)
+                _ = state.resubscribed.changed() => None,
             };
             let current = match carried {
                 Some(row) => Some(row),

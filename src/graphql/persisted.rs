@@ -138,7 +138,7 @@ pub async fn resolve(
         return Ok(Resolution::AsSent);
     };
     if query.is_empty() {
-        return match cache.get(&cache_key(&hash)).await {
+        return match cache.get_immutable(&cache_key(&hash), APQ_TTL).await {
             Some(text) => Ok(Resolution::Stored(text)),
             None => Err(Refusal::NotFound),
         };
@@ -180,7 +180,7 @@ pub async fn register(app: &App, registration: Registration, scope: &str) {
 
 async fn store(cache: &Cache, registration: Registration, max_entries: u64) {
     cache
-        .set_in_space(
+        .set_immutable_in_space(
             "apq",
             &cache_key(&registration.hash),
             &registration.query,

@@ -10,6 +10,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{redis_vars, TestApp};
 
+mod redis_restart;
+
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 

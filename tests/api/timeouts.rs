@@ -126,19 +126,19 @@ async fn an_idle_connection_is_closed_and_connections_past_the_cap_get_503() {
 }
 
 /// A Redis of the test's own, so it can be killed and started again.
-struct PrivateRedis {
+pub(crate) struct PrivateRedis {
     port: u16,
     child: Option<Child>,
 }
 
 impl PrivateRedis {
-    fn start(port: u16) -> Self {
+    pub(crate) fn start(port: u16) -> Self {
         let mut redis = Self { port, child: None };
         redis.restart();
         redis
     }
 
-    fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
@@ -154,7 +154,7 @@ impl PrivateRedis {
         }
     }
 
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -162,7 +162,7 @@ impl PrivateRedis {
     }
 
     /// SIGSTOP or SIGCONT: a Redis that hangs without closing its connections.
-    fn signal(&self, signal: &str) {
+    pub(crate) fn signal(&self, signal: &str) {
         if let Some(child) = &self.child {
             let _ = Command::new("kill")
                 .args([signal, &child.id().to_string()])
@@ -170,7 +170,7 @@ impl PrivateRedis {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 }
@@ -183,7 +183,7 @@ impl Drop for PrivateRedis {
 
 /// Signed-in reads for `length`, four at a time; the slowest answer, and the
 /// count of answers that were not the expected email.
-async fn load(
+pub(crate) async fn load(
     app: &TestApp,
     token: &str,
     email: &str,
