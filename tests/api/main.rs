@@ -18,6 +18,7 @@ mod helpers;
 mod history;
 mod http;
 mod introspection;
+mod invitations;
 mod limits;
 mod migrations;
 mod model_lifecycle;
