@@ -12,6 +12,7 @@ mod clients;
 mod constraints;
 mod docs;
 mod error_codes;
+mod exports;
 mod fuzz;
 mod generation;
 mod helpers;
