@@ -536,7 +536,6 @@ async fn a_200_mb_export_keeps_the_servers_peak_memory_within_100_mb_of_its_base
     let small_id = small["data"]["requestDataExport"]["dataExport"]["id"].clone();
     let poll = |id: Value| {
         let token = token.clone();
-        let gql = gql.clone();
         move || -> futures_util::future::BoxFuture<'static, Value> {
             Box::pin(gql(Some(token.clone()), STATUS, json!({"id": id.clone()})))
         }
