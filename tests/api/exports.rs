@@ -598,3 +598,91 @@ async fn a_200_mb_export_keeps_the_servers_peak_memory_within_100_mb_of_its_base
         "peak RSS {peak} is {growth} bytes above the baseline {baseline} for a {size}-byte export"
     );
 }
+
+pub(crate) type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A graphql-transport-ws socket of `token`'s, subscribed to `notificationReceived`.
+pub(crate) async fn notifications_socket(app: &TestApp, token: &str) -> Socket {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    let mut request = format!("ws://{}/graphql", app.address)
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    let init =
+        json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}});
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .expect("init");
+    let ack = next_message(&mut socket, Duration::from_secs(5))
+        .await
+        .expect("ack");
+    assert_eq!(ack["type"], "connection_ack");
+    let subscribe = json!({"id": "n", "type": "subscribe", "payload": {
+        "query": "subscription { notificationReceived { type message metadata } }"}});
+    socket
+        .send(Message::Text(subscribe.to_string().into()))
+        .await
+        .expect("subscribe");
+    socket
+}
+
+/// The next protocol message (pings skipped), or `None` after `within`.
+pub(crate) async fn next_message(socket: &mut Socket, within: Duration) -> Option<Value> {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .ok()??
+            .ok()?;
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).ok()?;
+            if !matches!(value["type"].as_str(), Some("ka" | "ping" | "pong")) {
+                return Some(value);
+            }
+        }
+    }
+}
+
+/// The next `notificationReceived` event's notification.
+pub(crate) async fn next_notification(socket: &mut Socket) -> Value {
+    let message = next_message(socket, Duration::from_secs(60))
+        .await
+        .expect("a notification in time");
+    assert_eq!(message["type"], "next", "{message}");
+    message["payload"]["data"]["notificationReceived"].clone()
+}
+
+#[tokio::test]
+async fn a_finished_export_is_announced_on_notification_received() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.sign_up("live-export@example.com", "password-123").await;
+    let mut socket = notifications_socket(&app, &token).await;
+    // The subscription is live once the server has it; a moment is enough on loopback.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = app
+        .graphql_as(&token, REQUEST, json!({"kind": "ACCOUNT"}))
+        .await;
+    let id = r["data"]["requestDataExport"]["dataExport"]["id"].clone();
+    let notification = next_notification(&mut socket).await;
+    assert_eq!(
+        notification["type"], "data_export_completed",
+        "{notification}"
+    );
+    assert_eq!(
+        notification["metadata"]["dataExportId"],
+        json!(uuid_of(&id))
+    );
+    assert_eq!(notification["metadata"]["kind"], "account");
+}

@@ -311,3 +311,73 @@ async fn an_existing_account_is_notified_and_only_it_may_accept() {
     let member = invite(&app, &owner, &team, "existing@example.com", "EDITOR").await;
     assert_eq!(error_code(&member), Some("CONFLICT"), "{member}");
 }
+
+#[tokio::test]
+async fn the_invitation_of_an_existing_account_arrives_live() {
+    let app = TestApp::spawn_with(&[("WORKERS", "0")]).await;
+    let (owner, team) = team_of_owner(&app, "live-owner@example.com").await;
+    let (existing, _) = app
+        .sign_up("live-invitee@example.com", "password-123")
+        .await;
+    let mut socket = crate::exports::notifications_socket(&app, &existing).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = invite(&app, &owner, &team, "live-invitee@example.com", "EDITOR").await;
+    assert!(r["errors"].is_null(), "{r}");
+    let notification = crate::exports::next_notification(&mut socket).await;
+    assert_eq!(
+        notification["type"], "collaboration_invite",
+        "{notification}"
+    );
+    assert_eq!(notification["metadata"]["role"], "Editor");
+}
+
+/// `n` more teams of `owner`, each with three pending invitations; by SQL.
+async fn teams_with_invitations(app: &TestApp, owner: uuid::Uuid, n: usize) {
+    exec(
+        &app,
+        &format!(
+            "BEGIN;
+             CREATE TEMP TABLE new_teams ON COMMIT DROP AS
+               SELECT gen_random_uuid() AS id, 'Team ' || g || ' ' || gen_random_uuid() AS name
+                 FROM generate_series(1, {n}) g;
+             INSERT INTO teams (id, name, owner_id) SELECT id, name, '{owner}' FROM new_teams;
+             INSERT INTO team_members (team_id, user_id, role) SELECT id, '{owner}', 'Owner' FROM new_teams;
+             INSERT INTO team_invitations (team_id, email, role, token_hash, invited_by, expires_at)
+               SELECT t.id, 'guest' || i || '-' || t.id || '@example.com', 'Viewer',
+                      md5(t.id::text || i), '{owner}', now() + interval '1 day'
+                 FROM new_teams t, generate_series(1, 3) i;
+             COMMIT;"
+        ),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn team_invitations_of_a_page_of_teams_cost_a_fixed_number_of_statements() {
+    let app = TestApp::spawn_with(&[("WORKERS", "0")]).await;
+    let (token, user) = app.sign_up("batch-owner@example.com", "password-123").await;
+    let user: uuid::Uuid = atelier::graphql::id::GlobalId::decode(&async_graphql::ID(user), "id")
+        .expect("an ID")
+        .key
+        .parse()
+        .expect("a UUID");
+    const PAGE: &str = "query($first: Int!) { myTeams(first: $first) { nodes { name invitations { email role expired invitedBy { id } team { name } } } } }";
+    // The first request also resolves the session; the cache answers later ones.
+    app.graphql_as(&token, "{ me { id } }", json!({})).await;
+    let mut costs = Vec::new();
+    for (added, first) in [(3usize, 3), (27, 30)] {
+        teams_with_invitations(&app, user, added).await;
+        let before = app.statements();
+        let r = app.graphql_as(&token, PAGE, json!({"first": first})).await;
+        costs.push(app.statements() - before);
+        let teams = r["data"]["myTeams"]["nodes"].as_array().expect("teams");
+        assert_eq!(teams.len(), first, "{r}");
+        assert!(teams
+            .iter()
+            .all(|t| t["invitations"].as_array().is_some_and(|i| i.len() == 3)));
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "3 teams and 30 teams cost {costs:?} statements"
+    );
+}
