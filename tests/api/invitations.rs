@@ -334,7 +334,7 @@ async fn the_invitation_of_an_existing_account_arrives_live() {
 /// `n` more teams of `owner`, each with three pending invitations; by SQL.
 async fn teams_with_invitations(app: &TestApp, owner: uuid::Uuid, n: usize) {
     exec(
-        &app,
+        app,
         &format!(
             "BEGIN;
              CREATE TEMP TABLE new_teams ON COMMIT DROP AS
