@@ -41,6 +41,8 @@ pub struct App {
     pub safelist: crate::graphql::persisted::Safelist,
     /// Wakes this process's idle workers when a job is queued here.
     pub generation_wakeup: tokio::sync::Notify,
+    /// The queue's job kinds that are not generation phases (issue 15: exports).
+    pub job_runners: crate::generation::queue::JobRunners,
     /// What this instance counts, for `/metrics`.
     pub metrics: Metrics,
     redis: Option<RedisLink>,
@@ -178,6 +180,10 @@ impl App {
             http,
             provider_breakers: Default::default(),
             generation_wakeup: tokio::sync::Notify::new(),
+            job_runners: crate::generation::queue::JobRunners::default().with(
+                crate::generation::model::JobKind::Export,
+                std::sync::Arc::new(crate::exports::job::ExportJob),
+            ),
             metrics,
             safelist,
             redis,

@@ -157,6 +157,45 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     /// Store sizes and waits that bound what a hostile caller can cost (`bounds.rs`).
     pub bounds: crate::bounds::Bounds,
+    /// Team invitations and data exports (issue 15).
+    pub sharing: SharingConfig,
+}
+
+/// Team invitations and data exports.
+#[derive(Debug, Clone)]
+pub struct SharingConfig {
+    /// How long an invitation's token may be used.
+    pub invitation_ttl: Duration,
+    /// How long a completed export's file is kept before the sweep removes it.
+    pub data_export_ttl: Duration,
+}
+
+impl SharingConfig {
+    fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            vars.get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let invitation_hours = parse_number(
+            get("TEAM_INVITATION_TTL_HOURS"),
+            "TEAM_INVITATION_TTL_HOURS",
+            168,
+            1,
+            90 * 24,
+        )?;
+        let export_days = parse_number(
+            get("DATA_EXPORT_TTL_DAYS"),
+            "DATA_EXPORT_TTL_DAYS",
+            7,
+            1,
+            365,
+        )?;
+        Ok(Self {
+            invitation_ttl: Duration::from_secs(invitation_hours * 3600),
+            data_export_ttl: Duration::from_secs(export_days * 24 * 3600),
+        })
+    }
 }
 
 /// Limits of the subscription sockets.
@@ -571,6 +610,7 @@ impl Config {
             websocket,
             telemetry,
             bounds: crate::bounds::Bounds::from_vars(vars)?,
+            sharing: SharingConfig::from_vars(vars)?,
         })
     }
 }

@@ -19,6 +19,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod generation;
 pub mod graphql;
 pub mod listener;

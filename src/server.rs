@@ -66,6 +66,7 @@ pub fn router(app: AppState, sockets: Arc<ws::Sockets>) -> Router {
         )
         .route("/graphql/ws", get(graphql_ws))
         .route("/files/{asset_id}", get(download))
+        .route("/exports/{export_id}", get(download_export))
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -548,6 +549,54 @@ async fn download(
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => {
             tracing::error!(error = %e, %asset_id, "download failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Serves a data export's ZIP to the holder of a signed, unexpired URL
+/// (`UserDataExport.downloadUrl`), streamed from storage.
+async fn download_export(
+    State(state): State<ServerState>,
+    Path(export_id): Path<String>,
+    Query(params): Query<DownloadParams>,
+) -> Response {
+    let Ok(export_id) = uuid::Uuid::parse_str(&export_id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if !crate::exports::service::check_download(
+        &state.app,
+        export_id,
+        params.expires,
+        &params.signature,
+    ) {
+        return (StatusCode::FORBIDDEN, "this link is invalid or has expired").into_response();
+    }
+    match crate::exports::service::file_of(&state.app, export_id).await {
+        Ok(Some((export, size, stream))) => {
+            let disposition = format!(
+                "attachment; filename=\"atelier-{}-export-{}.zip\"",
+                export.kind.as_db_str(),
+                export.requested_at.format("%Y%m%d")
+            );
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/zip"),
+            );
+            headers.insert(header::CONTENT_LENGTH, header::HeaderValue::from(size));
+            if let Ok(v) = header::HeaderValue::from_str(&disposition) {
+                headers.insert(header::CONTENT_DISPOSITION, v);
+            }
+            headers.insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("private, no-store"),
+            );
+            (headers, axum::body::Body::from_stream(stream)).into_response()
+        }
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, %export_id, "export download failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

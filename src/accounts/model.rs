@@ -7,9 +7,7 @@ use diesel::prelude::*;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::db::schema::{
-    api_clients, sessions, social_media_connections, user_data_exports, users,
-};
+use crate::db::schema::{api_clients, sessions, social_media_connections, users};
 use crate::db::string_enum;
 use crate::graphql::id::{GlobalId, NodeType};
 
@@ -56,18 +54,6 @@ string_enum! {
         /// TikTok.
         #[graphql(name = "TIKTOK")]
         TikTok => "TikTok",
-    }
-}
-
-string_enum! {
-    /// Progress of a data export.
-    pub enum DataExportStatus {
-        /// Waiting to be produced.
-        Pending => "pending",
-        /// The file is ready.
-        Completed => "completed",
-        /// The export could not be produced.
-        Failed => "failed",
     }
 }
 
@@ -227,34 +213,5 @@ impl ApiClient {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {
         GlobalId::uuid(NodeType::ApiClient, self.id)
-    }
-}
-
-/// A requested export of a user's data.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
-#[diesel(table_name = user_data_exports, check_for_backend(diesel::pg::Pg))]
-#[graphql(complex)]
-pub struct UserDataExport {
-    #[graphql(skip)]
-    pub id: Uuid,
-    #[graphql(skip)]
-    pub user_id: Uuid,
-    /// What is exported (e.g. `assets`, `projects`, `account`).
-    pub kind: String,
-    /// Progress.
-    pub status: DataExportStatus,
-    #[graphql(skip)]
-    pub file_path: Option<String>,
-    /// When the export was asked for.
-    pub requested_at: DateTime<Utc>,
-    /// When the file was ready.
-    pub completed_at: Option<DateTime<Utc>>,
-}
-
-#[ComplexObject]
-impl UserDataExport {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::UserDataExport, self.id)
     }
 }

@@ -61,6 +61,10 @@ pub enum Resource {
     PlatformStats,
     /// The platform admins' audit log.
     AdminAuditLog,
+    /// Invitations to join a team by email (issue 15).
+    TeamInvitation,
+    /// A user's own data exports (issue 15): SELF only.
+    UserDataExport,
 }
 
 impl Resource {
@@ -84,6 +88,8 @@ impl Resource {
             Self::PlatformNotification => "notification",
             Self::PlatformStats => "platform stats",
             Self::AdminAuditLog => "audit log",
+            Self::TeamInvitation => "invitation",
+            Self::UserDataExport => "data export",
         }
     }
 }
@@ -224,6 +230,15 @@ pub const MATRIX: &[Rule] = &[
     platform(PlatformNotification, Create),
     platform(PlatformStats, Read),
     platform(AdminAuditLog, Read),
+    // Team invitations and data exports (issue 15). Accepting an invitation is
+    // for the holder of the invited address (a session), not a team role.
+    rule(TeamInvitation, Read, Admin, None),
+    rule(TeamInvitation, Create, Admin, None),
+    rule(TeamInvitation, Delete, Admin, None),
+    // SELF: an account's exports are its own personal resource (Holder::User),
+    // where the account alone is OWNER.
+    rule(UserDataExport, Read, Owner, None),
+    rule(UserDataExport, Create, Owner, None),
 ];
 
 /// The cell for (resource, action). Every pair used in code is in the table; a
@@ -278,7 +293,7 @@ mod tests {
         // List queries filter by "member of the team, or the owner": that is right
         // only while every Read is VIEWER.
         for rule in MATRIX.iter().filter(|r| r.action == Read && !r.platform) {
-            if rule.resource != TeamApiClient {
+            if ![TeamApiClient, TeamInvitation, UserDataExport].contains(&rule.resource) {
                 assert_eq!(rule.min, Viewer, "{:?}", rule.resource);
             }
         }

@@ -224,7 +224,7 @@ diesel::table! {
 diesel::table! {
     generation_jobs (id) {
         id -> Uuid,
-        generation_request_id -> Uuid,
+        generation_request_id -> Nullable<Uuid>,
         #[max_length = 20]
         phase -> Varchar,
         #[max_length = 20]
@@ -237,6 +237,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        data_export_id -> Nullable<Uuid>,
     }
 }
 
@@ -422,6 +423,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    team_invitations (id) {
+        id -> Uuid,
+        team_id -> Uuid,
+        #[max_length = 255]
+        email -> Varchar,
+        #[max_length = 20]
+        role -> Varchar,
+        #[max_length = 64]
+        token_hash -> Varchar,
+        invited_by -> Nullable<Uuid>,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        accepted_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     teams (id) {
         id -> Uuid,
         #[max_length = 100]
@@ -481,6 +501,10 @@ diesel::table! {
         file_path -> Nullable<Varchar>,
         requested_at -> Timestamptz,
         completed_at -> Nullable<Timestamptz>,
+        failure_reason -> Nullable<Text>,
+        byte_size -> Nullable<Int8>,
+        expires_at -> Nullable<Timestamptz>,
+        removed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -569,6 +593,7 @@ diesel::joinable!(credit_transactions -> generation_requests (generation_request
 diesel::joinable!(credit_transactions -> teams (team_id));
 diesel::joinable!(credit_transactions -> users (user_id));
 diesel::joinable!(generation_jobs -> generation_requests (generation_request_id));
+diesel::joinable!(generation_jobs -> user_data_exports (data_export_id));
 diesel::joinable!(generation_requests -> ai_model_deployments (ai_model_deployment_id));
 diesel::joinable!(generation_requests -> ai_model_versions (ai_model_version_id));
 diesel::joinable!(generation_requests -> projects (project_id));
@@ -583,6 +608,7 @@ diesel::joinable!(projects -> workbenches (workbench_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(social_media_connections -> users (user_id));
 diesel::joinable!(subscriptions -> users (user_id));
+diesel::joinable!(team_invitations -> teams (team_id));
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(teams -> users (owner_id));
@@ -620,6 +646,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     social_media_connections,
     subscriptions,
+    team_invitations,
     team_members,
     teams,
     templates,

@@ -42,6 +42,19 @@ string_enum! {
 }
 
 string_enum! {
+    /// What a job of the queue does: a generation phase (spelled as its
+    /// `JobPhase`), or a kind another domain runs through a `JobRunner`.
+    pub enum JobKind {
+        /// The samples of a request.
+        Samples => "samples",
+        /// The final of the selected sample.
+        Final => "final",
+        /// A data export's ZIP (issue 15).
+        Export => "export",
+    }
+}
+
+string_enum! {
     /// Where a job of the queue stands.
     pub enum JobStatus {
         /// Waiting for a worker (or for its retry time).

@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::model::{GenerationRequest, GenerationStatus, JobPhase};
+use super::model::{GenerationRequest, GenerationStatus, JobKind};
 use super::pipeline::{self, Changes, Effects, Notice, Usage};
 use super::providers::{
     generator_for, parse_hex, Blocklist, ContentSafety, ImageGenerator, ImageSpec, OutputFormat,
@@ -33,8 +33,13 @@ pub enum Done {
 /// Runs the step of a claimed job.
 pub async fn run(app: &App, job: &Job) -> AppResult<Done> {
     match job.phase {
-        JobPhase::Samples => samples(app, job).await,
-        JobPhase::Final => final_image(app, job).await,
+        JobKind::Samples => samples(app, job).await,
+        JobKind::Final => final_image(app, job).await,
+        // Other kinds run through the runner registered for them (`App::job_runners`).
+        JobKind::Export => Err(crate::error::AppError::internal(anyhow::anyhow!(
+            "no runner for {:?} jobs",
+            job.phase
+        ))),
     }
 }
 
@@ -173,7 +178,7 @@ fn generated_asset(
 async fn samples(app: &App, job: &Job) -> AppResult<Done> {
     let started = Instant::now();
     let mut conn = app.worker_db.conn().await?;
-    let mut request = load(&mut conn, job.generation_request_id).await?;
+    let mut request = load(&mut conn, job.request_id()?).await?;
     match request.status {
         GenerationStatus::Pending => {
             let Some(moved) = pipeline::transition(
@@ -300,7 +305,7 @@ async fn samples(app: &App, job: &Job) -> AppResult<Done> {
 async fn final_image(app: &App, job: &Job) -> AppResult<Done> {
     let started = Instant::now();
     let mut conn = app.worker_db.conn().await?;
-    let request = load(&mut conn, job.generation_request_id).await?;
+    let request = load(&mut conn, job.request_id()?).await?;
     if request.status != GenerationStatus::ProcessingFinal {
         return Ok(Done::Done);
     }

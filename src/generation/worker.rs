@@ -81,7 +81,10 @@ async fn work(app: Arc<App>, name: String, mut shutdown: watch::Receiver<bool>) 
             Ok(Some(job)) => {
                 let heartbeat = tokio::spawn(queue::heartbeat(app.clone(), job.id, config.lease));
                 let started = Instant::now();
-                let outcome = steps::run(&app, &job).await;
+                let outcome = match app.job_runners.get(job.phase) {
+                    Some(runner) => runner.run(&app, &job).await,
+                    None => steps::run(&app, &job).await,
+                };
                 heartbeat.abort();
                 let label = match &outcome {
                     Ok(Done::Done) => "done",
@@ -138,10 +141,13 @@ async fn settle_job(app: &App, job: &Job, outcome: AppResult<Done>) -> AppResult
         None,
     )
     .await?;
+    if let Some(runner) = app.job_runners.get(job.phase) {
+        return runner.fail(app, job, error).await;
+    }
     steps::fail(
         app,
         &mut conn,
-        job.generation_request_id,
+        job.request_id()?,
         GenerationStatus::Failed,
         Some(format!("generation failed: {error}")),
     )

@@ -36,6 +36,8 @@ pub struct Query(
     crate::notifications::graphql::NotificationQuery,
     crate::credits::graphql::CreditQuery,
     crate::admin::graphql::AdminQuery,
+    // Issue 15: data exports.
+    crate::exports::graphql::ExportQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -55,6 +57,9 @@ pub struct Mutation(
     crate::generation::graphql::GenerationMutation,
     crate::notifications::graphql::NotificationMutation,
     crate::admin::graphql::AdminMutation,
+    // Issue 15: team invitations and data exports.
+    crate::teams::graphql::InvitationMutation,
+    crate::exports::graphql::ExportMutation,
 );
 
 /// The subscription root: one part per domain.
@@ -152,6 +157,11 @@ trait WithDomainLoaders: Sized {
             &activity,
         ))
         .data(new_loader::<crate::ai_models::loaders::AiModelLoaders>(
+            app.clone(),
+            &activity,
+        ))
+        // Issue 15: data exports.
+        .data(new_loader::<crate::exports::loaders::ExportLoaders>(
             app.clone(),
             &activity,
         ))

@@ -11,7 +11,7 @@ use async_graphql::{Context, Interface, Object, ID};
 
 use super::id::{GlobalId, NodeType};
 use crate::accounts::loaders::UserById;
-use crate::accounts::model::{ApiClient, Session, SocialMediaConnection, User, UserDataExport};
+use crate::accounts::model::{ApiClient, Session, SocialMediaConnection, User};
 use crate::ai_models::loaders::{AiModelById, AiModelVersionById};
 use crate::ai_models::model::{
     AiModel, AiModelDeployment, AiModelFeedback, AiModelValidationResult, AiModelVersion,
@@ -22,6 +22,7 @@ use crate::authz::matrix::{Action, Resource};
 use crate::authz::roles::{authorize, Holder};
 use crate::credits::model::{BillingSubscription, CreditTransaction, UsageLog};
 use crate::error::{AppError, AppResult};
+use crate::exports::model::UserDataExport;
 use crate::generation::model::GenerationRequest;
 use crate::notifications::model::Notification;
 use crate::studio::loaders::AssetVersionById;
@@ -236,6 +237,14 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
                 .filter(|u| u.deleted_at.is_none())
                 .map(Node::User)
         }
+        NodeType::UserDataExport => Some(Node::UserDataExport(
+            load_authorized::<UserDataExport>(
+                ctx,
+                GlobalId::decode_uuid(id, NodeType::UserDataExport, "id")?,
+                Action::Read,
+            )
+            .await?,
+        )),
         // Account records, billing and model administration become reachable with
         // their own issues; until then they are not found through `node`.
         NodeType::UsageLog => None,

@@ -81,3 +81,51 @@ impl Storage {
         Ok(())
     }
 }
+
+/// Parts of a multipart upload: S3 wants at least 5 MiB a part.
+const UPLOAD_PART_BYTES: usize = 8 * 1024 * 1024;
+/// Parts in flight at once: with the part being filled, the most an upload holds.
+const UPLOAD_PARTS_IN_FLIGHT: usize = 2;
+
+impl Storage {
+    /// The object's size and its bytes as a stream of chunks, never all at once.
+    pub async fn get_stream(
+        &self,
+        key: &str,
+    ) -> anyhow::Result<(
+        u64,
+        futures_util::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>,
+    )> {
+        let result = self.store.get(&Path::from(key)).await?;
+        Ok((result.meta.size, result.into_stream()))
+    }
+
+    /// Uploads a local file in parts (a multipart upload on S3), holding at most
+    /// a few parts in memory; returns the bytes written.
+    pub async fn put_file(&self, key: &str, file: &mut std::fs::File) -> anyhow::Result<u64> {
+        use std::io::Read;
+        let upload = self.store.put_multipart(&Path::from(key)).await?;
+        let mut writer =
+            object_store::WriteMultipart::new_with_chunk_size(upload, UPLOAD_PART_BYTES);
+        let mut buffer = vec![0u8; 1024 * 1024];
+        let mut total = 0u64;
+        loop {
+            let read = match file.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(e.into());
+                }
+            };
+            if let Err(e) = writer.wait_for_capacity(UPLOAD_PARTS_IN_FLIGHT).await {
+                let _ = writer.abort().await;
+                return Err(e.into());
+            }
+            writer.write(&buffer[..read]);
+            total += read as u64;
+        }
+        writer.finish().await?;
+        Ok(total)
+    }
+}

@@ -7,9 +7,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::model::{Team, TeamMember, TeamRole};
+use super::model::{Team, TeamInvitation, TeamMember, TeamRole};
 use crate::app::AppState;
-use crate::db::schema::{team_members, teams};
+use crate::db::schema::{team_invitations, team_members, teams};
 use crate::error::AppError;
 use crate::graphql::loading::DomainLoaders;
 
@@ -153,6 +153,76 @@ impl Loader<MembersOf> for TeamLoaders {
         }
         for members in grouped.values_mut() {
             members.sort_by_key(|m| std::cmp::Reverse(m.role.rank()));
+        }
+        Ok(grouped)
+    }
+}
+
+/// An invitation by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TeamInvitationById(pub Uuid);
+
+impl Loader<TeamInvitationById> for TeamLoaders {
+    type Value = TeamInvitation;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[TeamInvitationById],
+    ) -> Result<HashMap<TeamInvitationById, TeamInvitation>, Self::Error> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut conn = self.app.db.conn().await?;
+        let rows: Vec<TeamInvitation> = team_invitations::table
+            .filter(team_invitations::id.eq_any(&ids))
+            .select(TeamInvitation::as_select())
+            .load(&mut conn)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|i| (TeamInvitationById(i.id), i))
+            .collect())
+    }
+}
+
+/// A team's pending (not yet accepted) invitations, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PendingInvitationsOf(pub Uuid);
+
+impl Loader<PendingInvitationsOf> for TeamLoaders {
+    type Value = Vec<TeamInvitation>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[PendingInvitationsOf],
+    ) -> Result<HashMap<PendingInvitationsOf, Vec<TeamInvitation>>, Self::Error> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut conn = self.app.db.conn().await?;
+        let rows: Vec<TeamInvitation> = team_invitations::table
+            .filter(team_invitations::team_id.eq_any(&ids))
+            .filter(team_invitations::accepted_at.is_null())
+            .order((
+                team_invitations::created_at.desc(),
+                team_invitations::id.asc(),
+            ))
+            .select(TeamInvitation::as_select())
+            .load(&mut conn)
+            .await
+            .map_err(AppError::from)?;
+        let mut grouped: HashMap<PendingInvitationsOf, Vec<TeamInvitation>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for invitation in rows {
+            grouped
+                .entry(PendingInvitationsOf(invitation.team_id))
+                .or_default()
+                .push(invitation);
         }
         Ok(grouped)
     }

@@ -74,3 +74,31 @@ impl TeamRole {
         }
     }
 }
+
+/// An invitation to join a team, by email. The token itself is mailed once and
+/// never stored.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = crate::db::schema::team_invitations, check_for_backend(diesel::pg::Pg))]
+#[graphql(complex)]
+pub struct TeamInvitation {
+    #[graphql(skip)]
+    pub id: Uuid,
+    #[graphql(skip)]
+    pub team_id: Uuid,
+    /// The invited address.
+    pub email: String,
+    /// The role the invitee gets on accepting (never OWNER).
+    pub role: TeamRole,
+    #[graphql(skip)]
+    pub invited_by: Option<Uuid>,
+    /// After this the token is refused.
+    pub expires_at: DateTime<Utc>,
+    /// When it was accepted (`null` while pending).
+    pub accepted_at: Option<DateTime<Utc>>,
+    #[graphql(skip)]
+    pub accepted_by: Option<Uuid>,
+    /// When it was sent (or last sent again).
+    pub created_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub updated_at: DateTime<Utc>,
+}

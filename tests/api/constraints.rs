@@ -1345,15 +1345,108 @@ const TABLES: &[Table] = &[
         ],
         not_null: &["id", "user_id", "kind", "status", "requested_at"],
         nullable_by_design: &[],
+        checks: &[
+            Check {
+                prep: "",
+                constraint: "ck_user_data_exports_status",
+                column: "status",
+                good: &["'pending'", "'completed'", "'failed'"],
+                bad: &["'done'", "'Pending'"],
+            },
+            // 2026-12-04-300002_data_exports: the seed's kinds and 'account'.
+            Check {
+                prep: "",
+                constraint: "ck_user_data_exports_kind",
+                column: "kind",
+                good: &["'model'", "'dataset'", "'showcase'", "'account'"],
+                bad: &["'assets'", "'Account'", "''"],
+            },
+            Check {
+                prep: "",
+                constraint: "ck_user_data_exports_byte_size",
+                column: "byte_size",
+                good: &["0", "1048576", "NULL"],
+                bad: &["-1"],
+            },
+        ],
+        uniques: &[
+            Unique {
+                what: "a second pending export of the same user",
+                prep: "",
+                first: &[],
+                second: &[("kind", "'account'")],
+                violates: Some("uq_userdataexport_one_pending"),
+            },
+            Unique {
+                what: "a pending export beside a finished one",
+                prep: "",
+                first: &[("status", "'completed'")],
+                second: &[],
+                violates: None,
+            },
+            Unique {
+                what: "pending exports of two users",
+                prep: "",
+                first: &[("user_id", "'{user2}'")],
+                second: &[],
+                violates: None,
+            },
+        ],
+        touch: None,
+    },
+    // 2026-12-04-300001_team_invitations.
+    Table {
+        name: "team_invitations",
+        valid: &[
+            ("team_id", "'{team}'"),
+            ("email", "'guest@example.com'"),
+            ("role", "'Editor'"),
+            ("token_hash", "'hash-1'"),
+            ("invited_by", "'{user}'"),
+            ("expires_at", "now() + interval '7 days'"),
+        ],
+        not_null: &[
+            "id",
+            "team_id",
+            "email",
+            "role",
+            "token_hash",
+            "expires_at",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
         checks: &[Check {
             prep: "",
-            constraint: "ck_user_data_exports_status",
-            column: "status",
-            good: &["'pending'", "'completed'", "'failed'"],
-            bad: &["'done'", "'Pending'"],
+            constraint: "ck_team_invitations_role",
+            column: "role",
+            good: &["'Admin'", "'Editor'", "'Viewer'"],
+            bad: &["'Owner'", "'editor'", "''"],
         }],
-        uniques: NO_UNIQUES,
-        touch: None,
+        uniques: &[
+            Unique {
+                what: "the same token",
+                prep: "",
+                first: &[("email", "'a@example.com'")],
+                second: &[("email", "'b@example.com'")],
+                violates: Some("uq_teaminvitation_tokenhash"),
+            },
+            Unique {
+                what: "a second pending invitation of the address, in another case",
+                prep: "",
+                first: &[],
+                second: &[("email", "'Guest@Example.com'"), ("token_hash", "'hash-2'")],
+                violates: Some("uq_teaminvitation_team_email_pending"),
+            },
+            Unique {
+                what: "a pending invitation beside an accepted one",
+                prep: "",
+                first: &[("accepted_at", "now()"), ("accepted_by", "'{user2}'")],
+                second: &[("token_hash", "'hash-2'")],
+                violates: None,
+            },
+        ],
+        touch: Some("role = 'Viewer'"),
     },
     // 2026-11-22-000013_generation_pipeline: the state machine's table (its
     // rows are checked against the code's in
@@ -1416,9 +1509,10 @@ const TABLES: &[Table] = &[
             ("locked_by", "'worker-1'"),
             ("lease_until", "now() + interval '1 minute'"),
         ],
+        // generation_request_id is NULL for an export's job (issue 15): the
+        // subject CHECK requires it of the generation phases.
         not_null: &[
             "id",
-            "generation_request_id",
             "phase",
             "status",
             "attempts",
@@ -1428,6 +1522,21 @@ const TABLES: &[Table] = &[
         ],
         nullable_by_design: &[],
         checks: &[
+            Check {
+                prep: "",
+                constraint: "ck_generation_jobs_subject",
+                column: "generation_request_id",
+                good: &["'{generation}'"],
+                bad: &["NULL"],
+            },
+            Check {
+                prep: "INSERT INTO user_data_exports (id, user_id, kind) \
+                       VALUES ('{new_id}', '{user}', 'account')",
+                constraint: "ck_generation_jobs_subject",
+                column: "data_export_id",
+                good: &["NULL"],
+                bad: &["'{new_id}'"],
+            },
             Check {
                 prep: "",
                 constraint: "ck_generation_jobs_phase",
@@ -1472,6 +1581,23 @@ const TABLES: &[Table] = &[
                 first: &[],
                 second: &[("generation_request_id", "'{row}'")],
                 violates: None,
+            },
+            Unique {
+                what: "two jobs of one export",
+                prep: "INSERT INTO user_data_exports (id, user_id, kind) \
+                       VALUES ('{new_id}', '{user}', 'account')",
+                first: &[
+                    ("generation_request_id", "NULL"),
+                    ("phase", "'export'"),
+                    ("data_export_id", "'{new_id}'"),
+                ],
+                second: &[
+                    ("generation_request_id", "NULL"),
+                    ("phase", "'export'"),
+                    ("data_export_id", "'{new_id}'"),
+                    ("status", "'failed'"),
+                ],
+                violates: Some("uq_generationjob_dataexport"),
             },
         ],
         touch: Some("attempts = 1"),
@@ -2321,6 +2447,11 @@ const FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
     ("generation_requests.team_id", "teams", "SET NULL", "NO ACTION"),
     ("generation_requests.ai_model_version_id", "ai_model_versions", "SET NULL", "NO ACTION"),
     ("generation_jobs.generation_request_id", "generation_requests", "CASCADE", "NO ACTION"),
+    // Issue 15: team invitations and data exports.
+    ("generation_jobs.data_export_id", "user_data_exports", "CASCADE", "NO ACTION"),
+    ("team_invitations.team_id", "teams", "CASCADE", "NO ACTION"),
+    ("team_invitations.invited_by", "users", "SET NULL", "NO ACTION"),
+    ("team_invitations.accepted_by", "users", "SET NULL", "NO ACTION"),
     // 2026-12-03-100001_model_registry, 2026-12-03-100002_admin_audit
     ("generation_requests.ai_model_deployment_id", "ai_model_deployments", "SET NULL", "NO ACTION"),
     ("admin_audit.admin_user_id", "users", "SET NULL", "NO ACTION"),
@@ -2412,7 +2543,8 @@ async fn every_foreign_key_has_the_actions_the_spec_gives_it() {
         expected.len()
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!(found.len(), 53);
+    // 53, and issue 15's four (team invitations, the export job).
+    assert_eq!(found.len(), 57);
 }
 
 // ---------------------------------------------------------------------------

@@ -216,10 +216,15 @@ enum Act {
     PersonalProjectDelete,
     /// The model registry, history and admin operations (issue 13).
     Registry(registry::RegAct),
+    /// Team invitations and data exports (issue 15).
+    Sharing(sharing::ShareAct),
 }
 
 #[path = "permissions_registry.rs"]
 mod registry;
+
+#[path = "permissions_sharing.rs"]
+mod sharing;
 
 struct Row {
     resource: &'static str,
@@ -315,6 +320,7 @@ fn matrix() -> Vec<Row> {
     ]
     .into_iter()
     .chain(registry::rows())
+    .chain(sharing::rows())
     .collect()
 }
 
@@ -925,6 +931,7 @@ async fn perform(fx: &Fx, act: Act, who: Who) -> Outcome {
     let team_id = gid(N::Team, fx.team);
     match act {
         Act::Registry(act) => registry::perform(fx, act, who).await,
+        Act::Sharing(act) => sharing::perform(fx, act, who).await,
         Act::TeamRead => {
             let r = fx
                 .gql(
@@ -1568,6 +1575,8 @@ resource_tests! {
     model_feedback => "AIModelFeedback",
     history => "History",
     platform_admin => "Platform admin",
+    team_invitation => "TeamInvitation",
+    user_data_export => "UserDataExport",
 }
 
 /// What every row of the whole matrix expects, for the `viewerCan` flags (a

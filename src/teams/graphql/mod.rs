@@ -1,5 +1,9 @@
 //! Teams and members in the schema.
 
+mod invitations;
+
+pub use invitations::InvitationMutation;
+
 use super::loaders::TeamLoaders;
 use crate::accounts::loaders::AccountLoaders;
 use crate::authz::guards::{Need, OnParent};
@@ -96,6 +100,17 @@ impl Team {
             crate::credits::history::usage_connection(app(ctx), ledger, filter, first, after)
                 .await?,
         )
+    }
+
+    /// Pending invitations, newest first (ADMIN and up).
+    #[graphql(
+        guard = "OnParent::matrix(Holder::Team(self.id), Resource::TeamInvitation, Action::Read)"
+    )]
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::model::TeamInvitation>> {
+        invitations::pending_of(ctx, self.id).await
     }
 
     /// The owner's public profile.

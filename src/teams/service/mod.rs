@@ -6,6 +6,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 use uuid::Uuid;
 
+pub mod invitations;
+
 use super::model::{Team, TeamMember, TeamRole};
 use crate::app::App;
 use crate::credits::usage::{self, UsageEntry};
@@ -34,7 +36,7 @@ fn check_description(description: Option<String>) -> AppResult<Option<String>> {
     }
 }
 
-async fn log(
+pub(super) async fn log(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     action: &str,
@@ -154,7 +156,7 @@ async fn membership(
         .optional()?)
 }
 
-fn no_owner_grants(role: TeamRole) -> AppResult<()> {
+pub(super) fn no_owner_grants(role: TeamRole) -> AppResult<()> {
     if role == TeamRole::Owner {
         return Err(AppError::bad_input(
             "role",
