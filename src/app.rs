@@ -43,6 +43,8 @@ pub struct App {
     pub generation_wakeup: tokio::sync::Notify,
     /// What this instance counts, for `/metrics`.
     pub metrics: Metrics,
+    /// The OpenID providers' discovery documents and keys (social sign-in).
+    pub oidc: crate::accounts::social::oidc::OidcCache,
     redis: Option<RedisLink>,
     private_postgres: Option<PrivatePostgres>,
 }
@@ -175,6 +177,7 @@ impl App {
             provider_breakers: Default::default(),
             generation_wakeup: tokio::sync::Notify::new(),
             metrics,
+            oidc: Default::default(),
             safelist,
             redis,
             private_postgres,

@@ -318,6 +318,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    oauth_flows (id) {
+        id -> Uuid,
+        #[max_length = 64]
+        state_hash -> Varchar,
+        #[max_length = 20]
+        purpose -> Varchar,
+        #[max_length = 20]
+        provider -> Varchar,
+        user_id -> Nullable<Uuid>,
+        #[max_length = 1024]
+        redirect_uri -> Nullable<Varchar>,
+        code_verifier -> Nullable<Text>,
+        #[max_length = 64]
+        nonce -> Nullable<Varchar>,
+        #[max_length = 255]
+        subject -> Nullable<Varchar>,
+        #[max_length = 255]
+        email -> Nullable<Varchar>,
+        email_verified -> Bool,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     notifications (id, created_at) {
         id -> Uuid,
         user_id -> Uuid,
@@ -383,6 +408,8 @@ diesel::table! {
         expires_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        #[max_length = 20]
+        status -> Varchar,
     }
 }
 
@@ -581,6 +608,7 @@ diesel::joinable!(projects -> templates (template_id));
 diesel::joinable!(projects -> users (user_id));
 diesel::joinable!(projects -> workbenches (workbench_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(oauth_flows -> users (user_id));
 diesel::joinable!(social_media_connections -> users (user_id));
 diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(team_members -> teams (team_id));
@@ -618,6 +646,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     projects,
     sessions,
+    oauth_flows,
     social_media_connections,
     subscriptions,
     team_members,

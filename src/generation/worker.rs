@@ -55,6 +55,11 @@ pub async fn run(app: Arc<App>, count: usize, shutdown: watch::Receiver<bool>) {
         tasks.push(tokio::spawn(work(app.clone(), name, shutdown.clone())));
     }
     tasks.push(tokio::spawn(queue::sweep(app.clone(), shutdown.clone())));
+    // Social media connections are refreshed before they expire by the same processes.
+    tasks.push(tokio::spawn(crate::connections::service::keep_fresh(
+        app.clone(),
+        shutdown.clone(),
+    )));
     for task in tasks {
         let _ = task.await;
     }

@@ -36,6 +36,7 @@ pub struct Query(
     crate::notifications::graphql::NotificationQuery,
     crate::credits::graphql::CreditQuery,
     crate::admin::graphql::AdminQuery,
+    crate::connections::graphql::ConnectionQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -55,6 +56,8 @@ pub struct Mutation(
     crate::generation::graphql::GenerationMutation,
     crate::notifications::graphql::NotificationMutation,
     crate::admin::graphql::AdminMutation,
+    crate::accounts::graphql::SocialSignInMutation,
+    crate::connections::graphql::ConnectionMutation,
 );
 
 /// The subscription root: one part per domain.
@@ -155,6 +158,7 @@ trait WithDomainLoaders: Sized {
             app.clone(),
             &activity,
         ))
+        .data(new_loader::<crate::connections::loaders::ConnectionLoaders>(app.clone(), &activity))
         .data(activity)
     }
 }

@@ -11,7 +11,7 @@ use async_graphql::{Context, Interface, Object, ID};
 
 use super::id::{GlobalId, NodeType};
 use crate::accounts::loaders::UserById;
-use crate::accounts::model::{ApiClient, Session, SocialMediaConnection, User, UserDataExport};
+use crate::accounts::model::{ApiClient, Session, User, UserDataExport};
 use crate::ai_models::loaders::{AiModelById, AiModelVersionById};
 use crate::ai_models::model::{
     AiModel, AiModelDeployment, AiModelFeedback, AiModelValidationResult, AiModelVersion,
@@ -20,6 +20,7 @@ use crate::ai_models::model::{
 use crate::authz::caller;
 use crate::authz::matrix::{Action, Resource};
 use crate::authz::roles::{authorize, Holder};
+use crate::connections::model::SocialMediaConnection;
 use crate::credits::model::{BillingSubscription, CreditTransaction, UsageLog};
 use crate::error::{AppError, AppResult};
 use crate::generation::model::GenerationRequest;
