@@ -9,6 +9,7 @@ mod batching;
 mod bounds;
 mod browser;
 mod clients;
+mod connections;
 mod constraints;
 mod docs;
 mod error_codes;
