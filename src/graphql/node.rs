@@ -237,6 +237,19 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
                 .filter(|u| u.deleted_at.is_none())
                 .map(Node::User)
         }
+        // SELF: a session of the connection's owner (as `mySocialConnections`).
+        NodeType::SocialMediaConnection => {
+            let id = global.as_uuid("id")?;
+            let crate::authz::Caller::Session { user_id, .. } = caller(ctx) else {
+                return Ok(None);
+            };
+            loader::<crate::connections::loaders::ConnectionLoaders>(ctx)
+                .load_one(crate::connections::loaders::ConnectionById(id))
+                .await
+                .map_err(load_error)?
+                .filter(|c| c.user_id == *user_id)
+                .map(Node::SocialMediaConnection)
+        }
         // Account records, billing and model administration become reachable with
         // their own issues; until then they are not found through `node`.
         NodeType::UsageLog => None,

@@ -485,3 +485,60 @@ async fn disconnecting_revokes_the_tokens_at_the_platform_and_deletes_them() {
         .await;
     assert_eq!(error_code(&again), Some("NOT_FOUND"));
 }
+
+#[tokio::test]
+async fn only_a_session_of_the_owner_reaches_a_connection() {
+    let platform = FakePlatform::start(3600).await;
+    let (app, _file) = spawn(&platform, &[]).await;
+    let (token, _) = app.sign_up("sam@example.com", "sam password 12").await;
+    let (other, _) = app.sign_up("eve@example.com", "eve password 12").await;
+    let connection = connect(&app, &token).await;
+    let id = text(&connection["id"]).to_string();
+    const NODE: &str =
+        "query($id: ID!) { node(id: $id) { ... on SocialMediaConnection { platform status } } }";
+
+    let own = app.graphql_as(&token, NODE, json!({"id": id})).await;
+    assert_eq!(own["data"]["node"]["platform"], "INSTAGRAM", "{own}");
+    let foreign = app.graphql_as(&other, NODE, json!({"id": id})).await;
+    assert_eq!(error_code(&foreign), Some("NOT_FOUND"), "{foreign}");
+
+    // The owner's API key: account self-service needs a session.
+    let created = app
+        .graphql_as(
+            &token,
+            "mutation { createApiClient(input: {name: \"CI\", scopes: [\"generation:read\"]}) { secret apiClient { apiKey } } }",
+            json!({}),
+        )
+        .await;
+    let payload = &created["data"]["createApiClient"];
+    let authorization = format!(
+        "ApiKey {}:{}",
+        text(&payload["apiClient"]["apiKey"]),
+        text(&payload["secret"])
+    );
+    let listed = app
+        .graphql_with(Some(&authorization), &[], MINE, json!({}))
+        .await;
+    assert_eq!(error_code(&listed), Some("FORBIDDEN"), "{listed}");
+    let removed = app
+        .graphql_with(
+            Some(&authorization),
+            &[],
+            DISCONNECT,
+            json!({"input": {"connectionId": id}}),
+        )
+        .await;
+    assert_eq!(error_code(&removed), Some("FORBIDDEN"), "{removed}");
+    let anonymous = app
+        .graphql(DISCONNECT, json!({"input": {"connectionId": id}}))
+        .await;
+    assert_eq!(
+        error_code(&anonymous),
+        Some("UNAUTHENTICATED"),
+        "{anonymous}"
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM social_media_connections").await,
+        1
+    );
+}

@@ -85,8 +85,13 @@ impl SocialSignInMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The input of `beginSocialSignIn`.")] input: BeginSocialSignInInput,
     ) -> async_graphql::Result<BeginSocialSignInPayload> {
-        let (authorization_url, state) =
-            service::begin(app(ctx), input.provider, &input.redirect_uri).await?;
+        let (authorization_url, state) = service::begin(
+            app(ctx),
+            input.provider,
+            &input.redirect_uri,
+            request_info(ctx),
+        )
+        .await?;
         Ok(BeginSocialSignInPayload {
             authorization_url,
             state,

@@ -43,9 +43,18 @@ pub async fn begin(
     app: &App,
     provider: SocialProvider,
     redirect_uri: &str,
+    info: &RequestInfo,
 ) -> AppResult<(String, String)> {
     let config = provider_config(app, provider)?;
     flows::check_redirect_uri(app, redirect_uri)?;
+    // Anyone may start a flow, and each one is a row for ten minutes: capped per address.
+    app.rate_limiter
+        .hit(
+            &format!("social-begin:ip:{}", info.ip_string()),
+            app.config.auth.attempts_per_ip_per_minute,
+            std::time::Duration::from_secs(60),
+        )
+        .await?;
     let discovery = app.oidc.discovery(&app.http, config).await?;
     let flow = flows::start(
         app,
