@@ -549,3 +549,31 @@ async fn a_linked_account_with_mfa_needs_its_totp_code() {
         .await;
     assert!(with["errors"].is_null(), "{with}");
 }
+
+#[tokio::test]
+async fn starting_and_completing_flows_is_rate_limited_per_address() {
+    let op = FakeOp::start().await;
+    let mut vars = op.google_vars();
+    vars.push(("AUTH_ATTEMPTS_PER_IP_PER_MINUTE", "2".into()));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = TestApp::spawn_with(&vars).await;
+    begin(&app).await;
+    begin(&app).await;
+    let third = app
+        .graphql(
+            BEGIN,
+            json!({"input": {"provider": "GOOGLE", "redirectUri": REDIRECT_URI}}),
+        )
+        .await;
+    assert_eq!(error_code(&third), Some("RATE_LIMITED"), "{third}");
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM oauth_flows").await,
+        2
+    );
+    for _ in 0..2 {
+        let refused = complete(&app, "code", "state").await;
+        assert_eq!(reason(&refused), "INVALID_STATE", "{refused}");
+    }
+    let limited = complete(&app, "code", "state").await;
+    assert_eq!(error_code(&limited), Some("RATE_LIMITED"), "{limited}");
+}

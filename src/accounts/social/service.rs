@@ -107,7 +107,15 @@ pub async fn complete(
     info: &RequestInfo,
 ) -> AppResult<(String, User)> {
     let config = provider_config(app, input.provider)?;
-    auth::count_attempt(app, "social", input.provider.as_db_str(), info).await?;
+    // Per address only: every user of a provider shares its name, so a per-"email"
+    // limit would cap the provider as a whole.
+    app.rate_limiter
+        .hit(
+            &format!("social-complete:ip:{}", info.ip_string()),
+            app.config.auth.attempts_per_ip_per_minute,
+            std::time::Duration::from_secs(60),
+        )
+        .await?;
     let flow = flows::take(
         app,
         Purpose::SignIn,
