@@ -720,9 +720,18 @@ const TABLES: &[Table] = &[
             "access_token",
             "created_at",
             "updated_at",
+            "status",
         ],
         nullable_by_design: &[],
-        checks: &[Check {
+        checks: &[
+            Check {
+                prep: "",
+                constraint: "ck_social_media_connections_status",
+                column: "status",
+                good: &["'active'", "'expired'"],
+                bad: &["'Active'", "'revoked'"],
+            },
+            Check {
             prep: "",
             constraint: "ck_social_media_connections_platform",
             column: "platform",
@@ -735,7 +744,8 @@ const TABLES: &[Table] = &[
                 "'TikTok'",
             ],
             bad: &["'Snapchat'", "'instagram'"],
-        }],
+        },
+        ],
         uniques: &[
             Unique {
                 what: "same user and platform",
@@ -760,6 +770,49 @@ const TABLES: &[Table] = &[
             },
         ],
         touch: Some("external_user_id = 'renamed'"),
+    },
+    Table {
+        name: "oauth_flows",
+        valid: &[
+            ("state_hash", "repeat('a', 64)"),
+            ("purpose", "'sign_in'"),
+            ("provider", "'google'"),
+            ("expires_at", "now() + interval '10 minutes'"),
+        ],
+        not_null: &[
+            "id",
+            "state_hash",
+            "purpose",
+            "provider",
+            "email_verified",
+            "expires_at",
+            "created_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[Check {
+            prep: "",
+            constraint: "ck_oauth_flows_purpose",
+            column: "purpose",
+            good: &["'sign_in'", "'connection'", "'link'"],
+            bad: &["'signin'", "'login'"],
+        }],
+        uniques: &[
+            Unique {
+                what: "the same state twice",
+                prep: "",
+                first: &[],
+                second: &[("purpose", "'connection'")],
+                violates: Some("uq_oauthflow_state"),
+            },
+            Unique {
+                what: "another state",
+                prep: "",
+                first: &[],
+                second: &[("state_hash", "repeat('b', 64)")],
+                violates: None,
+            },
+        ],
+        touch: None,
     },
     Table {
         name: "api_clients",
@@ -2286,6 +2339,7 @@ const FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
     ("generation_requests.project_id", "projects", "SET NULL", "NO ACTION"),
     ("generation_requests.final_asset_id", "assets", "SET NULL", "NO ACTION"),
     ("social_media_connections.user_id", "users", "CASCADE", "NO ACTION"),
+    ("oauth_flows.user_id", "users", "CASCADE", "NO ACTION"),
     ("api_clients.user_id", "users", "CASCADE", "NO ACTION"),
     ("subscriptions.user_id", "users", "CASCADE", "NO ACTION"),
     ("credit_transactions.user_id", "users", "CASCADE", "NO ACTION"),
@@ -2412,7 +2466,7 @@ async fn every_foreign_key_has_the_actions_the_spec_gives_it() {
         expected.len()
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!(found.len(), 53);
+    assert_eq!(found.len(), 54);
 }
 
 // ---------------------------------------------------------------------------

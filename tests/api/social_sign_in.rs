@@ -427,6 +427,17 @@ async fn a_social_sign_in_with_the_email_of_a_password_account_signs_in_only_onc
     let users_before = users(&app).await;
     let sessions_before = count(&app, "SELECT count(*) AS n FROM sessions").await;
 
+    // An address the provider has not verified gets no link offer at all.
+    op.lock().identity.email_verified = false;
+    let unverified = sign_in(&app).await;
+    assert_eq!(reason(&unverified), "EMAIL_NOT_VERIFIED", "{unverified}");
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM oauth_flows").await,
+        0,
+        "no pending link"
+    );
+    op.lock().identity.email_verified = true;
+
     let response = sign_in(&app).await;
     assert_eq!(
         error_code(&response),

@@ -213,6 +213,15 @@ async fn sign_in_identity(
         .await
         .optional()?;
     if existing.is_some() {
+        // An address the provider has not verified proves nothing about who owns
+        // the account: offering a link would let a look-alike identity be
+        // phished onto it.
+        if !claims.email_verified {
+            return Err(refused(
+                "EMAIL_NOT_VERIFIED",
+                "an account with this email exists, and the provider has not verified the address",
+            ));
+        }
         // Never signed in silently: the account's owner confirms the link.
         let link_token = flows::start_link(
             &mut conn,
