@@ -45,6 +45,9 @@ pub struct App {
     pub metrics: Metrics,
     /// The OpenID providers' discovery documents and keys (social sign-in).
     pub oidc: crate::accounts::social::oidc::OidcCache,
+    /// The queue's jobs that are not generation phases (publishing), and their
+    /// background work (refreshing connections).
+    pub other_jobs: std::sync::Arc<dyn crate::generation::queue::OtherJobs>,
     redis: Option<RedisLink>,
     private_postgres: Option<PrivatePostgres>,
 }
@@ -178,6 +181,7 @@ impl App {
             generation_wakeup: tokio::sync::Notify::new(),
             metrics,
             oidc: Default::default(),
+            other_jobs: std::sync::Arc::new(crate::connections::publishing::PublishJobs),
             safelist,
             redis,
             private_postgres,

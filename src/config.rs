@@ -605,6 +605,9 @@ pub struct PlatformConfig {
     pub client_secret: SecretString,
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// Where the HTTP adapter posts media (`publishAsset`); without it the
+    /// platform is connected but not published to.
+    pub publish_url: Option<String>,
 }
 
 fn secret_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {

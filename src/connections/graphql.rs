@@ -6,11 +6,15 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use super::model::{SocialMediaConnection, SocialPlatform};
+use super::publishing::{self, PublishedPost};
 use super::service;
 use crate::authz::guards::Need;
+use crate::authz::matrix::Action;
 use crate::authz::require_user;
+use crate::authz::roles::load_authorized;
 use crate::graphql::app;
 use crate::graphql::id::{GlobalId, NodeType};
+use crate::studio::model::Asset;
 
 /// The input of `beginSocialConnection`.
 #[derive(InputObject)]
@@ -62,6 +66,25 @@ pub struct DisconnectSocialAccountPayload {
     pub social_media_connection: SocialMediaConnection,
 }
 
+/// The input of `publishAsset`.
+#[derive(InputObject)]
+pub struct PublishAssetInput {
+    /// The asset to publish (the caller may read it: VIEWER and up).
+    pub asset_id: ID,
+    /// One of the caller's own connections.
+    pub connection_id: ID,
+    /// The text published with it (at most 2200 characters).
+    pub caption: String,
+}
+
+/// The publication, queued.
+#[derive(SimpleObject)]
+pub struct PublishAssetPayload {
+    /// Pending until its job has run; the same post for the same asset,
+    /// connection and caption.
+    pub published_post: PublishedPost,
+}
+
 #[derive(Default)]
 pub struct ConnectionQuery;
 
@@ -76,6 +99,18 @@ impl ConnectionQuery {
     ) -> async_graphql::Result<Vec<SocialMediaConnection>> {
         let user_id = require_user(ctx)?;
         Ok(service::of_user(app(ctx), user_id).await?)
+    }
+
+    /// One of the caller's publications, or `null`.
+    #[graphql(guard = "Need::session()")]
+    async fn published_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The publication's ID.")] id: ID,
+    ) -> async_graphql::Result<Option<PublishedPost>> {
+        let id = GlobalId::decode_uuid(&id, NodeType::PublishedPost, "id")?;
+        let user_id = require_user(ctx)?;
+        Ok(publishing::owned(app(ctx), user_id, id).await?)
     }
 }
 
@@ -138,5 +173,28 @@ impl ConnectionMutation {
         Ok(DisconnectSocialAccountPayload {
             social_media_connection,
         })
+    }
+
+    /// Publishes an asset through one of the caller's connections: a job of
+    /// the queue uploads it (retried), and a notification says when it is done
+    /// or failed. Idempotent per (asset, connection, caption).
+    #[graphql(guard = "Need::session()")]
+    async fn publish_asset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of `publishAsset`.")] input: PublishAssetInput,
+    ) -> async_graphql::Result<PublishAssetPayload> {
+        let asset_id = GlobalId::decode_uuid(&input.asset_id, NodeType::Asset, "assetId")?;
+        let connection_id = GlobalId::decode_uuid(
+            &input.connection_id,
+            NodeType::SocialMediaConnection,
+            "connectionId",
+        )?;
+        let user_id = require_user(ctx)?;
+        // PERMISSIONS.md: VIEWER on the asset ("some Export allowed"), as a download.
+        let asset = load_authorized::<Asset>(ctx, asset_id, Action::Download).await?;
+        let published_post =
+            publishing::request(app(ctx), user_id, asset.id, connection_id, &input.caption).await?;
+        Ok(PublishAssetPayload { published_post })
     }
 }

@@ -5,4 +5,5 @@
 pub mod graphql;
 pub mod loaders;
 pub mod model;
+pub mod publishing;
 pub mod service;

@@ -224,9 +224,9 @@ diesel::table! {
 diesel::table! {
     generation_jobs (id) {
         id -> Uuid,
-        generation_request_id -> Uuid,
+        generation_request_id -> Nullable<Uuid>,
         #[max_length = 20]
-        phase -> Varchar,
+        phase -> Nullable<Varchar>,
         #[max_length = 20]
         status -> Varchar,
         attempts -> Int4,
@@ -237,6 +237,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        published_post_id -> Nullable<Uuid>,
     }
 }
 
@@ -374,6 +375,28 @@ diesel::table! {
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         team_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    published_posts (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        asset_id -> Uuid,
+        connection_id -> Nullable<Uuid>,
+        #[max_length = 20]
+        platform -> Varchar,
+        caption -> Text,
+        #[max_length = 64]
+        caption_hash -> Varchar,
+        #[max_length = 20]
+        status -> Varchar,
+        #[max_length = 255]
+        external_post_id -> Nullable<Varchar>,
+        error -> Nullable<Text>,
+        published_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -609,6 +632,10 @@ diesel::joinable!(projects -> users (user_id));
 diesel::joinable!(projects -> workbenches (workbench_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(oauth_flows -> users (user_id));
+diesel::joinable!(published_posts -> assets (asset_id));
+diesel::joinable!(published_posts -> social_media_connections (connection_id));
+diesel::joinable!(published_posts -> users (user_id));
+diesel::joinable!(generation_jobs -> published_posts (published_post_id));
 diesel::joinable!(social_media_connections -> users (user_id));
 diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(team_members -> teams (team_id));
@@ -647,6 +674,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     projects,
     sessions,
     oauth_flows,
+    published_posts,
     social_media_connections,
     subscriptions,
     team_members,

@@ -7,28 +7,60 @@ use std::time::Duration;
 
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Integer, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::model::{GenerationStatus, JobPhase, JobStatus};
+use super::steps::Done;
 use super::{pipeline, service};
 use crate::app::App;
 use crate::db::schema::{generation_jobs, generation_requests};
 use crate::error::AppResult;
 
-/// A claimed job.
+/// A claimed job: a generation phase (`generation_request_id` and `phase`) or
+/// another kind of job with a target of its own (`published_post_id`), run by
+/// the handler in [`App::other_jobs`].
 #[derive(Debug, QueryableByName)]
 pub struct Job {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    pub generation_request_id: Uuid,
-    #[diesel(sql_type = Text)]
-    pub phase: JobPhase,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub generation_request_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub phase: Option<JobPhase>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub published_post_id: Option<Uuid>,
     #[diesel(sql_type = Integer)]
     pub attempts: i32,
+}
+
+/// Runs the jobs that are not generation phases (publishing, in `connections`),
+/// so the queue needs no import of their domains: `App` holds the handler.
+#[async_trait::async_trait]
+pub trait OtherJobs: Send + Sync + std::fmt::Debug {
+    /// Runs one attempt of the job.
+    async fn run(&self, app: &App, job: &Job) -> AppResult<Done>;
+    /// The job failed for good (its last attempt).
+    async fn failed(&self, app: &App, job: &Job, error: &str) -> AppResult<()>;
+    /// Work beside the queue, for as long as the workers run.
+    async fn background(&self, app: Arc<App>, shutdown: watch::Receiver<bool>);
+}
+
+/// Queues a publication job for `published_post_id` (inside the caller's
+/// transaction); a second one for the same post is not queued
+/// (`uq_generationjob_publishedpost`).
+pub async fn enqueue_publication(
+    conn: &mut AsyncPgConnection,
+    published_post_id: Uuid,
+) -> AppResult<bool> {
+    let inserted = diesel::insert_into(generation_jobs::table)
+        .values(generation_jobs::published_post_id.eq(published_post_id))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(inserted == 1)
 }
 
 /// Queues the job of `phase` (inside the caller's transaction).
@@ -81,7 +113,7 @@ pub async fn claim(
                      WHERE (status = $4 AND run_after <= now()) \
                         OR (status = $3 AND lease_until < now()) \
                      ORDER BY run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, generation_request_id, phase, attempts",
+         RETURNING id, generation_request_id, phase, published_post_id, attempts",
     )
     .bind::<Text, _>(worker)
     .bind::<Integer, _>(lease.as_secs() as i32)

@@ -32,9 +32,10 @@ pub enum Done {
 
 /// Runs the step of a claimed job.
 pub async fn run(app: &App, job: &Job) -> AppResult<Done> {
-    match job.phase {
-        JobPhase::Samples => samples(app, job).await,
-        JobPhase::Final => final_image(app, job).await,
+    match (job.phase, job.generation_request_id) {
+        (Some(JobPhase::Samples), Some(request_id)) => samples(app, request_id).await,
+        (Some(JobPhase::Final), Some(request_id)) => final_image(app, request_id).await,
+        _ => app.other_jobs.run(app, job).await,
     }
 }
 
@@ -170,10 +171,10 @@ fn generated_asset(
     }
 }
 
-async fn samples(app: &App, job: &Job) -> AppResult<Done> {
+async fn samples(app: &App, request_id: Uuid) -> AppResult<Done> {
     let started = Instant::now();
     let mut conn = app.worker_db.conn().await?;
-    let mut request = load(&mut conn, job.generation_request_id).await?;
+    let mut request = load(&mut conn, request_id).await?;
     match request.status {
         GenerationStatus::Pending => {
             let Some(moved) = pipeline::transition(
@@ -297,10 +298,10 @@ async fn samples(app: &App, job: &Job) -> AppResult<Done> {
     Ok(Done::Done)
 }
 
-async fn final_image(app: &App, job: &Job) -> AppResult<Done> {
+async fn final_image(app: &App, request_id: Uuid) -> AppResult<Done> {
     let started = Instant::now();
     let mut conn = app.worker_db.conn().await?;
-    let request = load(&mut conn, job.generation_request_id).await?;
+    let request = load(&mut conn, request_id).await?;
     if request.status != GenerationStatus::ProcessingFinal {
         return Ok(Done::Done);
     }

@@ -55,11 +55,12 @@ pub async fn run(app: Arc<App>, count: usize, shutdown: watch::Receiver<bool>) {
         tasks.push(tokio::spawn(work(app.clone(), name, shutdown.clone())));
     }
     tasks.push(tokio::spawn(queue::sweep(app.clone(), shutdown.clone())));
-    // Social media connections are refreshed before they expire by the same processes.
-    tasks.push(tokio::spawn(crate::connections::service::keep_fresh(
-        app.clone(),
-        shutdown.clone(),
-    )));
+    // The other job kinds' own background work (refreshing social connections).
+    let other = app.clone();
+    let watching = shutdown.clone();
+    tasks.push(tokio::spawn(async move {
+        other.other_jobs.background(other.clone(), watching).await
+    }));
     for task in tasks {
         let _ = task.await;
     }
@@ -143,10 +144,13 @@ async fn settle_job(app: &App, job: &Job, outcome: AppResult<Done>) -> AppResult
         None,
     )
     .await?;
+    let Some(request_id) = job.generation_request_id else {
+        return app.other_jobs.failed(app, job, &error).await;
+    };
     steps::fail(
         app,
         &mut conn,
-        job.generation_request_id,
+        request_id,
         GenerationStatus::Failed,
         Some(format!("generation failed: {error}")),
     )

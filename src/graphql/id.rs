@@ -34,10 +34,11 @@ pub enum NodeType {
     AiModelDeployment,
     AiModelFeedback,
     UserDataExport,
+    PublishedPost,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 23] = [
+    const ALL: [NodeType; 24] = [
         Self::User,
         Self::BrandKit,
         Self::Workbench,
@@ -61,6 +62,7 @@ impl NodeType {
         Self::AiModelDeployment,
         Self::AiModelFeedback,
         Self::UserDataExport,
+        Self::PublishedPost,
     ];
 
     /// The GraphQL type name, which is also the prefix inside the ID.
@@ -89,6 +91,7 @@ impl NodeType {
             Self::AiModelDeployment => "AIModelDeployment",
             Self::AiModelFeedback => "AIModelFeedback",
             Self::UserDataExport => "UserDataExport",
+            Self::PublishedPost => "PublishedPost",
         }
     }
 

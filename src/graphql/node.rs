@@ -38,6 +38,7 @@ pub enum Node {
     User(User),
     Session(Session),
     SocialMediaConnection(SocialMediaConnection),
+    PublishedPost(crate::connections::publishing::PublishedPost),
     ApiClient(ApiClient),
     UserDataExport(UserDataExport),
     Team(Team),
@@ -249,6 +250,15 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
                 .map_err(load_error)?
                 .filter(|c| c.user_id == *user_id)
                 .map(Node::SocialMediaConnection)
+        }
+        NodeType::PublishedPost => {
+            let id = global.as_uuid("id")?;
+            let crate::authz::Caller::Session { user_id, .. } = caller(ctx) else {
+                return Ok(None);
+            };
+            crate::connections::publishing::owned(crate::graphql::app(ctx), *user_id, id)
+                .await?
+                .map(Node::PublishedPost)
         }
         // Account records, billing and model administration become reachable with
         // their own issues; until then they are not found through `node`.

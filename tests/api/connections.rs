@@ -29,6 +29,11 @@ struct PlatformState {
     refresh_fails: bool,
     expires_in: i64,
     revoked: Vec<HashMap<String, String>>,
+    /// Publication calls answered 500 before the platform works.
+    publish_failures_left: usize,
+    publish_calls: usize,
+    /// Posts made: (idempotency key, caption, media).
+    posts: Vec<(String, String, Vec<u8>)>,
 }
 
 #[derive(Clone)]
@@ -55,6 +60,7 @@ impl FakePlatform {
             .route("/oauth/token", axum::routing::post(token))
             .route("/oauth/revoke", axum::routing::post(revoke))
             .route("/me", axum::routing::get(me))
+            .route("/publish", axum::routing::post(publish))
             .with_state(platform.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
@@ -77,6 +83,7 @@ impl FakePlatform {
             "clientId": "ig-client",
             "clientSecret": "ig-secret",
             "scopes": ["publish", "profile"],
+            "publishUrl": format!("{}/publish", self.base),
         }});
         std::fs::write(file.path(), config.to_string()).expect("written");
         file
@@ -157,6 +164,45 @@ async fn me(State(platform): State<FakePlatform>, headers: HeaderMap) -> Respons
         return StatusCode::UNAUTHORIZED.into_response();
     }
     Json(json!({"id": 4242, "username": "sam.makes"})).into_response()
+}
+
+async fn publish(
+    State(platform): State<FakePlatform>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut state = platform.lock();
+    state.publish_calls += 1;
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .to_string();
+    if !state.issued.contains(&bearer) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    if state.publish_failures_left > 0 {
+        state.publish_failures_left -= 1;
+        return (StatusCode::INTERNAL_SERVER_ERROR, "try again").into_response();
+    }
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let media = base64::engine::general_purpose::STANDARD
+        .decode(body["media"].as_str().unwrap_or_default())
+        .unwrap_or_default();
+    let index = match state.posts.iter().position(|(k, _, _)| *k == key) {
+        Some(i) => i,
+        None => {
+            let caption = body["caption"].as_str().unwrap_or_default().to_string();
+            state.posts.push((key, caption, media));
+            state.posts.len() - 1
+        }
+    };
+    Json(json!({"id": format!("ig-post-{}", index + 1)})).into_response()
 }
 
 async fn revoke(
@@ -539,6 +585,178 @@ async fn only_a_session_of_the_owner_reaches_a_connection() {
     );
     assert_eq!(
         count(&app, "SELECT count(*) AS n FROM social_media_connections").await,
+        1
+    );
+}
+
+const PUBLISH: &str = "mutation($input: PublishAssetInput!) {
+  publishAsset(input: $input) { publishedPost { id platform caption status externalPostId } } }";
+const POST: &str =
+    "query($id: ID!) { publishedPost(id: $id) { status externalPostId error publishedAt } }";
+
+#[tokio::test]
+async fn publishing_under_a_retry_storm_makes_exactly_one_post() {
+    let platform = FakePlatform::start(3600).await;
+    platform.lock().publish_failures_left = 2;
+    let (app, _file) = spawn(&platform, &[("WORKER_POLL_MS", "50")]).await;
+    let (token, _) = app.sign_up("sam@example.com", "sam password 12").await;
+    let connection = connect(&app, &token).await;
+    let project_id = crate::uploads::project_in(&app, &token, None).await;
+    let bytes = crate::uploads::png(32, 24, 5);
+    let uploaded = crate::uploads::upload(
+        &app,
+        &token,
+        &project_id,
+        Some("Launch"),
+        "launch.png",
+        "image/png",
+        &bytes,
+    )
+    .await;
+    let asset_id = text(&uploaded["data"]["uploadAsset"]["asset"]["id"]).to_string();
+    assert!(!asset_id.is_empty(), "{uploaded}");
+    let input = json!({"input": {"assetId": asset_id, "connectionId": connection["id"],
+                                 "caption": "Out now"}});
+
+    // The client retries too: five identical requests at once.
+    let requests = (0..5).map(|_| app.graphql_as(&token, PUBLISH, input.clone()));
+    let answers = futures_util::future::join_all(requests).await;
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|a| {
+            assert!(a["errors"].is_null(), "{a}");
+            text(&a["data"]["publishAsset"]["publishedPost"]["id"]).to_string()
+        })
+        .collect();
+    assert_eq!(
+        ids.len(),
+        1,
+        "one post for one (asset, connection, caption)"
+    );
+    let post_id = ids.into_iter().next().unwrap_or_default();
+    assert_eq!(
+        answers[0]["data"]["publishAsset"]["publishedPost"]["platform"],
+        "INSTAGRAM"
+    );
+
+    eventually("the post published", async || {
+        let post = app.graphql_as(&token, POST, json!({"id": post_id})).await;
+        post["data"]["publishedPost"]["status"] == "PUBLISHED"
+    })
+    .await;
+    let post = app.graphql_as(&token, POST, json!({"id": post_id})).await;
+    assert_eq!(post["data"]["publishedPost"]["externalPostId"], "ig-post-1");
+    assert!(post["data"]["publishedPost"]["publishedAt"].is_string());
+    {
+        let state = platform.lock();
+        assert_eq!(state.publish_calls, 3, "two failures, then the post");
+        assert_eq!(state.posts.len(), 1);
+        assert_eq!(state.posts[0].1, "Out now");
+        assert_eq!(state.posts[0].2, bytes, "the asset's bytes, unchanged");
+    }
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM published_posts").await,
+        1
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM generation_jobs WHERE published_post_id IS NOT NULL AND status = 'done' AND attempts = 3").await,
+        1
+    );
+    let notifications = app
+        .graphql_as(
+            &token,
+            "{ notifications(first: 10) { edges { node { type metadata } } } }",
+            json!({}),
+        )
+        .await;
+    let published: Vec<&Value> = notifications["data"]["notifications"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter(|e| e["node"]["type"] == "social_post_published")
+        .collect();
+    assert_eq!(published.len(), 1, "{notifications}");
+    assert_eq!(
+        published[0]["node"]["metadata"]["externalPostId"],
+        "ig-post-1"
+    );
+
+    // Asked again later: the same record, no new job, no new post.
+    let again = app.graphql_as(&token, PUBLISH, input.clone()).await;
+    assert_eq!(
+        again["data"]["publishAsset"]["publishedPost"]["id"],
+        post_id.as_str()
+    );
+    assert_eq!(
+        again["data"]["publishAsset"]["publishedPost"]["status"],
+        "PUBLISHED"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM generation_jobs WHERE published_post_id IS NOT NULL"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_platform_that_keeps_failing_ends_the_post_failed_with_a_notification() {
+    let platform = FakePlatform::start(3600).await;
+    platform.lock().publish_failures_left = 100;
+    let (app, _file) = spawn(&platform, &[("WORKER_POLL_MS", "50")]).await;
+    let (token, _) = app.sign_up("sam@example.com", "sam password 12").await;
+    let (other, _) = app.sign_up("eve@example.com", "eve password 12").await;
+    let connection = connect(&app, &token).await;
+    let project_id = crate::uploads::project_in(&app, &token, None).await;
+    let uploaded = crate::uploads::upload(
+        &app,
+        &token,
+        &project_id,
+        None,
+        "a.png",
+        "image/png",
+        &crate::uploads::png(8, 8, 1),
+    )
+    .await;
+    let asset_id = text(&uploaded["data"]["uploadAsset"]["asset"]["id"]).to_string();
+
+    // Someone else can neither use the connection nor see the asset.
+    let foreign = app
+        .graphql_as(
+            &other,
+            PUBLISH,
+            json!({"input": {"assetId": asset_id, "connectionId": connection["id"], "caption": "x"}}),
+        )
+        .await;
+    assert_eq!(error_code(&foreign), Some("NOT_FOUND"), "{foreign}");
+
+    let answer = app
+        .graphql_as(
+            &token,
+            PUBLISH,
+            json!({"input": {"assetId": asset_id, "connectionId": connection["id"], "caption": "x"}}),
+        )
+        .await;
+    let post_id = text(&answer["data"]["publishAsset"]["publishedPost"]["id"]).to_string();
+    assert!(!post_id.is_empty(), "{answer}");
+    eventually("the post failed", async || {
+        let post = app.graphql_as(&token, POST, json!({"id": post_id})).await;
+        post["data"]["publishedPost"]["status"] == "FAILED"
+    })
+    .await;
+    // GENERATION_MAX_ATTEMPTS (3) tries, then given up.
+    assert_eq!(platform.lock().publish_calls, 3);
+    assert!(platform.lock().posts.is_empty());
+    let theirs = app.graphql_as(&other, POST, json!({"id": post_id})).await;
+    assert!(theirs["data"]["publishedPost"].is_null(), "{theirs}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM notifications WHERE type = 'social_post_failed'"
+        )
+        .await,
         1
     );
 }

@@ -772,6 +772,54 @@ const TABLES: &[Table] = &[
         touch: Some("external_user_id = 'renamed'"),
     },
     Table {
+        name: "published_posts",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("asset_id", "'{asset}'"),
+            ("platform", "'Instagram'"),
+            ("caption", "'Out now'"),
+            ("caption_hash", "repeat('a', 64)"),
+        ],
+        not_null: &[
+            "id",
+            "user_id",
+            "asset_id",
+            "platform",
+            "caption",
+            "caption_hash",
+            "status",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[Check {
+            prep: "",
+            constraint: "ck_published_posts_status",
+            column: "status",
+            good: &["'pending'", "'published'", "'failed'"],
+            bad: &["'Published'", "'draft'"],
+        }],
+        uniques: &[
+            Unique {
+                what: "same asset, connection and caption",
+                prep: "INSERT INTO social_media_connections (id, user_id, platform, external_user_id, access_token) \
+                       VALUES ('{row}', '{user}', 'Instagram', 'ig-1', 'sealed')",
+                first: &[("connection_id", "'{row}'")],
+                second: &[("connection_id", "'{row}'")],
+                violates: Some("uq_publishedpost_asset_connection_caption"),
+            },
+            Unique {
+                what: "same asset and connection, another caption",
+                prep: "INSERT INTO social_media_connections (id, user_id, platform, external_user_id, access_token) \
+                       VALUES ('{row}', '{user}', 'Instagram', 'ig-1', 'sealed')",
+                first: &[("connection_id", "'{row}'")],
+                second: &[("connection_id", "'{row}'"), ("caption_hash", "repeat('b', 64)")],
+                violates: None,
+            },
+        ],
+        touch: Some("caption = 'edited'"),
+    },
+    Table {
         name: "oauth_flows",
         valid: &[
             ("state_hash", "repeat('a', 64)"),
@@ -1471,8 +1519,6 @@ const TABLES: &[Table] = &[
         ],
         not_null: &[
             "id",
-            "generation_request_id",
-            "phase",
             "status",
             "attempts",
             "run_after",
@@ -1497,6 +1543,13 @@ const TABLES: &[Table] = &[
             },
             Check {
                 prep: "",
+                constraint: "ck_generation_jobs_target",
+                column: "phase",
+                good: &["'final'"],
+                bad: &["NULL"],
+            },
+            Check {
+                prep: "",
                 constraint: "ck_generation_jobs_attempts",
                 column: "attempts",
                 good: &["0", "5"],
@@ -1504,6 +1557,21 @@ const TABLES: &[Table] = &[
             },
         ],
         uniques: &[
+            Unique {
+                what: "one job per publication",
+                prep: "INSERT INTO published_posts (id, user_id, asset_id, platform, caption, caption_hash) VALUES ('{row}', '{user}', '{asset}', 'Instagram', 'c', repeat('c', 64))",
+                first: &[
+                    ("generation_request_id", "NULL"),
+                    ("phase", "NULL"),
+                    ("published_post_id", "'{row}'"),
+                ],
+                second: &[
+                    ("generation_request_id", "NULL"),
+                    ("phase", "NULL"),
+                    ("published_post_id", "'{row}'"),
+                ],
+                violates: Some("uq_generationjob_publishedpost"),
+            },
             Unique {
                 what: "same request and phase",
                 prep: "",
@@ -2340,6 +2408,10 @@ const FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
     ("generation_requests.final_asset_id", "assets", "SET NULL", "NO ACTION"),
     ("social_media_connections.user_id", "users", "CASCADE", "NO ACTION"),
     ("oauth_flows.user_id", "users", "CASCADE", "NO ACTION"),
+    ("published_posts.user_id", "users", "CASCADE", "NO ACTION"),
+    ("published_posts.asset_id", "assets", "CASCADE", "NO ACTION"),
+    ("published_posts.connection_id", "social_media_connections", "SET NULL", "NO ACTION"),
+    ("generation_jobs.published_post_id", "published_posts", "CASCADE", "NO ACTION"),
     ("api_clients.user_id", "users", "CASCADE", "NO ACTION"),
     ("subscriptions.user_id", "users", "CASCADE", "NO ACTION"),
     ("credit_transactions.user_id", "users", "CASCADE", "NO ACTION"),
@@ -2466,7 +2538,7 @@ async fn every_foreign_key_has_the_actions_the_spec_gives_it() {
         expected.len()
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!(found.len(), 54);
+    assert_eq!(found.len(), 58);
 }
 
 // ---------------------------------------------------------------------------
