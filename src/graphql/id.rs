@@ -35,10 +35,11 @@ pub enum NodeType {
     AiModelFeedback,
     UserDataExport,
     TeamInvitation,
+    PublishedPost,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 24] = [
+    const ALL: [NodeType; 25] = [
         Self::User,
         Self::BrandKit,
         Self::Workbench,
@@ -63,6 +64,7 @@ impl NodeType {
         Self::AiModelFeedback,
         Self::UserDataExport,
         Self::TeamInvitation,
+        Self::PublishedPost,
     ];
 
     /// The GraphQL type name, which is also the prefix inside the ID.
@@ -92,6 +94,7 @@ impl NodeType {
             Self::AiModelFeedback => "AIModelFeedback",
             Self::UserDataExport => "UserDataExport",
             Self::TeamInvitation => "TeamInvitation",
+            Self::PublishedPost => "PublishedPost",
         }
     }
 
