@@ -157,6 +157,20 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     /// Store sizes and waits that bound what a hostile caller can cost (`bounds.rs`).
     pub bounds: crate::bounds::Bounds,
+    /// Payments (issue 14).
+    pub stripe: StripeConfig,
+}
+
+/// Stripe: every setting optional. Without `STRIPE_WEBHOOK_SECRET`,
+/// `/webhooks/stripe` answers 503 `BILLING_NOT_CONFIGURED`.
+#[derive(Debug, Clone)]
+pub struct StripeConfig {
+    /// The API's secret key (`sk_...`), for calls to Stripe.
+    pub secret_key: Option<SecretString>,
+    /// The webhook endpoint's signing secret (`whsec_...`).
+    pub webhook_secret: Option<SecretString>,
+    /// Where Stripe's API is (a local fake in tests).
+    pub api_base: String,
 }
 
 /// Limits of the subscription sockets.
@@ -571,6 +585,14 @@ impl Config {
             websocket,
             telemetry,
             bounds: crate::bounds::Bounds::from_vars(vars)?,
+            stripe: StripeConfig {
+                secret_key: get("STRIPE_SECRET_KEY").map(SecretString::from),
+                webhook_secret: get("STRIPE_WEBHOOK_SECRET").map(SecretString::from),
+                api_base: get("STRIPE_API_BASE")
+                    .unwrap_or_else(|| "https://api.stripe.com".into())
+                    .trim_end_matches('/')
+                    .to_string(),
+            },
         })
     }
 }

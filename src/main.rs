@@ -19,7 +19,7 @@ use tracing_subscriber::Layer as _;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | seed | schema | admin grant|revoke EMAIL | models import FILE.json | help]
+const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | seed | schema | admin grant|revoke EMAIL | models import FILE.json | check-ledger | help]
 
   serve        run the GraphQL server (the default); --seed-demo loads the demo data first
   worker       run generation workers only (WORKERS of them, default 2), no HTTP server
@@ -28,6 +28,7 @@ const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | se
   schema       print the GraphQL schema (SDL) to stdout
   admin        grant or revoke platform administration: atelier admin grant ada@example.com
   models       import a model catalogue (idempotent): atelier models import models.json
+  check-ledger check that every balance equals its ledger; exit 1 listing the holders that differ
 
 Configuration comes from the environment; see README.md.";
 
@@ -71,6 +72,7 @@ fn main() -> ExitCode {
             "worker" => worker(config).await,
             "admin" => admin(config, &flags).await,
             "models" => models(config, &flags).await,
+            "check-ledger" => check_ledger(config).await,
             other => Err(format!("unknown command '{other}'\n{USAGE}")),
         }
     });
@@ -152,6 +154,31 @@ async fn models(config: Config, args: &[&str]) -> Result<(), String> {
     let report = result.map_err(|e| format!("{path}: {e:#}"))?;
     println!("{report}");
     Ok(())
+}
+
+async fn check_ledger(config: Config) -> Result<(), String> {
+    let app = App::start(config).await.map_err(|e| e.to_string())?;
+    let result = async {
+        let mut conn = app.db.conn().await?;
+        atelier::credits::service::ledger_mismatches(&mut conn).await
+    }
+    .await;
+    app.shutdown();
+    let mismatches = result.map_err(|e| format!("{:#}", anyhow::Error::from(e)))?;
+    if mismatches.is_empty() {
+        println!("ledger ok: every balance equals its opening plus its transactions");
+        return Ok(());
+    }
+    for m in &mismatches {
+        println!(
+            "{} {}: balance {} but the ledger says {}",
+            m.holder_kind, m.holder_id, m.balance, m.expected
+        );
+    }
+    Err(format!(
+        "{} holder(s) whose balance differs from the ledger",
+        mismatches.len()
+    ))
 }
 
 async fn worker(config: Config) -> Result<(), String> {

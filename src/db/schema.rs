@@ -597,6 +597,50 @@ diesel::joinable!(workbenches -> brand_kits (default_brand_kit_id));
 diesel::joinable!(workbenches -> teams (team_id));
 diesel::joinable!(workbenches -> users (user_id));
 
+diesel::table! {
+    credit_ledger_openings (id) {
+        id -> Uuid,
+        user_id -> Nullable<Uuid>,
+        team_id -> Nullable<Uuid>,
+        opening_balance -> Numeric,
+        ledger_sum_at_opening -> Numeric,
+        opened_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(credit_ledger_openings -> teams (team_id));
+diesel::joinable!(credit_ledger_openings -> users (user_id));
+
+diesel::table! {
+    stripe_events (event_id) {
+        #[max_length = 255]
+        event_id -> Varchar,
+        #[max_length = 100]
+        event_type -> Varchar,
+        #[max_length = 20]
+        outcome -> Varchar,
+        received_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    billing_grants (grant_key) {
+        #[max_length = 255]
+        grant_key -> Varchar,
+        user_id -> Uuid,
+        team_id -> Nullable<Uuid>,
+        amount -> Numeric,
+        #[max_length = 50]
+        action_type -> Varchar,
+        #[max_length = 255]
+        stripe_event_id -> Nullable<Varchar>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(billing_grants -> teams (team_id));
+diesel::joinable!(billing_grants -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     admin_audit,
     ai_model_deployments,
@@ -608,7 +652,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     asset_versions,
     assets,
+    billing_grants,
     brand_kits,
+    credit_ledger_openings,
     credit_transactions,
     generation_jobs,
     generation_requests,
@@ -619,6 +665,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     projects,
     sessions,
     social_media_connections,
+    stripe_events,
     subscriptions,
     team_members,
     teams,

@@ -36,6 +36,7 @@ pub struct Query(
     crate::notifications::graphql::NotificationQuery,
     crate::credits::graphql::CreditQuery,
     crate::admin::graphql::AdminQuery,
+    crate::credits::graphql::CreditSummaryQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -55,6 +56,7 @@ pub struct Mutation(
     crate::generation::graphql::GenerationMutation,
     crate::notifications::graphql::NotificationMutation,
     crate::admin::graphql::AdminMutation,
+    crate::credits::graphql::CreditMutation,
 );
 
 /// The subscription root: one part per domain.

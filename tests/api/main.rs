@@ -6,6 +6,7 @@ mod ai_models;
 mod api_clients;
 mod bad_input;
 mod batching;
+mod billing;
 mod bounds;
 mod browser;
 mod clients;

@@ -1568,6 +1568,7 @@ resource_tests! {
     model_feedback => "AIModelFeedback",
     history => "History",
     platform_admin => "Platform admin",
+    team_credits => "Team credits",
 }
 
 /// What every row of the whole matrix expects, for the `viewerCan` flags (a

@@ -1,0 +1,243 @@
+//! Stripe webhook deliveries: the signature is checked on the raw bytes before
+//! anything is parsed, then the event is applied in one transaction keyed by its
+//! id (`stripe_events`), so a replay, a duplicate or two concurrent deliveries
+//! apply it once. What a payment grants is keyed once more by the paid object
+//! (`billing_grants`), so two events about one checkout grant once too.
+//!
+//! The holder and the credits come from the object's `metadata`, which Atelier
+//! itself wrote when it created the checkout (`atelier_user_id`, optional
+//! `atelier_team_id`, `atelier_credits`): no local row has to exist first, so a
+//! webhook that overtakes the checkout's own bookkeeping still applies.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use secrecy::ExposeSecret;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::signature::{self, SignatureError};
+use crate::app::App;
+use crate::credits::ledger::{self, Movement, Payer};
+use crate::db::schema::{billing_grants, stripe_events};
+use crate::error::{AppError, AppResult};
+
+/// The largest grant one payment may carry.
+const MAX_CREDITS: i64 = 1_000_000;
+
+/// What became of a delivery that passed the signature check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Its effect was written now.
+    Applied,
+    /// The event id was seen before: nothing written.
+    Duplicate,
+    /// An event Atelier does not act on, or one without Atelier's metadata:
+    /// acknowledged so Stripe stops re-sending it.
+    Ignored,
+    /// Another event had already granted the same checkout or invoice.
+    AlreadyGranted,
+}
+
+/// Why a delivery was refused.
+#[derive(Debug)]
+pub enum Refusal {
+    /// No `STRIPE_WEBHOOK_SECRET`.
+    NotConfigured,
+    /// The signature is missing, stale or wrong: 400, nothing written.
+    Signature(SignatureError),
+    /// Signed, but not a Stripe event: 400.
+    Payload,
+    /// Our side failed (the database): 500, so Stripe delivers it again.
+    Failed(AppError),
+}
+
+/// One Stripe delivery: verify, then apply once.
+#[tracing::instrument(skip_all)]
+pub async fn receive(app: &App, header: Option<&str>, body: &[u8]) -> Result<Delivery, Refusal> {
+    let secret = app
+        .config
+        .stripe
+        .webhook_secret
+        .as_ref()
+        .ok_or(Refusal::NotConfigured)?;
+    let header = header.ok_or(Refusal::Signature(SignatureError::Malformed))?;
+    signature::verify(
+        header,
+        body,
+        secret.expose_secret().as_bytes(),
+        chrono::Utc::now().timestamp(),
+    )
+    .map_err(Refusal::Signature)?;
+    let event: Value = serde_json::from_slice(body).map_err(|_| Refusal::Payload)?;
+    let (Some(id), Some(kind)) = (event["id"].as_str(), event["type"].as_str()) else {
+        return Err(Refusal::Payload);
+    };
+    if id.is_empty() || id.len() > 255 || kind.len() > 100 {
+        return Err(Refusal::Payload);
+    }
+    let grant = match kind {
+        "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
+            checkout_grant(&event["data"]["object"])
+        }
+        "invoice.paid" => invoice_grant(&event["data"]["object"]),
+        _ => None,
+    };
+    let (delivery, balance) = apply(app, id, kind, grant).await.map_err(Refusal::Failed)?;
+    if let Some((payer, balance)) = balance {
+        crate::generation::events::balance_changed(app, payer, balance).await;
+    }
+    tracing::info!(event_id = id, event_type = kind, ?delivery, "stripe event");
+    Ok(delivery)
+}
+
+/// Credits an event grants, and to whom.
+#[derive(Debug, Clone)]
+struct Grant {
+    key: String,
+    user_id: Uuid,
+    team_id: Option<Uuid>,
+    credits: Decimal,
+    action_type: &'static str,
+    description: String,
+}
+
+/// A completed checkout of a credit pack, paid (a delayed payment method
+/// completes unpaid and grants with `checkout.session.async_payment_succeeded`).
+/// A plan's checkout grants nothing here: its invoices do.
+fn checkout_grant(session: &Value) -> Option<Grant> {
+    if session["payment_status"].as_str() != Some("paid") {
+        return None;
+    }
+    let metadata = &session["metadata"];
+    if metadata["atelier_purpose"].as_str() != Some("credit_pack") {
+        return None;
+    }
+    let id = session["id"].as_str()?;
+    grant_from(
+        metadata,
+        format!("checkout:{id}"),
+        "purchase",
+        format!("credit pack, Stripe checkout {id}"),
+    )
+}
+
+/// A paid invoice of a plan: the plan's credits. Stripe copies the
+/// subscription's metadata onto its invoices, under
+/// `parent.subscription_details.metadata` (API 2025-03 and later) or
+/// `subscription_details.metadata` (before).
+fn invoice_grant(invoice: &Value) -> Option<Grant> {
+    let metadata = [
+        &invoice["parent"]["subscription_details"]["metadata"],
+        &invoice["subscription_details"]["metadata"],
+        &invoice["metadata"],
+    ]
+    .into_iter()
+    .find(|m| m["atelier_user_id"].is_string())?;
+    let id = invoice["id"].as_str()?;
+    grant_from(
+        metadata,
+        format!("invoice:{id}"),
+        "subscription_grant",
+        format!("plan credits, Stripe invoice {id}"),
+    )
+}
+
+fn grant_from(
+    metadata: &Value,
+    key: String,
+    action_type: &'static str,
+    description: String,
+) -> Option<Grant> {
+    let user_id = metadata["atelier_user_id"].as_str()?.parse().ok()?;
+    let team_id = match metadata["atelier_team_id"].as_str() {
+        Some(team) => Some(team.parse().ok()?),
+        None => None,
+    };
+    let credits: Decimal = metadata["atelier_credits"].as_str()?.parse().ok()?;
+    let valid = credits > Decimal::ZERO
+        && credits.scale() <= 2
+        && credits <= Decimal::from(MAX_CREDITS)
+        && key.len() <= 255;
+    valid.then_some(Grant {
+        key,
+        user_id,
+        team_id,
+        credits,
+        action_type,
+        description,
+    })
+}
+
+/// Records the event and writes its grant, in one transaction. The insert of
+/// the event id comes first: a concurrent delivery of the same event waits on
+/// it and, once this one commits, finds the id and writes nothing.
+async fn apply(
+    app: &App,
+    event_id: &str,
+    kind: &str,
+    grant: Option<Grant>,
+) -> AppResult<(Delivery, Option<(Payer, Decimal)>)> {
+    let mut conn = app.db.conn().await?;
+    conn.transaction(async |conn| {
+        let outcome_of = |d: Delivery| match d {
+            Delivery::Applied => "applied",
+            Delivery::AlreadyGranted => "already_granted",
+            Delivery::Ignored | Delivery::Duplicate => "ignored",
+        };
+        let planned = if grant.is_some() {
+            Delivery::Applied
+        } else {
+            Delivery::Ignored
+        };
+        let inserted = diesel::insert_into(stripe_events::table)
+            .values((
+                stripe_events::event_id.eq(event_id),
+                stripe_events::event_type.eq(kind),
+                stripe_events::outcome.eq(outcome_of(planned)),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        if inserted == 0 {
+            return Ok((Delivery::Duplicate, None));
+        }
+        let Some(grant) = grant else {
+            return Ok((Delivery::Ignored, None));
+        };
+        let fresh = diesel::insert_into(billing_grants::table)
+            .values((
+                billing_grants::grant_key.eq(&grant.key),
+                billing_grants::user_id.eq(grant.user_id),
+                billing_grants::team_id.eq(grant.team_id),
+                billing_grants::amount.eq(grant.credits),
+                billing_grants::action_type.eq(grant.action_type),
+                billing_grants::stripe_event_id.eq(event_id),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        if fresh == 0 {
+            diesel::update(stripe_events::table.find(event_id))
+                .set(stripe_events::outcome.eq(outcome_of(Delivery::AlreadyGranted)))
+                .execute(conn)
+                .await?;
+            return Ok((Delivery::AlreadyGranted, None));
+        }
+        let payer = Payer::for_project(grant.team_id, grant.user_id);
+        let balance = ledger::credit(
+            conn,
+            payer,
+            grant.credits,
+            Movement {
+                user_id: grant.user_id,
+                action_type: grant.action_type,
+                description: Some(grant.description.clone()),
+                generation_request_id: None,
+            },
+        )
+        .await?;
+        Ok((Delivery::Applied, Some((payer, balance))))
+    })
+    .await
+}
