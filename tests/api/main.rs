@@ -31,6 +31,7 @@ mod registry;
 mod schema;
 mod secrets_at_rest;
 mod server;
+mod stripe_webhooks;
 mod studio;
 mod subscriptions;
 mod telemetry;

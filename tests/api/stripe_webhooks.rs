@@ -157,9 +157,21 @@ async fn a_wrong_secret_a_stale_timestamp_a_changed_byte_or_no_header_is_400_and
         .expect("the credits are in the body");
     changed[at] = b'3';
     let refused = [
-        ("wrong secret", body.clone(), Some(signature(&body, "whsec_wrong", now()))),
-        ("stale timestamp", body.clone(), Some(signature(&body, SECRET, now() - 301))),
-        ("changed byte", changed.clone(), Some(signature(&body, SECRET, now()))),
+        (
+            "wrong secret",
+            body.clone(),
+            Some(signature(&body, "whsec_wrong", now())),
+        ),
+        (
+            "stale timestamp",
+            body.clone(),
+            Some(signature(&body, SECRET, now() - 301)),
+        ),
+        (
+            "changed byte",
+            changed.clone(),
+            Some(signature(&body, SECRET, now())),
+        ),
         ("missing header", body.clone(), None),
         ("no v1", body.clone(), Some(format!("t={}", now()))),
     ];
@@ -172,10 +184,18 @@ async fn a_wrong_secret_a_stale_timestamp_a_changed_byte_or_no_header_is_400_and
 
     // The same event, signed right: applied once; its replay changes nothing.
     let (status, answer) = deliver(&app, &body, Some(signature(&body, SECRET, now()))).await;
-    assert_eq!((status, &answer["result"]), (200, &json!("applied")), "{answer}");
+    assert_eq!(
+        (status, &answer["result"]),
+        (200, &json!("applied")),
+        "{answer}"
+    );
     assert_eq!(balance(&app, &token).await, "35.00");
     let (status, answer) = deliver(&app, &body, Some(signature(&body, SECRET, now()))).await;
-    assert_eq!((status, &answer["result"]), (200, &json!("duplicate")), "{answer}");
+    assert_eq!(
+        (status, &answer["result"]),
+        (200, &json!("duplicate")),
+        "{answer}"
+    );
     assert_eq!(balance(&app, &token).await, "35.00");
     assert_eq!(written_rows(&app).await, (1, 1, 1));
     app.assert_books_balance().await;
@@ -188,7 +208,10 @@ async fn twenty_concurrent_deliveries_of_one_paid_invoice_grant_once() {
     let event = invoice_paid("evt_inv_1", "in_1", user_uuid(&id), "100.00");
     let deliveries = (0..20).map(|_| signed(&app, &event));
     let answers = futures_util::future::join_all(deliveries).await;
-    assert!(answers.iter().all(|(status, _)| *status == 200), "{answers:?}");
+    assert!(
+        answers.iter().all(|(status, _)| *status == 200),
+        "{answers:?}"
+    );
     let applied = answers
         .iter()
         .filter(|(_, a)| a["result"] == "applied")
@@ -202,7 +225,10 @@ async fn twenty_concurrent_deliveries_of_one_paid_invoice_grant_once() {
     // The same invoice under another event id (Stripe re-sent it) grants nothing more.
     let again = invoice_paid("evt_inv_2", "in_1", user_uuid(&id), "100.00");
     let (status, answer) = signed(&app, &again).await;
-    assert_eq!((status, &answer["result"]), (200, &json!("already granted")));
+    assert_eq!(
+        (status, &answer["result"]),
+        (200, &json!("already granted"))
+    );
     assert_eq!(balance(&app, &token).await, "110.00");
     app.assert_books_balance().await;
 }
@@ -219,7 +245,11 @@ async fn a_checkout_webhook_applies_without_any_local_checkout_row_and_unknown_e
         &checkout_completed("evt_early", "cs_never_seen", user_uuid(&id), "5.50"),
     )
     .await;
-    assert_eq!((status, &answer["result"]), (200, &json!("applied")), "{answer}");
+    assert_eq!(
+        (status, &answer["result"]),
+        (200, &json!("applied")),
+        "{answer}"
+    );
     assert_eq!(balance(&app, &token).await, "15.50");
     let row = count(
         &app,
@@ -234,7 +264,8 @@ async fn a_checkout_webhook_applies_without_any_local_checkout_row_and_unknown_e
     let (status, answer) = signed(&app, &unpaid).await;
     assert_eq!((status, &answer["result"]), (200, &json!("ignored")));
     // Event types Atelier does not act on: acknowledged, ignored.
-    let other = json!({"id": "evt_other", "type": "customer.created", "data": {"object": {"id": "cus_1"}}});
+    let other =
+        json!({"id": "evt_other", "type": "customer.created", "data": {"object": {"id": "cus_1"}}});
     let (status, answer) = signed(&app, &other).await;
     assert_eq!((status, &answer["result"]), (200, &json!("ignored")));
     // Signed but not an event: 400.
