@@ -19,7 +19,7 @@ use tracing_subscriber::Layer as _;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | seed | schema | admin grant|revoke EMAIL | models import FILE.json | check-ledger | help]
+const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | seed | schema | admin grant|revoke EMAIL | models import FILE.json | plans import FILE.json | check-ledger | help]
 
   serve        run the GraphQL server (the default); --seed-demo loads the demo data first
   worker       run generation workers only (WORKERS of them, default 2), no HTTP server
@@ -28,6 +28,7 @@ const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | se
   schema       print the GraphQL schema (SDL) to stdout
   admin        grant or revoke platform administration: atelier admin grant ada@example.com
   models       import a model catalogue (idempotent): atelier models import models.json
+  plans        import the plan catalogue and credit packs (idempotent): atelier plans import plans.json
   check-ledger check that every balance equals its ledger; exit 1 listing the holders that differ
 
 Configuration comes from the environment; see README.md.";
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
             "worker" => worker(config).await,
             "admin" => admin(config, &flags).await,
             "models" => models(config, &flags).await,
+            "plans" => plans(config, &flags).await,
             "check-ledger" => check_ledger(config).await,
             other => Err(format!("unknown command '{other}'\n{USAGE}")),
         }
@@ -150,6 +152,19 @@ async fn models(config: Config, args: &[&str]) -> Result<(), String> {
     let json = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let app = App::start(config).await.map_err(|e| e.to_string())?;
     let result = atelier::ai_models::import::import(&app, &json).await;
+    app.shutdown();
+    let report = result.map_err(|e| format!("{path}: {e:#}"))?;
+    println!("{report}");
+    Ok(())
+}
+
+async fn plans(config: Config, args: &[&str]) -> Result<(), String> {
+    let ["import", path] = args else {
+        return Err(format!("expected: atelier plans import FILE.json\n{USAGE}"));
+    };
+    let json = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let app = App::start(config).await.map_err(|e| e.to_string())?;
+    let result = atelier::billing::plans::import(&app, &json).await;
     app.shutdown();
     let report = result.map_err(|e| format!("{path}: {e:#}"))?;
     println!("{report}");

@@ -76,16 +76,30 @@ pub async fn receive(app: &App, header: Option<&str>, body: &[u8]) -> Result<Del
     if id.is_empty() || id.len() > 255 || kind.len() > 100 {
         return Err(Refusal::Payload);
     }
-    let grant = match kind {
-        "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
-            checkout_grant(&event["data"]["object"])
-        }
-        "invoice.paid" => invoice_grant(&event["data"]["object"]),
+    let created = event["created"]
+        .as_i64()
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .unwrap_or_else(chrono::Utc::now);
+    let object = &event["data"]["object"];
+    let effect = match kind {
+        "checkout.session.completed" => checkout_subscription(object, created)
+            .map(Effect::Subscribe)
+            .or_else(|| checkout_grant(object).map(Effect::Grant)),
+        "checkout.session.async_payment_succeeded" => checkout_grant(object).map(Effect::Grant),
+        "invoice.paid" => invoice_grant(object).map(Effect::Grant),
         _ => None,
     };
-    let (delivery, balance) = apply(app, id, kind, grant).await.map_err(Refusal::Failed)?;
-    if let Some((payer, balance)) = balance {
-        crate::generation::events::balance_changed(app, payer, balance).await;
+    let (delivery, after) = apply(app, id, kind, effect)
+        .await
+        .map_err(Refusal::Failed)?;
+    match after {
+        After::Balance(payer, balance) => {
+            crate::generation::events::balance_changed(app, payer, balance).await;
+        }
+        After::Tier(user_id) => {
+            crate::accounts::profile_cache::invalidate(&app.cache, user_id).await;
+        }
+        After::Nothing => {}
     }
     tracing::info!(event_id = id, event_type = kind, ?delivery, "stripe event");
     Ok(delivery)
@@ -100,6 +114,57 @@ struct Grant {
     credits: Decimal,
     action_type: &'static str,
     description: String,
+}
+
+/// A plan's subscription, started by a checkout in `subscription` mode.
+#[derive(Debug, Clone)]
+struct Subscribe {
+    user_id: Uuid,
+    team_id: Option<Uuid>,
+    plan_id: String,
+    subscription_id: String,
+    started_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What an event does here.
+#[derive(Debug, Clone)]
+enum Effect {
+    Grant(Grant),
+    Subscribe(Subscribe),
+}
+
+/// What to tell the rest of the system once the transaction committed.
+enum After {
+    Balance(Payer, Decimal),
+    Tier(Uuid),
+    Nothing,
+}
+
+fn checkout_subscription(
+    session: &Value,
+    created: chrono::DateTime<chrono::Utc>,
+) -> Option<Subscribe> {
+    let metadata = &session["metadata"];
+    if session["mode"].as_str() != Some("subscription")
+        || metadata["atelier_purpose"].as_str() != Some("plan")
+    {
+        return None;
+    }
+    let subscription_id = session["subscription"].as_str()?;
+    let plan_id = metadata["atelier_plan"].as_str()?;
+    if subscription_id.is_empty() || subscription_id.len() > 200 || plan_id.len() > 50 {
+        return None;
+    }
+    Some(Subscribe {
+        user_id: metadata["atelier_user_id"].as_str()?.parse().ok()?,
+        team_id: match metadata["atelier_team_id"].as_str() {
+            Some(team) => Some(team.parse().ok()?),
+            None => None,
+        },
+        plan_id: plan_id.to_string(),
+        subscription_id: subscription_id.to_string(),
+        started_at: created,
+    })
 }
 
 /// A completed checkout of a credit pack, paid (a delayed payment method
@@ -176,8 +241,8 @@ async fn apply(
     app: &App,
     event_id: &str,
     kind: &str,
-    grant: Option<Grant>,
-) -> AppResult<(Delivery, Option<(Payer, Decimal)>)> {
+    effect: Option<Effect>,
+) -> AppResult<(Delivery, After)> {
     let mut conn = app.db.conn().await?;
     conn.transaction(async |conn| {
         let outcome_of = |d: Delivery| match d {
@@ -185,7 +250,7 @@ async fn apply(
             Delivery::AlreadyGranted => "already_granted",
             Delivery::Ignored | Delivery::Duplicate => "ignored",
         };
-        let planned = if grant.is_some() {
+        let planned = if effect.is_some() {
             Delivery::Applied
         } else {
             Delivery::Ignored
@@ -200,10 +265,35 @@ async fn apply(
             .execute(conn)
             .await?;
         if inserted == 0 {
-            return Ok((Delivery::Duplicate, None));
+            return Ok((Delivery::Duplicate, After::Nothing));
         }
-        let Some(grant) = grant else {
-            return Ok((Delivery::Ignored, None));
+        let grant = match effect {
+            None => return Ok((Delivery::Ignored, After::Nothing)),
+            Some(Effect::Subscribe(sub)) => {
+                let done = super::service::activate_stripe_subscription(
+                    conn,
+                    super::service::StripeSubscription {
+                        user_id: sub.user_id,
+                        team_id: sub.team_id,
+                        plan_id: &sub.plan_id,
+                        provider_subscription_id: &sub.subscription_id,
+                        started_at: sub.started_at,
+                    },
+                )
+                .await?;
+                return Ok(match done {
+                    None => {
+                        diesel::update(stripe_events::table.find(event_id))
+                            .set(stripe_events::outcome.eq(outcome_of(Delivery::Ignored)))
+                            .execute(conn)
+                            .await?;
+                        (Delivery::Ignored, After::Nothing)
+                    }
+                    Some(Some(user)) => (Delivery::Applied, After::Tier(user)),
+                    Some(None) => (Delivery::Applied, After::Nothing),
+                });
+            }
+            Some(Effect::Grant(grant)) => grant,
         };
         let fresh = diesel::insert_into(billing_grants::table)
             .values((
@@ -222,7 +312,7 @@ async fn apply(
                 .set(stripe_events::outcome.eq(outcome_of(Delivery::AlreadyGranted)))
                 .execute(conn)
                 .await?;
-            return Ok((Delivery::AlreadyGranted, None));
+            return Ok((Delivery::AlreadyGranted, After::Nothing));
         }
         let payer = Payer::for_project(grant.team_id, grant.user_id);
         let balance = ledger::credit(
@@ -237,7 +327,7 @@ async fn apply(
             },
         )
         .await?;
-        Ok((Delivery::Applied, Some((payer, balance))))
+        Ok((Delivery::Applied, After::Balance(payer, balance)))
     })
     .await
 }

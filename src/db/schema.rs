@@ -406,6 +406,7 @@ diesel::table! {
         payment_method_id -> Nullable<Varchar>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        team_id -> Nullable<Uuid>,
     }
 }
 
@@ -641,6 +642,49 @@ diesel::table! {
 diesel::joinable!(billing_grants -> teams (team_id));
 diesel::joinable!(billing_grants -> users (user_id));
 
+diesel::table! {
+    plans (id) {
+        #[max_length = 50]
+        id -> Varchar,
+        #[max_length = 100]
+        name -> Varchar,
+        #[max_length = 20]
+        tier -> Varchar,
+        price -> Numeric,
+        #[max_length = 3]
+        currency -> Bpchar,
+        monthly_credits -> Numeric,
+        seats -> Nullable<Int4>,
+        #[max_length = 255]
+        stripe_price_id -> Nullable<Varchar>,
+        is_active -> Bool,
+        sort_order -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    credit_packs (id) {
+        #[max_length = 50]
+        id -> Varchar,
+        #[max_length = 100]
+        name -> Varchar,
+        credits -> Numeric,
+        price -> Numeric,
+        #[max_length = 3]
+        currency -> Bpchar,
+        #[max_length = 255]
+        stripe_price_id -> Nullable<Varchar>,
+        is_active -> Bool,
+        sort_order -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(subscriptions -> teams (team_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     admin_audit,
     ai_model_deployments,
@@ -655,6 +699,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     billing_grants,
     brand_kits,
     credit_ledger_openings,
+    credit_packs,
     credit_transactions,
     generation_jobs,
     generation_requests,
@@ -662,6 +707,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     mail_outbox,
     notifications,
+    plans,
     projects,
     sessions,
     social_media_connections,

@@ -37,6 +37,7 @@ pub struct Query(
     crate::credits::graphql::CreditQuery,
     crate::admin::graphql::AdminQuery,
     crate::credits::graphql::CreditSummaryQuery,
+    crate::billing::graphql::BillingQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -154,6 +155,10 @@ trait WithDomainLoaders: Sized {
             &activity,
         ))
         .data(new_loader::<crate::ai_models::loaders::AiModelLoaders>(
+            app.clone(),
+            &activity,
+        ))
+        .data(new_loader::<crate::billing::loaders::BillingLoaders>(
             app.clone(),
             &activity,
         ))

@@ -26,6 +26,7 @@ mod node;
 mod pages;
 mod partitions;
 mod permissions;
+mod plans;
 mod redis;
 mod registry;
 mod schema;
