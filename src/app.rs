@@ -43,6 +43,8 @@ pub struct App {
     pub generation_wakeup: tokio::sync::Notify,
     /// What this instance counts, for `/metrics`.
     pub metrics: Metrics,
+    /// Stripe's API: after a failed call, checkouts fail at once for a while.
+    pub stripe_breaker: crate::breaker::Breaker,
     redis: Option<RedisLink>,
     private_postgres: Option<PrivatePostgres>,
 }
@@ -173,6 +175,10 @@ impl App {
             mailer,
             http,
             provider_breakers: Default::default(),
+            stripe_breaker: crate::breaker::Breaker::new(
+                "stripe",
+                std::time::Duration::from_secs(30),
+            ),
             generation_wakeup: tokio::sync::Notify::new(),
             metrics,
             safelist,

@@ -47,6 +47,8 @@ pub enum AppError {
         max: u64,
     },
     Internal(anyhow::Error),
+    /// A billing operation on a server without its payment settings (issue 14).
+    BillingNotConfigured,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -86,6 +88,7 @@ impl AppError {
                 max,
             } => format!("the query is over the {limit} limit: {measured} > {max}"),
             Self::Internal(_) => "Internal server error".into(),
+            Self::BillingNotConfigured => "billing is not configured on this server".into(),
         }
     }
 
@@ -105,6 +108,7 @@ impl AppError {
             Self::MfaRequired(_) => "MFA_REQUIRED",
             Self::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+            Self::BillingNotConfigured => "BILLING_NOT_CONFIGURED",
         }
     }
 }

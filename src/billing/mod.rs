@@ -2,6 +2,7 @@
 //! from Stripe (webhooks verified and applied once). Checkouts and the Odoo sync
 //! are to come (README, "Billing").
 
+pub mod checkout;
 pub mod graphql;
 pub mod loaders;
 pub mod model;

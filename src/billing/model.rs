@@ -96,3 +96,13 @@ pub async fn plan(conn: &mut AsyncPgConnection, id: &str) -> AppResult<Option<Pl
         .await
         .optional()?)
 }
+
+/// A credit pack by key, active or not.
+pub async fn pack(conn: &mut AsyncPgConnection, id: &str) -> AppResult<Option<CreditPack>> {
+    Ok(credit_packs::table
+        .find(id)
+        .select(CreditPack::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}

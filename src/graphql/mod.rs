@@ -58,6 +58,7 @@ pub struct Mutation(
     crate::notifications::graphql::NotificationMutation,
     crate::admin::graphql::AdminMutation,
     crate::credits::graphql::CreditMutation,
+    crate::billing::graphql::BillingMutation,
 );
 
 /// The subscription root: one part per domain.

@@ -9,6 +9,7 @@ mod batching;
 mod billing;
 mod bounds;
 mod browser;
+mod checkout;
 mod clients;
 mod constraints;
 mod docs;

@@ -49,6 +49,8 @@ pub enum RegAct {
     FundTeamCredits,
     TeamCreditSummary,
     MyCreditSummary,
+    Plans,
+    TeamSubscription,
 }
 
 /// Columns: OWNER, ADMIN, EDITOR, VIEWER, GUEST, ANONYMOUS, PLATFORM_ADMIN.
@@ -102,6 +104,9 @@ pub fn rows() -> Vec<Row> {
         row("Team credits", "fundTeamCredits",      super::Act::Registry(FundTeamCredits),   [A, A, F, F, H, U, H]),
         row("Team credits", "creditSummary(teamId)", super::Act::Registry(TeamCreditSummary), [A, A, A, A, H, U, H]),
         row("Team credits", "creditSummary (own)",  super::Act::Registry(MyCreditSummary),   [A, A, A, A, A, U, A]),
+        // PERMISSIONS.md: the plan catalogue is GUEST; a team's BillingSubscription VIEWER.
+        row("Team credits", "plans, creditPacks",   super::Act::Registry(Plans),             [A, A, A, A, A, A, A]),
+        row("Team credits", "Team.subscription",    super::Act::Registry(TeamSubscription),  [A, A, A, A, H, U, H]),
     ]
 }
 
@@ -642,6 +647,31 @@ pub async fn perform(fx: &Fx, act: RegAct, who: Who) -> Outcome {
                 r["data"]["creditSummary"]["teamId"].is_null()
                     && r["data"]["creditSummary"]["earned"].is_string(),
                 "not the caller's summary",
+            )
+        }
+        RegAct::Plans => {
+            let r = fx
+                .gql(who, "query { plans { id } creditPacks { id } }", json!({}))
+                .await;
+            allowed_if(
+                outcome(&r, "plans"),
+                r["data"]["creditPacks"].is_array(),
+                "no credit packs list",
+            )
+        }
+        RegAct::TeamSubscription => {
+            let r = fx
+                .gql(
+                    who,
+                    "query($id: ID!) { team(id: $id) { subscription { planId } } }",
+                    json!({"id": gid(N::Team, fx.team)}),
+                )
+                .await;
+            // Allowed means the field resolved (the fixture's team has no plan).
+            allowed_if(
+                outcome(&r, "team"),
+                r["data"]["team"].get("subscription").is_some(),
+                "no subscription field",
             )
         }
         RegAct::BroadcastNotification => {
