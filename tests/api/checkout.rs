@@ -20,10 +20,13 @@ const PASSWORD: &str = "correct horse battery staple";
 const CHECKOUT: &str =
     "mutation($input: StartCheckoutInput!) { startCheckout(input: $input) { url sessionId } }";
 
+/// Header or form fields by name.
+type Fields = HashMap<String, String>;
+
 /// What the fake Stripe received: headers and the decoded form, per call.
 #[derive(Default)]
 struct FakeStripe {
-    calls: Mutex<Vec<(HashMap<String, String>, HashMap<String, String>)>>,
+    calls: Mutex<Vec<(Fields, Fields)>>,
 }
 
 async fn create_session(
