@@ -171,6 +171,8 @@ pub struct StripeConfig {
     pub webhook_secret: Option<SecretString>,
     /// Where Stripe's API is (a local fake in tests).
     pub api_base: String,
+    /// How often `serve` and `worker` grant the monthly credits that are due.
+    pub grant_interval: Duration,
 }
 
 /// Limits of the subscription sockets.
@@ -592,6 +594,13 @@ impl Config {
                     .unwrap_or_else(|| "https://api.stripe.com".into())
                     .trim_end_matches('/')
                     .to_string(),
+                grant_interval: Duration::from_secs(parse_number(
+                    get("BILLING_GRANT_INTERVAL_SECONDS"),
+                    "BILLING_GRANT_INTERVAL_SECONDS",
+                    300,
+                    1,
+                    86_400,
+                )?),
             },
         })
     }

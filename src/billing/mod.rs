@@ -3,6 +3,7 @@
 //! are to come (README, "Billing").
 
 pub mod checkout;
+pub mod grants;
 pub mod graphql;
 pub mod loaders;
 pub mod model;

@@ -16,6 +16,7 @@ mod docs;
 mod error_codes;
 mod fuzz;
 mod generation;
+mod grants;
 mod helpers;
 mod history;
 mod http;
