@@ -16,9 +16,11 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::service::StateOutcome;
 use super::signature::{self, SignatureError};
 use crate::app::App;
 use crate::credits::ledger::{self, Movement, Payer};
+use crate::credits::model::BillingSubscriptionStatus;
 use crate::db::schema::{billing_grants, stripe_events};
 use crate::error::{AppError, AppResult};
 
@@ -87,6 +89,9 @@ pub async fn receive(app: &App, header: Option<&str>, body: &[u8]) -> Result<Del
             .or_else(|| checkout_grant(object).map(Effect::Grant)),
         "checkout.session.async_payment_succeeded" => checkout_grant(object).map(Effect::Grant),
         "invoice.paid" => invoice_grant(object).map(Effect::Grant),
+        "customer.subscription.updated" | "customer.subscription.deleted" => {
+            subscription_state(object, kind, created).map(Effect::State)
+        }
         _ => None,
     };
     let (delivery, after) = apply(app, id, kind, effect)
@@ -126,11 +131,76 @@ struct Subscribe {
     started_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A subscription's new state.
+#[derive(Debug, Clone)]
+struct State {
+    subscription_id: String,
+    status: BillingSubscriptionStatus,
+    period: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+    event_at: chrono::DateTime<chrono::Utc>,
+    owner: Option<(Uuid, Option<Uuid>, String)>,
+}
+
 /// What an event does here.
 #[derive(Debug, Clone)]
 enum Effect {
     Grant(Grant),
     Subscribe(Subscribe),
+    State(State),
+}
+
+/// Stripe's subscription statuses, in the spec's terms.
+fn status_of(stripe: &str) -> Option<BillingSubscriptionStatus> {
+    Some(match stripe {
+        "active" => BillingSubscriptionStatus::Active,
+        "trialing" => BillingSubscriptionStatus::Trial,
+        "past_due" | "unpaid" | "paused" | "incomplete" => BillingSubscriptionStatus::Suspended,
+        "canceled" => BillingSubscriptionStatus::Cancelled,
+        "incomplete_expired" => BillingSubscriptionStatus::Expired,
+        _ => return None,
+    })
+}
+
+fn subscription_state(
+    sub: &Value,
+    kind: &str,
+    event_at: chrono::DateTime<chrono::Utc>,
+) -> Option<State> {
+    let subscription_id = sub["id"]
+        .as_str()
+        .filter(|id| !id.is_empty() && id.len() <= 200)?;
+    let status = if kind == "customer.subscription.deleted" {
+        BillingSubscriptionStatus::Cancelled
+    } else {
+        status_of(sub["status"].as_str()?)?
+    };
+    // The period sits on the subscription (before API 2025-03) or on its item.
+    let at = |v: &Value| {
+        v.as_i64()
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+    };
+    let item = &sub["items"]["data"][0];
+    let period = at(&sub["current_period_start"])
+        .zip(at(&sub["current_period_end"]))
+        .or_else(|| at(&item["current_period_start"]).zip(at(&item["current_period_end"])));
+    let metadata = &sub["metadata"];
+    let owner = metadata["atelier_user_id"]
+        .as_str()
+        .and_then(|u| u.parse().ok())
+        .zip(metadata["atelier_plan"].as_str())
+        .map(|(user, plan): (Uuid, &str)| {
+            let team = metadata["atelier_team_id"]
+                .as_str()
+                .and_then(|t| t.parse().ok());
+            (user, team, plan.to_string())
+        });
+    Some(State {
+        subscription_id: subscription_id.to_string(),
+        status,
+        period,
+        event_at,
+        owner,
+    })
 }
 
 /// What to tell the rest of the system once the transaction committed.
@@ -292,6 +362,36 @@ async fn apply(
                     Some(Some(user)) => (Delivery::Applied, After::Tier(user)),
                     Some(None) => (Delivery::Applied, After::Nothing),
                 });
+            }
+            Some(Effect::State(state)) => {
+                let outcome = super::service::apply_stripe_state(
+                    conn,
+                    super::service::StripeState {
+                        provider_subscription_id: &state.subscription_id,
+                        status: state.status,
+                        period: state.period,
+                        event_at: state.event_at,
+                        owner: state
+                            .owner
+                            .as_ref()
+                            .map(|(user, team, plan)| (*user, *team, plan.as_str())),
+                    },
+                )
+                .await?;
+                let (delivery, after) = match outcome {
+                    StateOutcome::Applied(Some(user)) => (Delivery::Applied, After::Tier(user)),
+                    StateOutcome::Applied(None) => (Delivery::Applied, After::Nothing),
+                    StateOutcome::Stale | StateOutcome::Unknown => {
+                        (Delivery::Ignored, After::Nothing)
+                    }
+                };
+                if delivery == Delivery::Ignored {
+                    diesel::update(stripe_events::table.find(event_id))
+                        .set(stripe_events::outcome.eq(outcome_of(Delivery::Ignored)))
+                        .execute(conn)
+                        .await?;
+                }
+                return Ok((delivery, after));
             }
             Some(Effect::Grant(grant)) => grant,
         };

@@ -407,6 +407,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         team_id -> Nullable<Uuid>,
+        provider_event_at -> Nullable<Timestamptz>,
     }
 }
 

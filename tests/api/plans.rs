@@ -226,3 +226,101 @@ async fn a_plan_checkout_makes_the_subscription_current_and_the_tier_and_budget_
     assert!(other["data"]["user"]["subscription"].is_null(), "{other}");
     app.assert_books_balance().await;
 }
+
+async fn deliver(app: &TestApp, event: Value) -> Value {
+    let body = serde_json::to_vec(&event).expect("json");
+    let response = app
+        .client
+        .post(app.url("/webhooks/stripe"))
+        .header("Stripe-Signature", signed(&body))
+        .body(body)
+        .send()
+        .await
+        .expect("delivered");
+    assert_eq!(response.status(), 200);
+    response.json::<Value>().await.unwrap_or_default()["result"].clone()
+}
+
+fn subscription_event(
+    id: &str,
+    kind: &str,
+    created: i64,
+    sub: &str,
+    status: &str,
+    user: &str,
+) -> Value {
+    json!({
+        "id": id, "type": kind, "created": created,
+        "data": {"object": {
+            "id": sub, "object": "subscription", "status": status,
+            "items": {"data": [{"current_period_start": created - 86_400, "current_period_end": created + 29 * 86_400}]},
+            "metadata": {"atelier_purpose": "plan", "atelier_plan": "pro_monthly", "atelier_user_id": user}
+        }}
+    })
+}
+
+#[tokio::test]
+async fn an_older_subscription_update_never_overwrites_a_newer_state() {
+    let app = TestApp::spawn_with(&[("STRIPE_WEBHOOK_SECRET", SECRET)]).await;
+    let json = std::fs::read_to_string(catalogue_file()).expect("plans.json");
+    atelier::billing::plans::import(&app.app, &json)
+        .await
+        .expect("imported");
+    let (token, id) = app.sign_up("late@example.test", PASSWORD).await;
+    let user = uuid_of(&id, atelier::graphql::id::NodeType::User);
+    const ME: &str = "query { me { subscriptionTier subscription { status currentPeriodEnd } } }";
+    let t = chrono::Utc::now().timestamp() - 1_000;
+
+    // An update that overtakes the checkout creates the subscription from its metadata.
+    let first = subscription_event(
+        "evt_s1",
+        "customer.subscription.updated",
+        t,
+        "sub_late",
+        "active",
+        &user,
+    );
+    assert_eq!(deliver(&app, first).await, "applied");
+    let me = app.graphql_as(&token, ME, json!({})).await;
+    assert_eq!(me["data"]["me"]["subscriptionTier"], "PRO", "{me}");
+    assert_eq!(me["data"]["me"]["subscription"]["status"], "ACTIVE", "{me}");
+    // ... and the checkout arriving afterwards does not reset it.
+    plan_checkout(&app, "late", &user, None, "pro_monthly").await; // subscription sub_late
+
+    // Cancelled at t + 200; an `active` update from t + 100 arrives after it.
+    let deleted = subscription_event(
+        "evt_s3",
+        "customer.subscription.deleted",
+        t + 200,
+        "sub_late",
+        "canceled",
+        &user,
+    );
+    assert_eq!(deliver(&app, deleted).await, "applied");
+    let late = subscription_event(
+        "evt_s2",
+        "customer.subscription.updated",
+        t + 100,
+        "sub_late",
+        "active",
+        &user,
+    );
+    assert_eq!(deliver(&app, late).await, "ignored");
+    let me = app.graphql_as(&token, ME, json!({})).await;
+    assert_eq!(me["data"]["me"]["subscriptionTier"], "FREE", "{me}");
+    assert!(me["data"]["me"]["subscription"].is_null(), "{me}");
+    #[derive(diesel::QueryableByName)]
+    struct S {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        status: String,
+    }
+    let mut conn = app.db.conn().await;
+    let rows: Vec<S> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query("SELECT status::text AS status FROM subscriptions"),
+        &mut conn,
+    )
+    .await
+    .expect("rows");
+    let statuses: Vec<&str> = rows.iter().map(|r| r.status.as_str()).collect();
+    assert_eq!(statuses, ["Cancelled"]);
+}
