@@ -47,6 +47,8 @@ pub struct App {
     pub metrics: Metrics,
     /// The OpenID providers' discovery documents and keys (social sign-in).
     pub oidc: crate::accounts::social::oidc::OidcCache,
+    /// Stripe's API: after a failed call, checkouts fail at once for a while.
+    pub stripe_breaker: crate::breaker::Breaker,
     redis: Option<RedisLink>,
     private_postgres: Option<PrivatePostgres>,
 }
@@ -181,6 +183,10 @@ impl App {
             mailer,
             http,
             provider_breakers: Default::default(),
+            stripe_breaker: crate::breaker::Breaker::new(
+                "stripe",
+                std::time::Duration::from_secs(30),
+            ),
             generation_wakeup: tokio::sync::Notify::new(),
             job_runners: crate::generation::queue::JobRunners::default()
                 .with(

@@ -161,6 +161,8 @@ pub struct Config {
     pub sharing: SharingConfig,
     /// Social sign-in and social media connections (issue 15).
     pub social: SocialConfig,
+    /// Payments (issue 14).
+    pub stripe: StripeConfig,
 }
 
 /// Team invitations and data exports.
@@ -198,6 +200,20 @@ impl SharingConfig {
             data_export_ttl: Duration::from_secs(export_days * 24 * 3600),
         })
     }
+}
+
+/// Stripe: every setting optional. Without `STRIPE_WEBHOOK_SECRET`,
+/// `/webhooks/stripe` answers 503 `BILLING_NOT_CONFIGURED`.
+#[derive(Debug, Clone)]
+pub struct StripeConfig {
+    /// The API's secret key (`sk_...`), for calls to Stripe.
+    pub secret_key: Option<SecretString>,
+    /// The webhook endpoint's signing secret (`whsec_...`).
+    pub webhook_secret: Option<SecretString>,
+    /// Where Stripe's API is (a local fake in tests).
+    pub api_base: String,
+    /// How often `serve` and `worker` grant the monthly credits that are due.
+    pub grant_interval: Duration,
 }
 
 /// Limits of the subscription sockets.
@@ -614,6 +630,21 @@ impl Config {
             bounds: crate::bounds::Bounds::from_vars(vars)?,
             sharing: SharingConfig::from_vars(vars)?,
             social: social_from_vars(&get)?,
+            stripe: StripeConfig {
+                secret_key: get("STRIPE_SECRET_KEY").map(SecretString::from),
+                webhook_secret: get("STRIPE_WEBHOOK_SECRET").map(SecretString::from),
+                api_base: get("STRIPE_API_BASE")
+                    .unwrap_or_else(|| "https://api.stripe.com".into())
+                    .trim_end_matches('/')
+                    .to_string(),
+                grant_interval: Duration::from_secs(parse_number(
+                    get("BILLING_GRANT_INTERVAL_SECONDS"),
+                    "BILLING_GRANT_INTERVAL_SECONDS",
+                    300,
+                    1,
+                    86_400,
+                )?),
+            },
         })
     }
 }

@@ -96,6 +96,28 @@ async fn seed_rows(conn: &mut AsyncPgConnection, password_hash: &str) -> anyhow:
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;
+    // The demo's balances are set above, not earned through the ledger: an
+    // opening row each says so, so `atelier check-ledger` agrees with them.
+    let demo_users: Vec<Uuid> = DEMO_USERS
+        .iter()
+        .map(|(email, ..)| demo_id(&format!("user:{email}")))
+        .collect();
+    diesel::sql_query(
+        "INSERT INTO credit_ledger_openings (user_id, opening_balance, ledger_sum_at_opening)
+         SELECT id, 50.00, 0 FROM users WHERE id = ANY($1)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&demo_users)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "INSERT INTO credit_ledger_openings (team_id, opening_balance, ledger_sum_at_opening)
+         VALUES ($1, 500.00, 0) ON CONFLICT DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(team)
+    .execute(conn)
+    .await?;
+
     for (email, _, _, role) in DEMO_USERS {
         let Some(role) = role else { continue };
         inserted += diesel::insert_into(team_members::table)

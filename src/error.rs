@@ -71,6 +71,8 @@ pub enum AppError {
     AccountLinkRequired {
         link_token: String,
     },
+    /// A billing operation on a server without its payment settings (issue 14).
+    BillingNotConfigured,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -123,6 +125,7 @@ impl AppError {
             Self::ProviderNotConfigured(message) => message.clone(),
             Self::SocialAuthFailed { message, .. } => message.clone(),
             Self::AccountLinkRequired { .. } => "an account with this email exists: sign in to it (or give its password) with linkSocialAccount to link this identity".into(),
+            Self::BillingNotConfigured => "billing is not configured on this server".into(),
         }
     }
 
@@ -145,6 +148,8 @@ impl AppError {
             Self::ProviderNotConfigured(_) => "PROVIDER_NOT_CONFIGURED",
             Self::SocialAuthFailed { .. } => "SOCIAL_AUTH_FAILED",
             Self::AccountLinkRequired { .. } => "ACCOUNT_LINK_REQUIRED",
+            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+            Self::BillingNotConfigured => "BILLING_NOT_CONFIGURED",
         }
     }
 }

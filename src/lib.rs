@@ -9,6 +9,7 @@ pub mod admin;
 pub mod ai_models;
 pub mod app;
 pub mod authz;
+pub mod billing;
 pub mod bounds;
 pub mod breaker;
 pub mod cache;

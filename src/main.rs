@@ -19,7 +19,7 @@ use tracing_subscriber::Layer as _;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | seed | schema | admin grant|revoke EMAIL | models import FILE.json | help]
+const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | seed | schema | admin grant|revoke EMAIL | models import FILE.json | plans import FILE.json | grant-credits | check-ledger | help]
 
   serve        run the GraphQL server (the default); --seed-demo loads the demo data first
   worker       run generation workers only (WORKERS of them, default 2), no HTTP server
@@ -28,6 +28,9 @@ const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | se
   schema       print the GraphQL schema (SDL) to stdout
   admin        grant or revoke platform administration: atelier admin grant ada@example.com
   models       import a model catalogue (idempotent): atelier models import models.json
+  plans        import the plan catalogue and credit packs (idempotent): atelier plans import plans.json
+  grant-credits grant the monthly credits of the subscriptions due now (once per period) and exit
+  check-ledger check that every balance equals its ledger; exit 1 listing the holders that differ
 
 Configuration comes from the environment; see README.md.";
 
@@ -71,6 +74,9 @@ fn main() -> ExitCode {
             "worker" => worker(config).await,
             "admin" => admin(config, &flags).await,
             "models" => models(config, &flags).await,
+            "plans" => plans(config, &flags).await,
+            "check-ledger" => check_ledger(config).await,
+            "grant-credits" => grant_credits(config).await,
             other => Err(format!("unknown command '{other}'\n{USAGE}")),
         }
     });
@@ -154,10 +160,58 @@ async fn models(config: Config, args: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
+async fn plans(config: Config, args: &[&str]) -> Result<(), String> {
+    let ["import", path] = args else {
+        return Err(format!("expected: atelier plans import FILE.json\n{USAGE}"));
+    };
+    let json = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let app = App::start(config).await.map_err(|e| e.to_string())?;
+    let result = atelier::billing::plans::import(&app, &json).await;
+    app.shutdown();
+    let report = result.map_err(|e| format!("{path}: {e:#}"))?;
+    println!("{report}");
+    Ok(())
+}
+
+async fn grant_credits(config: Config) -> Result<(), String> {
+    let app = App::start(config).await.map_err(|e| e.to_string())?;
+    let result = atelier::billing::grants::run_once(&app).await;
+    app.shutdown();
+    let granted = result.map_err(|e| format!("{:#}", anyhow::Error::from(e)))?;
+    println!("{granted} monthly grants");
+    Ok(())
+}
+
+async fn check_ledger(config: Config) -> Result<(), String> {
+    let app = App::start(config).await.map_err(|e| e.to_string())?;
+    let result = async {
+        let mut conn = app.db.conn().await?;
+        atelier::credits::service::ledger_mismatches(&mut conn).await
+    }
+    .await;
+    app.shutdown();
+    let mismatches = result.map_err(|e| format!("{:#}", anyhow::Error::from(e)))?;
+    if mismatches.is_empty() {
+        println!("ledger ok: every balance equals its opening plus its transactions");
+        return Ok(());
+    }
+    for m in &mismatches {
+        println!(
+            "{} {}: balance {} but the ledger says {}",
+            m.holder_kind, m.holder_id, m.balance, m.expected
+        );
+    }
+    Err(format!(
+        "{} holder(s) whose balance differs from the ledger",
+        mismatches.len()
+    ))
+}
+
 async fn worker(config: Config) -> Result<(), String> {
     let count = config.generation.workers.max(1);
     let app = Arc::new(App::start(config).await.map_err(|e| e.to_string())?);
     tracing::info!(count, "generation workers running");
+    atelier::billing::grants::spawn(app.clone(), app.config.stripe.grant_interval);
     let workers = atelier::generation::worker::Workers::start(app.clone(), count);
     shutdown_signal().await;
     if let Some(workers) = workers {
@@ -186,6 +240,7 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), String> {
     tracing::info!(graphql = %format!("http://{local}/graphql"), graphiql = %format!("http://{local}/graphiql"), "Atelier is listening");
     let workers =
         atelier::generation::worker::Workers::start(app.clone(), app.config.generation.workers);
+    atelier::billing::grants::spawn(app.clone(), app.config.stripe.grant_interval);
     let result = atelier::server::serve(app.clone(), listener, shutdown_signal()).await;
     if let Some(workers) = workers {
         workers.stop(Duration::from_secs(20)).await;

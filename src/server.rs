@@ -70,6 +70,7 @@ pub fn router(app: AppState, sockets: Arc<ws::Sockets>) -> Router {
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/webhooks/stripe", axum::routing::post(stripe_webhook))
         .layer(axum::middleware::from_fn(move |request, next| {
             crate::listener::cut_off_slow_bodies(body_rate, request, next)
         }))
@@ -100,6 +101,41 @@ pub fn router(app: AppState, sockets: Arc<ws::Sockets>) -> Router {
             schema,
             sockets,
         })
+}
+
+/// `POST /webhooks/stripe`: 2xx once the event is applied (or was before, or is
+/// of no interest), 400 for a bad signature or payload (nothing written), 503
+/// without `STRIPE_WEBHOOK_SECRET`, 500 when our side failed (Stripe retries).
+async fn stripe_webhook(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    use crate::billing::webhooks::{self, Delivery, Refusal};
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok());
+    let answer = |status: StatusCode, what: &str| {
+        (status, Json(serde_json::json!({ "result": what }))).into_response()
+    };
+    match webhooks::receive(&state.app, signature, &body).await {
+        Ok(Delivery::Applied) => answer(StatusCode::OK, "applied"),
+        Ok(Delivery::Duplicate) => answer(StatusCode::OK, "duplicate"),
+        Ok(Delivery::AlreadyGranted) => answer(StatusCode::OK, "already granted"),
+        Ok(Delivery::Ignored) => answer(StatusCode::OK, "ignored"),
+        Err(Refusal::NotConfigured) => {
+            answer(StatusCode::SERVICE_UNAVAILABLE, "BILLING_NOT_CONFIGURED")
+        }
+        Err(Refusal::Signature(why)) => {
+            tracing::warn!(?why, "stripe webhook refused: signature");
+            answer(StatusCode::BAD_REQUEST, "bad signature")
+        }
+        Err(Refusal::Payload) => answer(StatusCode::BAD_REQUEST, "not a Stripe event"),
+        Err(Refusal::Failed(e)) => {
+            tracing::error!(error = ?e, "stripe webhook failed");
+            answer(StatusCode::INTERNAL_SERVER_ERROR, "failed")
+        }
+    }
 }
 
 /// CORS for the configured origins only (none: same-origin browsers only).

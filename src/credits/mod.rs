@@ -4,4 +4,5 @@ pub mod graphql;
 pub mod history;
 pub mod ledger;
 pub mod model;
+pub mod service;
 pub mod usage;

@@ -139,6 +139,9 @@ pub struct BillingSubscription {
     pub created_at: DateTime<Utc>,
     /// When the subscription last changed.
     pub updated_at: DateTime<Utc>,
+    /// The team whose plan this is; `null` for a personal plan.
+    #[graphql(skip)]
+    pub team_id: Option<Uuid>,
 }
 
 #[ComplexObject]

@@ -457,6 +457,8 @@ diesel::table! {
         payment_method_id -> Nullable<Varchar>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        team_id -> Nullable<Uuid>,
+        provider_event_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -678,6 +680,93 @@ diesel::joinable!(workbenches -> brand_kits (default_brand_kit_id));
 diesel::joinable!(workbenches -> teams (team_id));
 diesel::joinable!(workbenches -> users (user_id));
 
+diesel::table! {
+    credit_ledger_openings (id) {
+        id -> Uuid,
+        user_id -> Nullable<Uuid>,
+        team_id -> Nullable<Uuid>,
+        opening_balance -> Numeric,
+        ledger_sum_at_opening -> Numeric,
+        opened_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(credit_ledger_openings -> teams (team_id));
+diesel::joinable!(credit_ledger_openings -> users (user_id));
+
+diesel::table! {
+    stripe_events (event_id) {
+        #[max_length = 255]
+        event_id -> Varchar,
+        #[max_length = 100]
+        event_type -> Varchar,
+        #[max_length = 20]
+        outcome -> Varchar,
+        received_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    billing_grants (grant_key) {
+        #[max_length = 255]
+        grant_key -> Varchar,
+        user_id -> Uuid,
+        team_id -> Nullable<Uuid>,
+        amount -> Numeric,
+        #[max_length = 50]
+        action_type -> Varchar,
+        #[max_length = 255]
+        stripe_event_id -> Nullable<Varchar>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(billing_grants -> teams (team_id));
+diesel::joinable!(billing_grants -> users (user_id));
+
+diesel::table! {
+    plans (id) {
+        #[max_length = 50]
+        id -> Varchar,
+        #[max_length = 100]
+        name -> Varchar,
+        #[max_length = 20]
+        tier -> Varchar,
+        price -> Numeric,
+        #[max_length = 3]
+        currency -> Bpchar,
+        monthly_credits -> Numeric,
+        seats -> Nullable<Int4>,
+        #[max_length = 255]
+        stripe_price_id -> Nullable<Varchar>,
+        is_active -> Bool,
+        sort_order -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    credit_packs (id) {
+        #[max_length = 50]
+        id -> Varchar,
+        #[max_length = 100]
+        name -> Varchar,
+        credits -> Numeric,
+        price -> Numeric,
+        #[max_length = 3]
+        currency -> Bpchar,
+        #[max_length = 255]
+        stripe_price_id -> Nullable<Varchar>,
+        is_active -> Bool,
+        sort_order -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(subscriptions -> teams (team_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     admin_audit,
     ai_model_deployments,
@@ -689,7 +778,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     asset_versions,
     assets,
+    billing_grants,
     brand_kits,
+    credit_ledger_openings,
+    credit_packs,
     credit_transactions,
     generation_jobs,
     generation_requests,
@@ -697,11 +789,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     mail_outbox,
     notifications,
+    plans,
     projects,
     sessions,
     oauth_flows,
     published_posts,
     social_media_connections,
+    stripe_events,
     subscriptions,
     team_invitations,
     team_members,

@@ -39,6 +39,8 @@ pub struct Query(
     // Issue 15: data exports.
     crate::exports::graphql::ExportQuery,
     crate::connections::graphql::ConnectionQuery,
+    crate::credits::graphql::CreditSummaryQuery,
+    crate::billing::graphql::BillingQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -63,6 +65,8 @@ pub struct Mutation(
     crate::exports::graphql::ExportMutation,
     crate::accounts::graphql::SocialSignInMutation,
     crate::connections::graphql::ConnectionMutation,
+    crate::credits::graphql::CreditMutation,
+    crate::billing::graphql::BillingMutation,
 );
 
 /// The subscription root: one part per domain.
@@ -169,6 +173,10 @@ trait WithDomainLoaders: Sized {
             &activity,
         ))
         .data(new_loader::<crate::connections::loaders::ConnectionLoaders>(app.clone(), &activity))
+        .data(new_loader::<crate::billing::loaders::BillingLoaders>(
+            app.clone(),
+            &activity,
+        ))
         .data(activity)
     }
 }

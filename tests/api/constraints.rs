@@ -986,6 +986,14 @@ const TABLES: &[Table] = &[
             first: &[],
             second: &[("user_id", "'{user2}'")],
             violates: Some("uq_subscription_odoo_so"),
+        },
+        // 2026-12-04-100003_plans: one row per Stripe subscription.
+        Unique {
+            what: "same Stripe subscription",
+            prep: "",
+            first: &[("payment_provider_subscription_id", "'sub_1'")],
+            second: &[("odoo_sale_order_id", "'SO-0002'"), ("payment_provider_subscription_id", "'sub_1'")],
+            violates: Some("uq_subscription_provider_subscription"),
         }],
         touch: Some("plan_id = 'team_annual'"),
     },
@@ -1770,6 +1778,202 @@ const TABLES: &[Table] = &[
         ],
         touch: Some("status = 'done'"),
     },
+    // 2026-12-04-100001_credit_ledger_check (issue 14)
+    Table {
+        name: "credit_ledger_openings",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("opening_balance", "5.00"),
+            ("ledger_sum_at_opening", "0"),
+        ],
+        not_null: &["id", "opening_balance", "ledger_sum_at_opening", "opened_at"],
+        nullable_by_design: &[],
+        checks: &[Check {
+            prep: "",
+            constraint: "ck_creditledgeropening_one_holder",
+            column: "team_id",
+            good: &["NULL"],
+            bad: &["'{team}'"],
+        }],
+        uniques: &[
+            Unique {
+                what: "one opening per user",
+                prep: "",
+                first: &[],
+                second: &[],
+                violates: Some("uq_creditledgeropening_user"),
+            },
+            Unique {
+                what: "one opening per team",
+                prep: "",
+                first: &[("user_id", "NULL"), ("team_id", "'{team}'")],
+                second: &[("user_id", "NULL"), ("team_id", "'{team}'")],
+                violates: Some("uq_creditledgeropening_team"),
+            },
+        ],
+        touch: None,
+    },
+    // 2026-12-04-100002_stripe_webhooks
+    Table {
+        name: "stripe_events",
+        valid: &[
+            ("event_id", "'evt_1'"),
+            ("event_type", "'invoice.paid'"),
+            ("outcome", "'applied'"),
+        ],
+        not_null: &["event_id", "event_type", "outcome", "received_at"],
+        nullable_by_design: &[],
+        checks: &[Check {
+            prep: "",
+            constraint: "ck_stripeevents_outcome",
+            column: "outcome",
+            good: &["'applied'", "'ignored'", "'already_granted'"],
+            bad: &["'Applied'", "''"],
+        }],
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
+    Table {
+        name: "billing_grants",
+        valid: &[
+            ("grant_key", "'invoice:in_1'"),
+            ("user_id", "'{user}'"),
+            ("team_id", "'{team}'"),
+            ("amount", "100.00"),
+            ("action_type", "'subscription_grant'"),
+        ],
+        not_null: &["grant_key", "user_id", "amount", "action_type", "created_at"],
+        nullable_by_design: &[],
+        checks: &[
+            Check {
+                prep: "",
+                constraint: "ck_billinggrants_amount",
+                column: "amount",
+                good: &["0.01"],
+                bad: &["0", "-1.00"],
+            },
+            Check {
+                prep: "",
+                constraint: "ck_billinggrants_action_type",
+                column: "action_type",
+                good: &["'purchase'", "'subscription_grant'"],
+                bad: &["'refund'", "''"],
+            },
+        ],
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
+    // 2026-12-04-100003_plans
+    Table {
+        name: "plans",
+        valid: &[
+            ("id", "'pro_monthly'"),
+            ("name", "'Pro'"),
+            ("tier", "'Pro'"),
+            ("price", "19.00"),
+            ("currency", "'EUR'"),
+            ("monthly_credits", "200.00"),
+        ],
+        not_null: &[
+            "id",
+            "name",
+            "tier",
+            "price",
+            "currency",
+            "monthly_credits",
+            "is_active",
+            "sort_order",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[
+            Check {
+                prep: "",
+                constraint: "ck_plans_tier",
+                column: "tier",
+                good: &["'Free'", "'Pro'", "'Team'", "'Enterprise'"],
+                bad: &["'Gold'", "'pro'"],
+            },
+            Check {
+                prep: "",
+                constraint: "ck_plans_price",
+                column: "price",
+                good: &["0"],
+                bad: &["-0.01"],
+            },
+            Check {
+                prep: "",
+                constraint: "ck_plans_monthly_credits",
+                column: "monthly_credits",
+                good: &["0"],
+                bad: &["-1"],
+            },
+            Check {
+                prep: "",
+                constraint: "ck_plans_seats",
+                column: "seats",
+                good: &["NULL", "1"],
+                bad: &["0"],
+            },
+            Check {
+                prep: "",
+                constraint: "ck_plans_currency",
+                column: "currency",
+                good: &["'USD'"],
+                bad: &["'eur'", "'E1R'"],
+            },
+        ],
+        uniques: NO_UNIQUES,
+        touch: Some("name = 'Pro+'"),
+    },
+    Table {
+        name: "credit_packs",
+        valid: &[
+            ("id", "'pack_100'"),
+            ("name", "'100 credits'"),
+            ("credits", "100.00"),
+            ("price", "10.00"),
+            ("currency", "'EUR'"),
+        ],
+        not_null: &[
+            "id",
+            "name",
+            "credits",
+            "price",
+            "currency",
+            "is_active",
+            "sort_order",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[
+            Check {
+                prep: "",
+                constraint: "ck_creditpacks_credits",
+                column: "credits",
+                good: &["0.01"],
+                bad: &["0"],
+            },
+            Check {
+                prep: "",
+                constraint: "ck_creditpacks_price",
+                column: "price",
+                good: &["0"],
+                bad: &["-1"],
+            },
+            Check {
+                prep: "",
+                constraint: "ck_creditpacks_currency",
+                column: "currency",
+                good: &["'USD'"],
+                bad: &["'usd'"],
+            },
+        ],
+        uniques: NO_UNIQUES,
+        touch: Some("name = '101 credits'"),
+    },
 ];
 
 /// `INSERT INTO table` of the `base` row with `overrides` replacing or adding columns.
@@ -2051,6 +2255,8 @@ const OTHER_FUNCTIONS: &[&str] = &[
     "diesel_manage_updated_at",
     // tests/api/partitions.rs
     "atelier_create_monthly_partitions",
+    // the ledger check (issue 14): tests/api/billing.rs, every money test
+    "atelier_ledger_mismatches",
 ];
 
 /// The cases above cover the catalog exactly: every table, NOT NULL column,
@@ -2586,6 +2792,12 @@ const FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
     ("admin_audit.admin_user_id", "users", "SET NULL", "NO ACTION"),
     // 2026-12-03-100003_feedback_and_history
     ("usage_logs.team_id", "teams", "SET NULL", "NO ACTION"),
+    // 2026-12-04-100001..100003 (issue 14)
+    ("credit_ledger_openings.user_id", "users", "CASCADE", "NO ACTION"),
+    ("credit_ledger_openings.team_id", "teams", "CASCADE", "NO ACTION"),
+    ("billing_grants.user_id", "users", "CASCADE", "NO ACTION"),
+    ("billing_grants.team_id", "teams", "CASCADE", "NO ACTION"),
+    ("subscriptions.team_id", "teams", "CASCADE", "NO ACTION"),
 ];
 
 #[derive(diesel::QueryableByName)]
@@ -2672,9 +2884,9 @@ async fn every_foreign_key_has_the_actions_the_spec_gives_it() {
         expected.len()
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    // 53, and issue 15's nine (team invitations, the export job, social
-    // sign-in flows, connections, published posts and their job).
-    assert_eq!(found.len(), 62);
+    // 53, issue 15's nine (team invitations, the export job, social sign-in
+    // flows, connections, published posts and their job) and issue 14's five (billing).
+    assert_eq!(found.len(), 67);
 }
 
 // ---------------------------------------------------------------------------

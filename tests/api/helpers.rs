@@ -427,3 +427,27 @@ pub fn redis_vars(prefix: &str) -> [(&'static str, String); 2] {
         ),
     ]
 }
+
+// --- The money invariant (issue 14) ---------------------------------------
+
+impl TestApp {
+    /// Fails the test when any balance differs from its opening plus its ledger
+    /// (`atelier_ledger_mismatches()`); every money test ends with it.
+    pub async fn assert_books_balance(&self) {
+        #[derive(diesel::QueryableByName)]
+        struct Mismatches {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            list: Option<String>,
+        }
+        let mut conn = self.db.conn().await;
+        let found: Mismatches = diesel::sql_query(
+            "SELECT string_agg(format('%s %s: balance %s, ledger %s', holder_kind, holder_id,
+                                      balance, expected), '; ') AS list
+               FROM atelier_ledger_mismatches()",
+        )
+        .get_result(&mut conn)
+        .await
+        .expect("the ledger check runs");
+        assert_eq!(found.list, None, "balances that differ from their ledger");
+    }
+}

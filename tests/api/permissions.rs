@@ -1577,6 +1577,7 @@ resource_tests! {
     platform_admin => "Platform admin",
     team_invitation => "TeamInvitation",
     user_data_export => "UserDataExport",
+    team_credits => "Team credits",
 }
 
 /// What every row of the whole matrix expects, for the `viewerCan` flags (a

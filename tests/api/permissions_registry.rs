@@ -45,6 +45,12 @@ pub enum RegAct {
     UnsuspendUser,
     AdjustCredits,
     BroadcastNotification,
+    // Issue 14: the ledger.
+    FundTeamCredits,
+    TeamCreditSummary,
+    MyCreditSummary,
+    Plans,
+    TeamSubscription,
 }
 
 /// Columns: OWNER, ADMIN, EDITOR, VIEWER, GUEST, ANONYMOUS, PLATFORM_ADMIN.
@@ -93,6 +99,14 @@ pub fn rows() -> Vec<Row> {
         p("unsuspendUser",                         UnsuspendUser,             ADMIN_ONLY),
         p("adjustCredits",                         AdjustCredits,             ADMIN_ONLY),
         p("broadcastNotification",                 BroadcastNotification,     ADMIN_ONLY),
+        // Issue 14: PERMISSIONS.md's "Team credits" row (ADMIN moves credits into
+        // the pool) and its Team row (VIEWER reads the credit history).
+        row("Team credits", "fundTeamCredits",      super::Act::Registry(FundTeamCredits),   [A, A, F, F, H, U, H]),
+        row("Team credits", "creditSummary(teamId)", super::Act::Registry(TeamCreditSummary), [A, A, A, A, H, U, H]),
+        row("Team credits", "creditSummary (own)",  super::Act::Registry(MyCreditSummary),   [A, A, A, A, A, U, A]),
+        // PERMISSIONS.md: the plan catalogue is GUEST; a team's BillingSubscription VIEWER.
+        row("Team credits", "plans, creditPacks",   super::Act::Registry(Plans),             [A, A, A, A, A, A, A]),
+        row("Team credits", "Team.subscription",    super::Act::Registry(TeamSubscription),  [A, A, A, A, H, U, H]),
     ]
 }
 
@@ -585,6 +599,79 @@ pub async fn perform(fx: &Fx, act: RegAct, who: Who) -> Outcome {
                 outcome(&r, "adjustCredits"),
                 rows.as_deref() == Some("1"),
                 "no ledger row",
+            )
+        }
+        RegAct::FundTeamCredits => {
+            let r = fx
+                .gql(
+                    who,
+                    "mutation($input: FundTeamCreditsInput!) { fundTeamCredits(input: $input) { balance } }",
+                    json!({"input": {"teamId": gid(N::Team, fx.team), "amount": "0.01"}}),
+                )
+                .await;
+            let moved = match fx.users.get(&who) {
+                Some(user) => fx
+                    .value(&format!(
+                        "SELECT count(*)::text AS v FROM credit_transactions WHERE team_id = '{}' AND user_id = '{user}' AND action_type = 'team_transfer'",
+                        fx.team
+                    ))
+                    .await,
+                None => None,
+            };
+            allowed_if(
+                outcome(&r, "fundTeamCredits"),
+                moved.as_deref() == Some("1"),
+                "no transfer row",
+            )
+        }
+        RegAct::TeamCreditSummary => {
+            let r = fx
+                .gql(
+                    who,
+                    "query($id: ID) { creditSummary(teamId: $id) { teamId earned } }",
+                    json!({"id": gid(N::Team, fx.team)}),
+                )
+                .await;
+            allowed_if(
+                outcome(&r, "creditSummary"),
+                r["data"]["creditSummary"]["teamId"] == json!(gid(N::Team, fx.team)),
+                "not the team's summary",
+            )
+        }
+        RegAct::MyCreditSummary => {
+            let r = fx
+                .gql(who, "query { creditSummary { teamId earned } }", json!({}))
+                .await;
+            allowed_if(
+                outcome(&r, "creditSummary"),
+                r["data"]["creditSummary"]["teamId"].is_null()
+                    && r["data"]["creditSummary"]["earned"].is_string(),
+                "not the caller's summary",
+            )
+        }
+        RegAct::Plans => {
+            let r = fx
+                .gql(who, "query { plans { id } creditPacks { id } }", json!({}))
+                .await;
+            allowed_if(
+                outcome(&r, "plans"),
+                r["data"]["creditPacks"].is_array(),
+                "no credit packs list",
+            )
+        }
+        RegAct::TeamSubscription => {
+            let r = fx
+                .gql(
+                    who,
+                    "query($id: ID!) { team(id: $id) { subscription { planId } } }",
+                    json!({"id": gid(N::Team, fx.team)}),
+                )
+                .await;
+            // Allowed means the field resolved (the fixture's team has no plan).
+            allowed_if(
+                outcome(&r, "team"),
+                r["data"]["team"].get("subscription").is_some(),
+                "no subscription field",
             )
         }
         RegAct::BroadcastNotification => {

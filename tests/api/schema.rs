@@ -296,6 +296,8 @@ async fn every_private_user_field_is_hidden_from_other_users() {
         "updatedAt",
         "suspendedAt",
         "creditTransactions",
+        // Issue 14.
+        "subscription",
     ];
     let (_, user) = introspect().await;
     assert!(user.len() >= public.len() + private.len(), "{user:?}");

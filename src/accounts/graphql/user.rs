@@ -118,6 +118,17 @@ impl User {
         Ok(Some(profile(ctx, self).await?.tier()))
     }
 
+    /// The current personal plan subscription (Active or Trial), if any. Private.
+    async fn subscription(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::credits::model::BillingSubscription>> {
+        if !private(ctx, self) {
+            return Ok(None);
+        }
+        crate::billing::graphql::of_user(ctx, self.id).await
+    }
+
     /// Personal credit balance (served from the profile cache). Private.
     async fn credit_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Decimal>> {
         if !private(ctx, self) {

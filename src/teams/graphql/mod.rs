@@ -113,6 +113,17 @@ impl Team {
         invitations::pending_of(ctx, self.id).await
     }
 
+    /// The team's current plan subscription (Active or Trial), if any (VIEWER).
+    #[graphql(
+        guard = "OnParent::matrix(Holder::Team(self.id), Resource::TeamCredits, Action::Read)"
+    )]
+    async fn subscription(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::credits::model::BillingSubscription>> {
+        crate::billing::graphql::of_team(ctx, self.id).await
+    }
+
     /// The owner's public profile.
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         loader::<AccountLoaders>(ctx)

@@ -1,0 +1,2 @@
+DROP TABLE billing_grants;
+DROP TABLE stripe_events;
