@@ -1575,9 +1575,9 @@ resource_tests! {
     model_feedback => "AIModelFeedback",
     history => "History",
     platform_admin => "Platform admin",
+    team_credits => "Team credits",
     team_invitation => "TeamInvitation",
     user_data_export => "UserDataExport",
-    team_credits => "Team credits",
 }
 
 /// What every row of the whole matrix expects, for the `viewerCan` flags (a
