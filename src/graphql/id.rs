@@ -38,7 +38,8 @@ pub enum NodeType {
 }
 
 impl NodeType {
-    const ALL: [NodeType; 24] = [
+    /// Every variant, in declaration order.
+    pub const ALL: [NodeType; 24] = [
         Self::User,
         Self::BrandKit,
         Self::Workbench,
