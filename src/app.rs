@@ -45,6 +45,8 @@ pub struct App {
     pub job_runners: crate::generation::queue::JobRunners,
     /// What this instance counts, for `/metrics`.
     pub metrics: Metrics,
+    /// The OpenID providers' discovery documents and keys (social sign-in).
+    pub oidc: crate::accounts::social::oidc::OidcCache,
     redis: Option<RedisLink>,
     private_postgres: Option<PrivatePostgres>,
 }
@@ -180,11 +182,17 @@ impl App {
             http,
             provider_breakers: Default::default(),
             generation_wakeup: tokio::sync::Notify::new(),
-            job_runners: crate::generation::queue::JobRunners::default().with(
-                crate::generation::model::JobKind::Export,
-                std::sync::Arc::new(crate::exports::job::ExportJob),
-            ),
+            job_runners: crate::generation::queue::JobRunners::default()
+                .with(
+                    crate::generation::model::JobKind::Export,
+                    std::sync::Arc::new(crate::exports::job::ExportJob),
+                )
+                .with(
+                    crate::generation::model::JobKind::Publish,
+                    std::sync::Arc::new(crate::connections::publishing::PublishJobs),
+                ),
             metrics,
+            oidc: Default::default(),
             safelist,
             redis,
             private_postgres,

@@ -159,6 +159,8 @@ pub struct Config {
     pub bounds: crate::bounds::Bounds,
     /// Team invitations and data exports (issue 15).
     pub sharing: SharingConfig,
+    /// Social sign-in and social media connections (issue 15).
+    pub social: SocialConfig,
 }
 
 /// Team invitations and data exports.
@@ -611,8 +613,181 @@ impl Config {
             telemetry,
             bounds: crate::bounds::Bounds::from_vars(vars)?,
             sharing: SharingConfig::from_vars(vars)?,
+            social: social_from_vars(&get)?,
         })
     }
+}
+
+// --- Social sign-in and social media connections (issue 15) ---------------
+
+/// One OpenID Connect provider: its issuer (the discovery document is
+/// `<issuer>/.well-known/openid-configuration`) and this deployment's client.
+#[derive(Debug, Clone)]
+pub struct OidcProviderConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+}
+
+/// One social media platform's OAuth 2.0 endpoints and client, from
+/// `SOCIAL_PLATFORMS_FILE`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlatformConfig {
+    pub authorize_url: String,
+    pub token_url: String,
+    /// Where a token is revoked on disconnect (RFC 7009), when the platform has one.
+    pub revoke_url: Option<String>,
+    /// Answers `{"id": ...}` for the access token's account.
+    pub account_url: String,
+    pub client_id: String,
+    #[serde(deserialize_with = "secret_string")]
+    pub client_secret: SecretString,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Where the HTTP adapter posts media (`publishAsset`); without it the
+    /// platform is connected but not published to.
+    pub publish_url: Option<String>,
+}
+
+fn secret_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+    <String as serde::Deserialize>::deserialize(d).map(SecretString::from)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SocialConfig {
+    pub google: Option<OidcProviderConfig>,
+    pub facebook: Option<OidcProviderConfig>,
+    pub apple: Option<OidcProviderConfig>,
+    /// Redirect URIs a flow may return to (exact match).
+    pub redirect_uris: Vec<String>,
+    /// Platform name as stored (`Instagram`...) to its endpoints.
+    pub platforms: HashMap<String, PlatformConfig>,
+    /// How often connections close to expiry are refreshed.
+    pub refresh_interval: Duration,
+    /// A token expiring within this margin is refreshed.
+    pub refresh_margin: Duration,
+}
+
+fn oidc_provider(
+    issuer: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    names: [&'static str; 3],
+) -> Result<Option<OidcProviderConfig>, ConfigError> {
+    match (issuer, client_id, client_secret) {
+        (None, None, None) => Ok(None),
+        (Some(issuer), Some(client_id), Some(client_secret)) => {
+            if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
+                return Err(ConfigError::new(names[0], "expected an https:// URL"));
+            }
+            Ok(Some(OidcProviderConfig {
+                issuer,
+                client_id,
+                client_secret: SecretString::from(client_secret),
+            }))
+        }
+        (issuer, client_id, _) => {
+            let missing = if issuer.is_none() {
+                names[0]
+            } else if client_id.is_none() {
+                names[1]
+            } else {
+                names[2]
+            };
+            Err(ConfigError::new(
+                missing,
+                "the provider's issuer, client id and client secret go together",
+            ))
+        }
+    }
+}
+
+fn social_from_vars(get: &dyn Fn(&str) -> Option<String>) -> Result<SocialConfig, ConfigError> {
+    let google = oidc_provider(
+        get("GOOGLE_OIDC_ISSUER"),
+        get("GOOGLE_OIDC_CLIENT_ID"),
+        get("GOOGLE_OIDC_CLIENT_SECRET"),
+        [
+            "GOOGLE_OIDC_ISSUER",
+            "GOOGLE_OIDC_CLIENT_ID",
+            "GOOGLE_OIDC_CLIENT_SECRET",
+        ],
+    )?;
+    let facebook = oidc_provider(
+        get("FACEBOOK_OIDC_ISSUER"),
+        get("FACEBOOK_OIDC_CLIENT_ID"),
+        get("FACEBOOK_OIDC_CLIENT_SECRET"),
+        [
+            "FACEBOOK_OIDC_ISSUER",
+            "FACEBOOK_OIDC_CLIENT_ID",
+            "FACEBOOK_OIDC_CLIENT_SECRET",
+        ],
+    )?;
+    let apple = oidc_provider(
+        get("APPLE_OIDC_ISSUER"),
+        get("APPLE_OIDC_CLIENT_ID"),
+        get("APPLE_OIDC_CLIENT_SECRET"),
+        [
+            "APPLE_OIDC_ISSUER",
+            "APPLE_OIDC_CLIENT_ID",
+            "APPLE_OIDC_CLIENT_SECRET",
+        ],
+    )?;
+    let redirect_uris = get("SOCIAL_REDIRECT_URIS")
+        .map(|v| {
+            v.split(',')
+                .map(|u| u.trim().to_string())
+                .filter(|u| !u.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let platforms = match get("SOCIAL_PLATFORMS_FILE") {
+        None => HashMap::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                ConfigError::new("SOCIAL_PLATFORMS_FILE", format!("cannot read {path}: {e}"))
+            })?;
+            let platforms: HashMap<String, PlatformConfig> = serde_json::from_str(&text)
+                .map_err(|e| ConfigError::new("SOCIAL_PLATFORMS_FILE", format!("{path}: {e}")))?;
+            const KNOWN: [&str; 6] = [
+                "Instagram",
+                "Facebook",
+                "LinkedIn",
+                "Twitter",
+                "Pinterest",
+                "TikTok",
+            ];
+            if let Some(unknown) = platforms.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+                return Err(ConfigError::new(
+                    "SOCIAL_PLATFORMS_FILE",
+                    format!("unknown platform '{unknown}' (expected one of {KNOWN:?})"),
+                ));
+            }
+            platforms
+        }
+    };
+    Ok(SocialConfig {
+        google,
+        facebook,
+        apple,
+        redirect_uris,
+        platforms,
+        refresh_interval: Duration::from_millis(parse_number(
+            get("SOCIAL_REFRESH_INTERVAL_MS"),
+            "SOCIAL_REFRESH_INTERVAL_MS",
+            60_000,
+            10,
+            86_400_000,
+        )?),
+        refresh_margin: Duration::from_secs(parse_number(
+            get("SOCIAL_REFRESH_MARGIN_SECONDS"),
+            "SOCIAL_REFRESH_MARGIN_SECONDS",
+            300,
+            0,
+            30 * 86_400,
+        )?),
+    })
 }
 
 pub(crate) fn parse_number(

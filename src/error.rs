@@ -57,6 +57,20 @@ pub enum AppError {
         message: &'static str,
         cause: anyhow::Error,
     },
+    /// An optional integration (a social sign-in provider, a platform) without
+    /// its settings.
+    ProviderNotConfigured(String),
+    /// A social sign-in or connection flow refused, with `extensions.reason`
+    /// (`INVALID_SIGNATURE`, `WRONG_AUDIENCE`, `INVALID_STATE`...).
+    SocialAuthFailed {
+        reason: &'static str,
+        message: String,
+    },
+    /// A social identity whose email belongs to an existing account: that account
+    /// confirms it with `linkSocialAccount` (`extensions.linkToken`).
+    AccountLinkRequired {
+        link_token: String,
+    },
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -106,6 +120,9 @@ impl AppError {
             } => format!("the query is over the {limit} limit: {measured} > {max}"),
             Self::Internal(_) => "Internal server error".into(),
             Self::Unavailable { message, .. } => (*message).into(),
+            Self::ProviderNotConfigured(message) => message.clone(),
+            Self::SocialAuthFailed { message, .. } => message.clone(),
+            Self::AccountLinkRequired { .. } => "an account with this email exists: sign in to it (or give its password) with linkSocialAccount to link this identity".into(),
         }
     }
 
@@ -125,6 +142,9 @@ impl AppError {
             Self::MfaRequired(_) => "MFA_REQUIRED",
             Self::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
             Self::Internal(_) | Self::Unavailable { .. } => "INTERNAL_SERVER_ERROR",
+            Self::ProviderNotConfigured(_) => "PROVIDER_NOT_CONFIGURED",
+            Self::SocialAuthFailed { .. } => "SOCIAL_AUTH_FAILED",
+            Self::AccountLinkRequired { .. } => "ACCOUNT_LINK_REQUIRED",
         }
     }
 }
@@ -301,6 +321,10 @@ impl ErrorExtensions for AppError {
                     }
                     Self::RetryableConflict(_) => e.set("retryable", true),
                     Self::ConflictReason { reason, .. } => e.set("reason", *reason),
+                    Self::SocialAuthFailed { reason, .. } => e.set("reason", *reason),
+                    Self::AccountLinkRequired { link_token } => {
+                        e.set("linkToken", link_token.as_str())
+                    }
                     Self::QueryTooComplex {
                         limit,
                         measured,
@@ -379,6 +403,23 @@ mod tests {
         assert_eq!(
             code_of(AppError::internal(anyhow::anyhow!("db exploded"))),
             "INTERNAL_SERVER_ERROR"
+        );
+        assert_eq!(
+            code_of(AppError::ProviderNotConfigured("google".into())),
+            "PROVIDER_NOT_CONFIGURED"
+        );
+        assert_eq!(
+            code_of(AppError::SocialAuthFailed {
+                reason: "WRONG_NONCE",
+                message: "x".into()
+            }),
+            "SOCIAL_AUTH_FAILED"
+        );
+        assert_eq!(
+            code_of(AppError::AccountLinkRequired {
+                link_token: "t".into()
+            }),
+            "ACCOUNT_LINK_REQUIRED"
         );
     }
 

@@ -13,6 +13,7 @@ pub mod bounds;
 pub mod breaker;
 pub mod cache;
 pub mod config;
+pub mod connections;
 pub mod credits;
 pub mod csrf;
 pub mod db;

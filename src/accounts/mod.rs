@@ -12,6 +12,7 @@ pub mod profile;
 pub mod profile_cache;
 pub mod security;
 pub mod sessions;
+pub mod social;
 pub mod validate;
 
 use crate::app::App;

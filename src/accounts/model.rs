@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::db::schema::{api_clients, sessions, social_media_connections, users};
+use crate::db::schema::{api_clients, sessions, users};
 use crate::db::string_enum;
 use crate::graphql::id::{GlobalId, NodeType};
 
@@ -34,26 +34,6 @@ string_enum! {
         Facebook => "facebook",
         /// Apple.
         Apple => "apple",
-    }
-}
-
-string_enum! {
-    /// A social network a user can publish to.
-    pub enum SocialPlatform {
-        /// Instagram.
-        Instagram => "Instagram",
-        /// Facebook.
-        Facebook => "Facebook",
-        /// LinkedIn.
-        #[graphql(name = "LINKEDIN")]
-        LinkedIn => "LinkedIn",
-        /// Twitter / X.
-        Twitter => "Twitter",
-        /// Pinterest.
-        Pinterest => "Pinterest",
-        /// TikTok.
-        #[graphql(name = "TIKTOK")]
-        TikTok => "TikTok",
     }
 }
 
@@ -133,39 +113,6 @@ impl Session {
             crate::authz::caller(ctx),
             crate::authz::Caller::Session { session_id, .. } if *session_id == self.id
         )
-    }
-}
-
-/// A connected social network account.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
-#[diesel(table_name = social_media_connections, check_for_backend(diesel::pg::Pg))]
-#[graphql(complex)]
-pub struct SocialMediaConnection {
-    #[graphql(skip)]
-    pub id: Uuid,
-    #[graphql(skip)]
-    pub user_id: Uuid,
-    /// The network.
-    pub platform: SocialPlatform,
-    /// The account's ID on that network.
-    pub external_user_id: String,
-    #[graphql(skip)]
-    pub access_token: String,
-    #[graphql(skip)]
-    pub refresh_token: Option<String>,
-    /// When the access token expires.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// When the connection was made.
-    pub created_at: DateTime<Utc>,
-    /// When the connection last changed.
-    pub updated_at: DateTime<Utc>,
-}
-
-#[ComplexObject]
-impl SocialMediaConnection {
-    /// Opaque global ID.
-    pub async fn id(&self) -> ID {
-        GlobalId::uuid(NodeType::SocialMediaConnection, self.id)
     }
 }
 

@@ -238,6 +238,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         data_export_id -> Nullable<Uuid>,
+        published_post_id -> Nullable<Uuid>,
     }
 }
 
@@ -319,6 +320,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    oauth_flows (id) {
+        id -> Uuid,
+        #[max_length = 64]
+        state_hash -> Varchar,
+        #[max_length = 20]
+        purpose -> Varchar,
+        #[max_length = 20]
+        provider -> Varchar,
+        user_id -> Nullable<Uuid>,
+        #[max_length = 1024]
+        redirect_uri -> Nullable<Varchar>,
+        code_verifier -> Nullable<Text>,
+        #[max_length = 64]
+        nonce -> Nullable<Varchar>,
+        #[max_length = 255]
+        subject -> Nullable<Varchar>,
+        #[max_length = 255]
+        email -> Nullable<Varchar>,
+        email_verified -> Bool,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     notifications (id, created_at) {
         id -> Uuid,
         user_id -> Uuid,
@@ -354,6 +380,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    published_posts (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        asset_id -> Uuid,
+        connection_id -> Nullable<Uuid>,
+        #[max_length = 20]
+        platform -> Varchar,
+        caption -> Text,
+        #[max_length = 64]
+        caption_hash -> Varchar,
+        #[max_length = 20]
+        status -> Varchar,
+        #[max_length = 255]
+        external_post_id -> Nullable<Varchar>,
+        error -> Nullable<Text>,
+        published_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -384,6 +432,8 @@ diesel::table! {
         expires_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        #[max_length = 20]
+        status -> Varchar,
     }
 }
 
@@ -606,6 +656,11 @@ diesel::joinable!(projects -> templates (template_id));
 diesel::joinable!(projects -> users (user_id));
 diesel::joinable!(projects -> workbenches (workbench_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(oauth_flows -> users (user_id));
+diesel::joinable!(published_posts -> assets (asset_id));
+diesel::joinable!(published_posts -> social_media_connections (connection_id));
+diesel::joinable!(published_posts -> users (user_id));
+diesel::joinable!(generation_jobs -> published_posts (published_post_id));
 diesel::joinable!(social_media_connections -> users (user_id));
 diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(team_invitations -> teams (team_id));
@@ -644,6 +699,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     projects,
     sessions,
+    oauth_flows,
+    published_posts,
     social_media_connections,
     subscriptions,
     team_invitations,

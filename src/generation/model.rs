@@ -51,6 +51,8 @@ string_enum! {
         Final => "final",
         /// A data export's ZIP (issue 15).
         Export => "export",
+        /// The publication of an asset on a connected platform (issue 15).
+        Publish => "publish",
     }
 }
 

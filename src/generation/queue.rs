@@ -33,6 +33,9 @@ pub struct Job {
     /// Set for `JobKind::Export`.
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub data_export_id: Option<Uuid>,
+    /// Set for `JobKind::Publish`.
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub published_post_id: Option<Uuid>,
 }
 
 impl Job {
@@ -48,7 +51,8 @@ impl Job {
     }
 }
 
-/// Runs the jobs of a kind another domain queues (`JobKind::Export`): the
+/// Runs the jobs of a kind another domain queues (`JobKind::Export`,
+/// `JobKind::Publish`): the
 /// queue claims, leases, retries and settles them as it does its own, and the
 /// domain stays out of the generation code (it registers a runner in `App`).
 #[async_trait::async_trait]
@@ -61,6 +65,9 @@ pub trait JobRunner: Send + Sync + std::fmt::Debug {
     async fn sweep(&self, _app: &Arc<App>) -> AppResult<()> {
         Ok(())
     }
+    /// Work of its own beside the queue, for as long as the workers run
+    /// (refreshing social connections before their tokens expire).
+    async fn background(&self, _app: Arc<App>, _shutdown: watch::Receiver<bool>) {}
 }
 
 /// The runners of the job kinds that are not generation phases.
@@ -77,7 +84,7 @@ impl JobRunners {
         self.0.iter().find(|(p, _)| *p == phase).map(|(_, r)| r)
     }
 
-    fn all(&self) -> impl Iterator<Item = &Arc<dyn JobRunner>> {
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Arc<dyn JobRunner>> {
         self.0.iter().map(|(_, r)| r)
     }
 }
@@ -92,6 +99,24 @@ pub async fn enqueue_export(conn: &mut AsyncPgConnection, export_id: Uuid) -> Ap
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Queues a publication job for `published_post_id` (inside the caller's
+/// transaction); a second one for the same post is not queued
+/// (`uq_generationjob_publishedpost`).
+pub async fn enqueue_publication(
+    conn: &mut AsyncPgConnection,
+    published_post_id: Uuid,
+) -> AppResult<bool> {
+    let inserted = diesel::insert_into(generation_jobs::table)
+        .values((
+            generation_jobs::published_post_id.eq(published_post_id),
+            generation_jobs::phase.eq(JobKind::Publish),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(inserted == 1)
 }
 
 /// Queues the job of `phase` (inside the caller's transaction).
@@ -144,7 +169,7 @@ pub async fn claim(
                      WHERE (status = $4 AND run_after <= now()) \
                         OR (status = $3 AND lease_until < now()) \
                      ORDER BY run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, generation_request_id, phase, attempts, data_export_id",
+         RETURNING id, generation_request_id, phase, attempts, data_export_id, published_post_id",
     )
     .bind::<Text, _>(worker)
     .bind::<Integer, _>(lease.as_secs() as i32)
@@ -277,8 +302,8 @@ mod tests {
     fn the_job_enums_match_the_migration() {
         let pipeline =
             include_str!("../../migrations/2026-11-22-000013_generation_pipeline/up.sql");
-        // The export kind (issue 15) redefined the phase check.
-        let sql = include_str!("../../migrations/2026-12-04-300002_data_exports/up.sql");
+        // The export and publish kinds (issue 15) redefined the phase check.
+        let sql = include_str!("../../migrations/2026-12-04-400001_job_subjects/up.sql");
         let phases: Vec<String> = JobKind::ALL
             .iter()
             .map(|p| format!("'{}'", p.as_db_str()))

@@ -36,10 +36,9 @@ pub async fn run(app: &App, job: &Job) -> AppResult<Done> {
         JobKind::Samples => samples(app, job).await,
         JobKind::Final => final_image(app, job).await,
         // Other kinds run through the runner registered for them (`App::job_runners`).
-        JobKind::Export => Err(crate::error::AppError::internal(anyhow::anyhow!(
-            "no runner for {:?} jobs",
-            job.phase
-        ))),
+        JobKind::Export | JobKind::Publish => Err(crate::error::AppError::internal(
+            anyhow::anyhow!("no runner for {:?} jobs", job.phase),
+        )),
     }
 }
 

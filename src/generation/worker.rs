@@ -55,6 +55,13 @@ pub async fn run(app: Arc<App>, count: usize, shutdown: watch::Receiver<bool>) {
         tasks.push(tokio::spawn(work(app.clone(), name, shutdown.clone())));
     }
     tasks.push(tokio::spawn(queue::sweep(app.clone(), shutdown.clone())));
+    // The other job kinds' own background work (refreshing social connections).
+    for runner in app.job_runners.all() {
+        let (runner, app, shutdown) = (runner.clone(), app.clone(), shutdown.clone());
+        tasks.push(tokio::spawn(async move {
+            runner.background(app, shutdown).await
+        }));
+    }
     for task in tasks {
         let _ = task.await;
     }

@@ -35,11 +35,12 @@ pub enum NodeType {
     AiModelFeedback,
     UserDataExport,
     TeamInvitation,
+    PublishedPost,
 }
 
 impl NodeType {
     /// Every variant, in declaration order.
-    pub const ALL: [NodeType; 24] = [
+    pub const ALL: [NodeType; 25] = [
         Self::User,
         Self::BrandKit,
         Self::Workbench,
@@ -64,6 +65,7 @@ impl NodeType {
         Self::AiModelFeedback,
         Self::UserDataExport,
         Self::TeamInvitation,
+        Self::PublishedPost,
     ];
 
     /// The GraphQL type name, which is also the prefix inside the ID.
@@ -93,6 +95,7 @@ impl NodeType {
             Self::AiModelFeedback => "AIModelFeedback",
             Self::UserDataExport => "UserDataExport",
             Self::TeamInvitation => "TeamInvitation",
+            Self::PublishedPost => "PublishedPost",
         }
     }
 

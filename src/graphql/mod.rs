@@ -38,6 +38,7 @@ pub struct Query(
     crate::admin::graphql::AdminQuery,
     // Issue 15: data exports.
     crate::exports::graphql::ExportQuery,
+    crate::connections::graphql::ConnectionQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -60,6 +61,8 @@ pub struct Mutation(
     // Issue 15: team invitations and data exports.
     crate::teams::graphql::InvitationMutation,
     crate::exports::graphql::ExportMutation,
+    crate::accounts::graphql::SocialSignInMutation,
+    crate::connections::graphql::ConnectionMutation,
 );
 
 /// The subscription root: one part per domain.
@@ -165,6 +168,7 @@ trait WithDomainLoaders: Sized {
             app.clone(),
             &activity,
         ))
+        .data(new_loader::<crate::connections::loaders::ConnectionLoaders>(app.clone(), &activity))
         .data(activity)
     }
 }

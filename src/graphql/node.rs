@@ -11,7 +11,7 @@ use async_graphql::{Context, Interface, Object, ID};
 
 use super::id::{GlobalId, NodeType};
 use crate::accounts::loaders::UserById;
-use crate::accounts::model::{ApiClient, Session, SocialMediaConnection, User};
+use crate::accounts::model::{ApiClient, Session, User};
 use crate::ai_models::loaders::{AiModelById, AiModelVersionById};
 use crate::ai_models::model::{
     AiModel, AiModelDeployment, AiModelFeedback, AiModelValidationResult, AiModelVersion,
@@ -20,6 +20,7 @@ use crate::ai_models::model::{
 use crate::authz::caller;
 use crate::authz::matrix::{Action, Resource};
 use crate::authz::roles::{authorize, Holder};
+use crate::connections::model::SocialMediaConnection;
 use crate::credits::model::{BillingSubscription, CreditTransaction, UsageLog};
 use crate::error::{AppError, AppResult};
 use crate::exports::model::UserDataExport;
@@ -38,6 +39,7 @@ pub enum Node {
     User(User),
     Session(Session),
     SocialMediaConnection(SocialMediaConnection),
+    PublishedPost(crate::connections::publishing::PublishedPost),
     ApiClient(ApiClient),
     UserDataExport(UserDataExport),
     Team(Team),
@@ -245,6 +247,28 @@ async fn resolve(ctx: &Context<'_>, id: &ID, global: &GlobalId) -> AppResult<Opt
             )
             .await?,
         )),
+        // SELF: a session of the connection's owner (as `mySocialConnections`).
+        NodeType::SocialMediaConnection => {
+            let id = global.as_uuid("id")?;
+            let crate::authz::Caller::Session { user_id, .. } = caller(ctx) else {
+                return Ok(None);
+            };
+            loader::<crate::connections::loaders::ConnectionLoaders>(ctx)
+                .load_one(crate::connections::loaders::ConnectionById(id))
+                .await
+                .map_err(load_error)?
+                .filter(|c| c.user_id == *user_id)
+                .map(Node::SocialMediaConnection)
+        }
+        NodeType::PublishedPost => {
+            let id = global.as_uuid("id")?;
+            let crate::authz::Caller::Session { user_id, .. } = caller(ctx) else {
+                return Ok(None);
+            };
+            crate::connections::publishing::owned(crate::graphql::app(ctx), *user_id, id)
+                .await?
+                .map(Node::PublishedPost)
+        }
         // Account records, billing and model administration become reachable with
         // their own issues; until then they are not found through `node`.
         NodeType::UsageLog => None,

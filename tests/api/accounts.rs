@@ -28,8 +28,8 @@ const CHANGE_PASSWORD: &str = "mutation($current: String!, $new: String!) { chan
 const CHANGE_EMAIL: &str = "mutation($email: String!, $password: String!) { changeEmail(input: {newEmail: $email, currentPassword: $password}) { user { email pendingEmail } } }";
 const DELETE_ACCOUNT: &str =
     "mutation($password: String!) { deleteAccount(input: {password: $password}) { ok } }";
-const BEGIN_MFA: &str = "mutation { beginMfaEnrollment { secret otpauthUrl } }";
-const CONFIRM_MFA: &str =
+pub(crate) const BEGIN_MFA: &str = "mutation { beginMfaEnrollment { secret otpauthUrl } }";
+pub(crate) const CONFIRM_MFA: &str =
     "mutation($code: String!) { confirmMfa(input: {code: $code}) { user { mfaEnabled } } }";
 const DISABLE_MFA: &str =
     "mutation($code: String!) { disableMfa(input: {code: $code}) { user { mfaEnabled } } }";
@@ -144,7 +144,7 @@ fn totp(secret: &str, step: i64) -> String {
 
 /// A code the server accepts now (its window is one step either side) and that
 /// is later than `last_used`; waits for the next step when none is left.
-async fn fresh_code(secret: &str, last_used: Option<i64>) -> (String, i64) {
+pub(crate) async fn fresh_code(secret: &str, last_used: Option<i64>) -> (String, i64) {
     loop {
         let now = unix_now();
         let current = step_of(now);

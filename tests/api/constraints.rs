@@ -720,9 +720,18 @@ const TABLES: &[Table] = &[
             "access_token",
             "created_at",
             "updated_at",
+            "status",
         ],
         nullable_by_design: &[],
-        checks: &[Check {
+        checks: &[
+            Check {
+                prep: "",
+                constraint: "ck_social_media_connections_status",
+                column: "status",
+                good: &["'active'", "'expired'"],
+                bad: &["'Active'", "'revoked'"],
+            },
+            Check {
             prep: "",
             constraint: "ck_social_media_connections_platform",
             column: "platform",
@@ -735,7 +744,8 @@ const TABLES: &[Table] = &[
                 "'TikTok'",
             ],
             bad: &["'Snapchat'", "'instagram'"],
-        }],
+        },
+        ],
         uniques: &[
             Unique {
                 what: "same user and platform",
@@ -760,6 +770,97 @@ const TABLES: &[Table] = &[
             },
         ],
         touch: Some("external_user_id = 'renamed'"),
+    },
+    Table {
+        name: "published_posts",
+        valid: &[
+            ("user_id", "'{user}'"),
+            ("asset_id", "'{asset}'"),
+            ("platform", "'Instagram'"),
+            ("caption", "'Out now'"),
+            ("caption_hash", "repeat('a', 64)"),
+        ],
+        not_null: &[
+            "id",
+            "user_id",
+            "asset_id",
+            "platform",
+            "caption",
+            "caption_hash",
+            "status",
+            "created_at",
+            "updated_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[Check {
+            prep: "",
+            constraint: "ck_published_posts_status",
+            column: "status",
+            good: &["'pending'", "'published'", "'failed'"],
+            bad: &["'Published'", "'draft'"],
+        }],
+        uniques: &[
+            Unique {
+                what: "same asset, connection and caption",
+                prep: "INSERT INTO social_media_connections (id, user_id, platform, external_user_id, access_token) \
+                       VALUES ('{row}', '{user}', 'Instagram', 'ig-1', 'sealed')",
+                first: &[("connection_id", "'{row}'")],
+                second: &[("connection_id", "'{row}'")],
+                violates: Some("uq_publishedpost_asset_connection_caption"),
+            },
+            Unique {
+                what: "same asset and connection, another caption",
+                prep: "INSERT INTO social_media_connections (id, user_id, platform, external_user_id, access_token) \
+                       VALUES ('{row}', '{user}', 'Instagram', 'ig-1', 'sealed')",
+                first: &[("connection_id", "'{row}'")],
+                second: &[("connection_id", "'{row}'"), ("caption_hash", "repeat('b', 64)")],
+                violates: None,
+            },
+        ],
+        touch: Some("caption = 'edited'"),
+    },
+    Table {
+        name: "oauth_flows",
+        valid: &[
+            ("state_hash", "repeat('a', 64)"),
+            ("purpose", "'sign_in'"),
+            ("provider", "'google'"),
+            ("expires_at", "now() + interval '10 minutes'"),
+        ],
+        not_null: &[
+            "id",
+            "state_hash",
+            "purpose",
+            "provider",
+            "email_verified",
+            "expires_at",
+            "created_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[Check {
+            prep: "",
+            constraint: "ck_oauth_flows_purpose",
+            column: "purpose",
+            good: &["'sign_in'", "'connection'", "'link'"],
+            bad: &["'signin'", "'login'"],
+        }],
+        uniques: &[
+            Unique {
+                what: "the same state twice",
+                prep: "",
+                first: &[],
+                second: &[("purpose", "'connection'")],
+                violates: Some("uq_oauthflow_state"),
+            },
+            Unique {
+                what: "another state",
+                prep: "",
+                first: &[],
+                second: &[("state_hash", "repeat('b', 64)")],
+                violates: None,
+            },
+        ],
+        touch: None,
     },
     Table {
         name: "api_clients",
@@ -1509,8 +1610,8 @@ const TABLES: &[Table] = &[
             ("locked_by", "'worker-1'"),
             ("lease_until", "now() + interval '1 minute'"),
         ],
-        // generation_request_id is NULL for an export's job (issue 15): the
-        // subject CHECK requires it of the generation phases.
+        // generation_request_id is NULL for an export's or a publication's job
+        // (issue 15): the subject CHECK requires it of the generation phases.
         not_null: &[
             "id",
             "phase",
@@ -1552,6 +1653,14 @@ const TABLES: &[Table] = &[
                 bad: &["'Queued'", "'cancelled'"],
             },
             Check {
+                prep: "INSERT INTO published_posts (id, user_id, asset_id, platform, caption, caption_hash) \
+                       VALUES ('{new_id}', '{user}', '{asset}', 'Instagram', 'c', repeat('c', 64))",
+                constraint: "ck_generation_jobs_subject",
+                column: "published_post_id",
+                good: &["NULL"],
+                bad: &["'{new_id}'"],
+            },
+            Check {
                 prep: "",
                 constraint: "ck_generation_jobs_attempts",
                 column: "attempts",
@@ -1560,6 +1669,21 @@ const TABLES: &[Table] = &[
             },
         ],
         uniques: &[
+            Unique {
+                what: "one job per publication",
+                prep: "INSERT INTO published_posts (id, user_id, asset_id, platform, caption, caption_hash) VALUES ('{row}', '{user}', '{asset}', 'Instagram', 'c', repeat('c', 64))",
+                first: &[
+                    ("generation_request_id", "NULL"),
+                    ("phase", "'publish'"),
+                    ("published_post_id", "'{row}'"),
+                ],
+                second: &[
+                    ("generation_request_id", "NULL"),
+                    ("phase", "'publish'"),
+                    ("published_post_id", "'{row}'"),
+                ],
+                violates: Some("uq_generationjob_publishedpost"),
+            },
             Unique {
                 what: "same request and phase",
                 prep: "",
@@ -2412,6 +2536,11 @@ const FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
     ("generation_requests.project_id", "projects", "SET NULL", "NO ACTION"),
     ("generation_requests.final_asset_id", "assets", "SET NULL", "NO ACTION"),
     ("social_media_connections.user_id", "users", "CASCADE", "NO ACTION"),
+    ("oauth_flows.user_id", "users", "CASCADE", "NO ACTION"),
+    ("published_posts.user_id", "users", "CASCADE", "NO ACTION"),
+    ("published_posts.asset_id", "assets", "CASCADE", "NO ACTION"),
+    ("published_posts.connection_id", "social_media_connections", "SET NULL", "NO ACTION"),
+    ("generation_jobs.published_post_id", "published_posts", "CASCADE", "NO ACTION"),
     ("api_clients.user_id", "users", "CASCADE", "NO ACTION"),
     ("subscriptions.user_id", "users", "CASCADE", "NO ACTION"),
     ("credit_transactions.user_id", "users", "CASCADE", "NO ACTION"),
@@ -2543,8 +2672,9 @@ async fn every_foreign_key_has_the_actions_the_spec_gives_it() {
         expected.len()
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    // 53, and issue 15's four (team invitations, the export job).
-    assert_eq!(found.len(), 57);
+    // 53, and issue 15's nine (team invitations, the export job, social
+    // sign-in flows, connections, published posts and their job).
+    assert_eq!(found.len(), 62);
 }
 
 // ---------------------------------------------------------------------------

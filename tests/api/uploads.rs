@@ -29,7 +29,7 @@ fn image_bytes(width: u32, height: u32, seed: u8, format: image::ImageFormat) ->
     out.into_inner()
 }
 
-fn png(width: u32, height: u32, seed: u8) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32, seed: u8) -> Vec<u8> {
     image_bytes(width, height, seed, image::ImageFormat::Png)
 }
 
@@ -108,7 +108,7 @@ async fn send_upload(
 }
 
 /// An upload that must reach GraphQL (HTTP 200); returns the GraphQL response.
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     project_id: &str,
@@ -230,7 +230,7 @@ async fn team_project(app: &TestApp, owner: &str) -> (String, String) {
 }
 
 /// A project in a new workbench, personal or of `team_id`.
-async fn project_in(app: &TestApp, token: &str, team_id: Option<&str>) -> String {
+pub(crate) async fn project_in(app: &TestApp, token: &str, team_id: Option<&str>) -> String {
     let workbench = app
         .graphql_as(
             token,

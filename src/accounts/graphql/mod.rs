@@ -3,11 +3,13 @@
 mod api_clients;
 mod auth;
 mod security;
+mod social;
 mod user;
 
 pub use api_clients::{ApiClientMutation, ApiClientQuery};
 pub use auth::AuthMutation;
 pub use security::{SecurityMutation, SecurityQuery};
+pub use social::SocialSignInMutation;
 pub use user::UserQuery;
 
 /// A payload that only confirms the request was taken.
