@@ -350,7 +350,7 @@ fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
 }
 
 /// The media type of a request body, lower-cased, without parameters.
-fn media_type(headers: &HeaderMap) -> Option<String> {
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -177,9 +177,15 @@ fn digest(parts: &[&str]) -> [u8; 32] {
     hasher.finalize().into()
 }
 
-/// Parses `#RRGGBB` / `#RGB`.
+/// Parses `#RRGGBB` / `#RGB` (and `#RRGGBBAA`, alpha ignored). Brand-kit colours
+/// are user input: anything but ASCII hex digits is refused before slicing, since
+/// a multi-byte character would put a slice off a char boundary (found by the
+/// `hex_colour` fuzz target) and `from_str_radix` alone would accept a `+`.
 pub fn parse_hex(text: &str) -> Option<[u8; 3]> {
     let digits = text.strip_prefix('#')?;
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
     let byte = |s: &str| u8::from_str_radix(s, 16).ok();
     match digits.len() {
         6 | 8 => Some([
@@ -188,9 +194,8 @@ pub fn parse_hex(text: &str) -> Option<[u8; 3]> {
             byte(&digits[4..6])?,
         ]),
         3 => {
-            let d: Vec<char> = digits.chars().collect();
-            let expand = |c: char| byte(&format!("{c}{c}"));
-            Some([expand(d[0])?, expand(d[1])?, expand(d[2])?])
+            let expand = |i: usize| byte(&digits[i..=i]).map(|n| n * 17);
+            Some([expand(0)?, expand(1)?, expand(2)?])
         }
         _ => None,
     }
@@ -429,5 +434,22 @@ mod tests {
         assert!(list.reject_reason("so much GORE here", None).is_some());
         assert!(list.reject_reason("a gorgeous sunset", None).is_none());
         assert!(parse_hex("#E4572E") == Some([0xE4, 0x57, 0x2E]));
+    }
+
+    #[test]
+    fn colours_with_non_hex_characters_are_refused_without_a_panic() {
+        // Each of these panicked or parsed before: a slice off a char boundary,
+        // a `#RGB` of fewer than three characters, a `+` sign taken as a digit.
+        for text in [
+            "#1\u{e9}234",
+            "#\u{e9}1",
+            "#+f+f+f",
+            "#ab\u{1F600}",
+            "#12 456",
+        ] {
+            assert_eq!(parse_hex(text), None, "{text:?}");
+        }
+        assert_eq!(parse_hex("#fA0"), Some([0xff, 0xaa, 0x00]));
+        assert_eq!(parse_hex("#E4572E80"), Some([0xE4, 0x57, 0x2E]));
     }
 }

@@ -39,7 +39,8 @@ pub enum NodeType {
 }
 
 impl NodeType {
-    const ALL: [NodeType; 25] = [
+    /// Every variant, in declaration order.
+    pub const ALL: [NodeType; 25] = [
         Self::User,
         Self::BrandKit,
         Self::Workbench,

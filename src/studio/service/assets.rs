@@ -57,32 +57,31 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// Checks and stores an upload, then records it. The file is written first and
-/// removed again if the row cannot be written, so a failure leaves neither.
-pub async fn upload(
-    app: &App,
-    user_id: Uuid,
-    project_id: Uuid,
-    name: String,
-    file: Upload,
-) -> AppResult<Asset> {
-    let size = file.bytes.len() as u64;
+/// Everything an upload is checked for before it is stored: its size, its format
+/// (from its bytes), its claimed `Content-Type` against that format, and its
+/// header's dimensions. Pure, so the fuzz target `upload` runs the same checks.
+pub fn check_file(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    max_upload_bytes: u64,
+) -> AppResult<(Sniffed, Option<String>)> {
+    let size = bytes.len() as u64;
     if size == 0 {
         return Err(AppError::bad_input("file", "the file is empty"));
     }
-    if size > app.storage.max_upload_bytes {
+    if size > max_upload_bytes {
         return Err(AppError::bad_input(
             "file",
             format!(
                 "the file is larger than {} MiB",
-                app.storage.max_upload_bytes / (1024 * 1024)
+                max_upload_bytes / (1024 * 1024)
             ),
         ));
     }
-    let sniffed = sniff(&file.bytes).ok_or_else(|| {
+    let sniffed = sniff(bytes).ok_or_else(|| {
         AppError::bad_input("file", "only PNG, JPEG, WebP and GIF images are accepted")
     })?;
-    if let Some(claimed) = file.content_type.as_deref().filter(|c| !c.is_empty()) {
+    if let Some(claimed) = content_type.filter(|c| !c.is_empty()) {
         let claimed = claimed
             .split(';')
             .next()
@@ -100,7 +99,25 @@ pub async fn upload(
             ));
         }
     }
-    let resolution = resolution(&file.bytes, sniffed)?;
+    let resolution = resolution(bytes, sniffed)?;
+    Ok((sniffed, resolution))
+}
+
+/// Checks and stores an upload, then records it. The file is written first and
+/// removed again if the row cannot be written, so a failure leaves neither.
+pub async fn upload(
+    app: &App,
+    user_id: Uuid,
+    project_id: Uuid,
+    name: String,
+    file: Upload,
+) -> AppResult<Asset> {
+    let size = file.bytes.len() as u64;
+    let (sniffed, resolution) = check_file(
+        &file.bytes,
+        file.content_type.as_deref(),
+        app.storage.max_upload_bytes,
+    )?;
     let id = Uuid::new_v4();
     let key = format!("assets/{project_id}/{id}.{}", sniffed.format);
     app.storage
