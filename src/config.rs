@@ -335,7 +335,9 @@ impl Config {
         let level = get("LOG_LEVEL")
             .or_else(|| get("RUST_LOG"))
             .unwrap_or_else(|| "info".into());
-        if tracing_subscriber::EnvFilter::try_new(&level).is_err() {
+        // Filters are ASCII (targets, levels, spans); tracing-subscriber 0.3.23
+        // panics slicing some non-ASCII text (found by the `config` fuzz target).
+        if !level.is_ascii() || tracing_subscriber::EnvFilter::try_new(&level).is_err() {
             return Err(ConfigError::new(
                 "LOG_LEVEL",
                 format!("not a valid filter: '{level}' (try info, debug or atelier=debug,info)"),
@@ -865,6 +867,14 @@ mod tests {
         let err = Config::from_vars(&vars(&[("PORT", "eighty")])).expect_err("invalid");
         assert_eq!(err.setting, "PORT");
         assert!(err.to_string().starts_with("PORT: "));
+    }
+
+    #[test]
+    fn a_log_level_with_non_ascii_text_is_refused_not_a_panic() {
+        for level in ["info,é", "atelier[spän]=debug", "ü=debug", "debug,a{b=ö}"] {
+            let err = Config::from_vars(&vars(&[("LOG_LEVEL", level)])).expect_err(level);
+            assert_eq!(err.setting, "LOG_LEVEL", "{level}");
+        }
     }
 
     #[test]

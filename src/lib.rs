@@ -4,6 +4,11 @@
 //! assets and ask AI models for images, paid in credits. One GraphQL API
 //! (`graphql`) over PostgreSQL (`db`), one folder per domain.
 
+// The merged Query/Mutation roots nest deeply enough that rustc's default
+// query depth (128) overflows when it lays out their async resolvers in the
+// release build the fuzz targets use.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod admin;
 pub mod ai_models;

@@ -48,7 +48,9 @@ pub fn verify(header: &str, body: &[u8], secret: &[u8], now: i64) -> Result<(), 
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - t).abs() > TOLERANCE_SECONDS {
+    // checked: a hostile `t` such as i64::MIN must not overflow.
+    let age = now.checked_sub(t).map(i64::unsigned_abs);
+    if age.is_none_or(|age| age > TOLERANCE_SECONDS.unsigned_abs()) {
         return Err(SignatureError::Stale);
     }
     let mut expected =
