@@ -148,7 +148,6 @@ impl AppError {
             Self::ProviderNotConfigured(_) => "PROVIDER_NOT_CONFIGURED",
             Self::SocialAuthFailed { .. } => "SOCIAL_AUTH_FAILED",
             Self::AccountLinkRequired { .. } => "ACCOUNT_LINK_REQUIRED",
-            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
             Self::BillingNotConfigured => "BILLING_NOT_CONFIGURED",
         }
     }

@@ -4,6 +4,10 @@
 //! assets and ask AI models for images, paid in credits. One GraphQL API
 //! (`graphql`) over PostgreSQL (`db`), one folder per domain.
 
+// The merged GraphQL root (one object per domain) nests deeper than the
+// default 128 when rustc lays out its resolver futures.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod admin;
 pub mod ai_models;
