@@ -256,19 +256,21 @@ pub async fn invoice(
     let Some(target) = invoice_credits(record) else {
         return Ok((Outcome::Skipped, None));
     };
-    let existing: Option<(Uuid, Option<Uuid>, Decimal)> = odoo_invoices::table
+    let existing: Option<(Uuid, Option<Uuid>, Decimal, String)> = odoo_invoices::table
         .find(&key)
         .select((
             odoo_invoices::user_id,
             odoo_invoices::team_id,
             odoo_invoices::credits,
+            odoo_invoices::write_date,
         ))
         .for_update()
         .first(conn)
         .await
         .optional()?;
     let name = text(record, "name").unwrap_or("?").to_string();
-    let Some((user_id, team_id, applied)) = existing else {
+    let Some((user_id, team_id, applied, seen)) = existing else {
+        tracing::debug!(invoice_id, %target, "odoo invoice seen first");
         if target.is_zero() {
             return Ok((Outcome::Skipped, None));
         }
@@ -313,6 +315,10 @@ pub async fn invoice(
         .await?;
         return Ok((Outcome::Applied(None), Some((payer, balance))));
     };
+    if seen == write_date && target == applied {
+        // Read again (a replay, the last second re-read): nothing to write.
+        return Ok((Outcome::Unchanged, None));
+    }
     let payer = Payer::for_project(team_id, user_id);
     let moved = if target > applied {
         let balance = ledger::credit_for_invoice(
