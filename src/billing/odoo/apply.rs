@@ -132,6 +132,15 @@ fn money(record: &Value, field: &str) -> Option<Decimal> {
     Some(amount.round_dp(2))
 }
 
+/// What a sale order sets on its subscription: plan, status, period start, user, team.
+type SubscriptionRow = (
+    String,
+    BillingSubscriptionStatus,
+    DateTime<Utc>,
+    Uuid,
+    Option<Uuid>,
+);
+
 /// Upserts the subscription of a `sale.order` by `odoo_sale_order_id`:
 /// a confirmed order (`sale`, `done`) is Active, a cancelled one Cancelled, a
 /// quotation (`draft`, `sent`) is not a subscription yet (Suspended if it was
@@ -156,13 +165,7 @@ pub async fn sale_order(conn: &mut AsyncPgConnection, record: &Value) -> AppResu
         return Ok(Outcome::Skipped);
     };
     let key = order_id.to_string();
-    let existing: Option<(
-        String,
-        BillingSubscriptionStatus,
-        DateTime<Utc>,
-        Uuid,
-        Option<Uuid>,
-    )> = subscriptions::table
+    let existing: Option<SubscriptionRow> = subscriptions::table
         .filter(subscriptions::odoo_sale_order_id.eq(&key))
         .select((
             subscriptions::plan_id,
