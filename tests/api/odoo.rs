@@ -462,6 +462,76 @@ async fn the_signed_webhook_runs_a_sync_at_once_and_a_badly_signed_one_is_400() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn two_passes_at_once_apply_each_invoice_once() {
+    let odoo = FakeOdoo::start().await;
+    let app = app_for(&odoo, &[("ODOO_SYNC_PAGE_SIZE", "3")]).await;
+    let (_, user_id) = signed_up(&app, "babbage@example.test").await;
+    let before = balance(&app, &user_id).await;
+    let holder = format!("user:{user_id}");
+    odoo.create_many(
+        "account.move",
+        (1..=12)
+            .map(|i| invoice(&holder, 10.0, &format!("INV/2026/3{i:04}")))
+            .collect(),
+    );
+    let (a, b) = tokio::join!(
+        atelier::billing::odoo::sync::run_once(&app.app),
+        atelier::billing::odoo::sync::run_once(&app.app)
+    );
+    let (a, b) = (a.expect("pass a"), b.expect("pass b"));
+    assert_eq!(a.invoices_applied + b.invoices_applied, 12, "{a}; {b}");
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT count(*)::text AS v FROM credit_transactions WHERE action_type = 'purchase'"
+        )
+        .await,
+        "12"
+    );
+    assert_eq!(balance(&app, &user_id).await, before + Decimal::from(120));
+    app.assert_books_balance().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_odoo_is_retried_then_the_breaker_fails_the_next_pass_at_once() {
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", closed.local_addr().expect("address"));
+    drop(closed);
+    let app = TestApp::spawn_with(&[
+        ("ODOO_URL", url.as_str()),
+        ("ODOO_DB", "db"),
+        ("ODOO_USER", "u"),
+        ("ODOO_API_KEY", "k"),
+    ])
+    .await;
+    let started = std::time::Instant::now();
+    let first = atelier::billing::odoo::sync::run_once(&app.app).await;
+    assert!(
+        matches!(
+            first,
+            Err(atelier::billing::odoo::sync::SyncError::Rpc(
+                atelier::billing::odoo::rpc::RpcError::Transport(_)
+            ))
+        ),
+        "{first:?}"
+    );
+    // 200 + 400 + 800 ms of backoff between the four attempts.
+    assert!(
+        started.elapsed() >= Duration::from_millis(1400),
+        "retried with backoff"
+    );
+    assert!(app.app.odoo_breaker.is_open());
+    let again = std::time::Instant::now();
+    let second = atelier::billing::odoo::sync::run_once(&app.app).await;
+    assert!(second.is_err());
+    assert!(
+        again.elapsed() < Duration::from_millis(200),
+        "the open breaker fails at once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn without_a_webhook_secret_the_odoo_webhook_answers_503() {
     let odoo = FakeOdoo::start().await;
     let app = app_for(&odoo, &[]).await;
