@@ -532,6 +532,53 @@ async fn an_unreachable_odoo_is_retried_then_the_breaker_fails_the_next_pass_at_
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn atelier_odoo_sync_runs_one_pass_and_says_so_when_off() {
+    let odoo = FakeOdoo::start().await;
+    let app = app_for(&odoo, &[]).await;
+    let (_, user_id) = signed_up(&app, "noether@example.test").await;
+    let before = balance(&app, &user_id).await;
+    odoo.create(
+        "account.move",
+        invoice(&format!("user:{user_id}"), 12.0, "INV/2026/40001"),
+    );
+    let run = |with_odoo: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_atelier"));
+        command
+            .arg("odoo-sync")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &app.db.url)
+            .env("DATA_DIR", app.data_dir.path())
+            .env("LOG_LEVEL", "error");
+        if with_odoo {
+            for (k, v) in odoo.vars() {
+                command.env(k, v);
+            }
+        }
+        command
+    };
+    let off = run(false).output().expect("atelier runs");
+    assert!(!off.status.success());
+    assert!(
+        String::from_utf8_lossy(&off.stderr).contains("the Odoo sync is off"),
+        "{off:?}"
+    );
+    // The fake answers from this runtime while the process runs.
+    let mut command = run(true);
+    let on = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("joined")
+        .expect("atelier runs");
+    assert!(on.status.success(), "{on:?}");
+    assert!(
+        String::from_utf8_lossy(&on.stdout).contains("1 invoice(s) read, 1 applied"),
+        "{on:?}"
+    );
+    assert_eq!(balance(&app, &user_id).await, before + Decimal::from(12));
+    app.assert_books_balance().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn without_a_webhook_secret_the_odoo_webhook_answers_503() {
     let odoo = FakeOdoo::start().await;
     let app = app_for(&odoo, &[]).await;
