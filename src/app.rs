@@ -49,6 +49,10 @@ pub struct App {
     pub oidc: crate::accounts::social::oidc::OidcCache,
     /// Stripe's API: after a failed call, checkouts fail at once for a while.
     pub stripe_breaker: crate::breaker::Breaker,
+    /// Skips calls to Odoo for a while after one failed (issue 14).
+    pub odoo_breaker: crate::breaker::Breaker,
+    /// Wakes the Odoo sync task (`POST /webhooks/odoo`).
+    pub odoo_wakeup: tokio::sync::Notify,
     redis: Option<RedisLink>,
     private_postgres: Option<PrivatePostgres>,
 }
@@ -188,6 +192,8 @@ impl App {
                 std::time::Duration::from_secs(30),
             ),
             generation_wakeup: tokio::sync::Notify::new(),
+            odoo_breaker: crate::breaker::Breaker::new("odoo", std::time::Duration::from_secs(30)),
+            odoo_wakeup: tokio::sync::Notify::new(),
             job_runners: crate::generation::queue::JobRunners::default()
                 .with(
                     crate::generation::model::JobKind::Export,

@@ -163,6 +163,8 @@ pub struct Config {
     pub social: SocialConfig,
     /// Payments (issue 14).
     pub stripe: StripeConfig,
+    /// The Odoo sync (issue 14); `None` without the ODOO_* settings.
+    pub odoo: Option<OdooConfig>,
 }
 
 /// Team invitations and data exports.
@@ -632,6 +634,7 @@ impl Config {
             bounds: crate::bounds::Bounds::from_vars(vars)?,
             sharing: SharingConfig::from_vars(vars)?,
             social: social_from_vars(&get)?,
+            odoo: odoo_from_vars(&get)?,
             stripe: StripeConfig {
                 secret_key: get("STRIPE_SECRET_KEY").map(SecretString::from),
                 webhook_secret: get("STRIPE_WEBHOOK_SECRET").map(SecretString::from),
@@ -896,4 +899,75 @@ mod tests {
         let err = Config::from_vars(&vars(&[("REDIS_URL", "http://x")])).expect_err("bad");
         assert_eq!(err.setting, "REDIS_URL");
     }
+}
+
+// --- The Odoo sync (issue 14) ----------------------------------------------
+
+/// Odoo's external JSON-RPC API: all four of ODOO_URL, ODOO_DB, ODOO_USER and
+/// ODOO_API_KEY, or none (the sync is off).
+#[derive(Debug, Clone)]
+pub struct OdooConfig {
+    /// The Odoo server's base URL; calls go to `{url}/jsonrpc`.
+    pub url: String,
+    pub database: String,
+    pub user: String,
+    pub api_key: SecretString,
+    /// How often `serve` and `worker` run a sync pass (a webhook runs one at once).
+    pub sync_interval: Duration,
+    /// Records asked for per `search_read` call.
+    pub page_size: i64,
+    /// Key of the `X-Odoo-Signature` HMAC on `POST /webhooks/odoo`; without it
+    /// the webhook answers 503.
+    pub webhook_secret: Option<SecretString>,
+}
+
+const ODOO_SETTINGS: [&str; 4] = ["ODOO_URL", "ODOO_DB", "ODOO_USER", "ODOO_API_KEY"];
+
+fn odoo_from_vars(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<OdooConfig>, ConfigError> {
+    let values = ODOO_SETTINGS.map(get);
+    if values.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    if let Some(missing) = ODOO_SETTINGS
+        .iter()
+        .zip(&values)
+        .find_map(|(name, value)| value.is_none().then_some(*name))
+    {
+        return Err(ConfigError::new(
+            missing,
+            "missing: the Odoo sync needs ODOO_URL, ODOO_DB, ODOO_USER and ODOO_API_KEY together (or none of them)",
+        ));
+    }
+    let [Some(url), Some(database), Some(user), Some(api_key)] = values else {
+        return Ok(None);
+    };
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(ConfigError::new(
+            "ODOO_URL",
+            format!("expected an http:// or https:// URL, got '{url}'"),
+        ));
+    }
+    let sync_interval = Duration::from_secs(parse_number(
+        get("ODOO_SYNC_INTERVAL_SECONDS"),
+        "ODOO_SYNC_INTERVAL_SECONDS",
+        300,
+        1,
+        86_400,
+    )?);
+    let page_size = parse_number(
+        get("ODOO_SYNC_PAGE_SIZE"),
+        "ODOO_SYNC_PAGE_SIZE",
+        100,
+        1,
+        1000,
+    )? as i64;
+    Ok(Some(OdooConfig {
+        url: url.trim_end_matches('/').to_string(),
+        database,
+        user,
+        api_key: SecretString::from(api_key),
+        sync_interval,
+        page_size,
+        webhook_secret: get("ODOO_WEBHOOK_SECRET").map(SecretString::from),
+    }))
 }

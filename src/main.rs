@@ -19,7 +19,7 @@ use tracing_subscriber::Layer as _;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | seed | schema | admin grant|revoke EMAIL | models import FILE.json | plans import FILE.json | grant-credits | check-ledger | help]
+const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | seed | schema | admin grant|revoke EMAIL | models import FILE.json | plans import FILE.json | grant-credits | check-ledger | odoo-sync | help]
 
   serve        run the GraphQL server (the default); --seed-demo loads the demo data first
   worker       run generation workers only (WORKERS of them, default 2), no HTTP server
@@ -31,6 +31,7 @@ const USAGE: &str = "usage: atelier [serve [--seed-demo] | worker | migrate | se
   plans        import the plan catalogue and credit packs (idempotent): atelier plans import plans.json
   grant-credits grant the monthly credits of the subscriptions due now (once per period) and exit
   check-ledger check that every balance equals its ledger; exit 1 listing the holders that differ
+  odoo-sync    run one Odoo sync pass (sale orders, invoices) and exit
 
 Configuration comes from the environment; see README.md.";
 
@@ -76,6 +77,7 @@ fn main() -> ExitCode {
             "models" => models(config, &flags).await,
             "plans" => plans(config, &flags).await,
             "check-ledger" => check_ledger(config).await,
+            "odoo-sync" => odoo_sync(config).await,
             "grant-credits" => grant_credits(config).await,
             other => Err(format!("unknown command '{other}'\n{USAGE}")),
         }
@@ -182,6 +184,18 @@ async fn grant_credits(config: Config) -> Result<(), String> {
     Ok(())
 }
 
+async fn odoo_sync(config: Config) -> Result<(), String> {
+    if config.odoo.is_none() {
+        return Err(atelier::billing::odoo::sync::SyncError::NotConfigured.to_string());
+    }
+    let app = App::start(config).await.map_err(|e| e.to_string())?;
+    let result = atelier::billing::odoo::sync::run_once(&app).await;
+    app.shutdown();
+    let report = result.map_err(|e| e.to_string())?;
+    println!("{report}");
+    Ok(())
+}
+
 async fn check_ledger(config: Config) -> Result<(), String> {
     let app = App::start(config).await.map_err(|e| e.to_string())?;
     let result = async {
@@ -212,6 +226,7 @@ async fn worker(config: Config) -> Result<(), String> {
     let app = Arc::new(App::start(config).await.map_err(|e| e.to_string())?);
     tracing::info!(count, "generation workers running");
     atelier::billing::grants::spawn(app.clone(), app.config.stripe.grant_interval);
+    atelier::billing::odoo::sync::spawn(app.clone());
     let workers = atelier::generation::worker::Workers::start(app.clone(), count);
     shutdown_signal().await;
     if let Some(workers) = workers {
@@ -241,6 +256,7 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), String> {
     let workers =
         atelier::generation::worker::Workers::start(app.clone(), app.config.generation.workers);
     atelier::billing::grants::spawn(app.clone(), app.config.stripe.grant_interval);
+    atelier::billing::odoo::sync::spawn(app.clone());
     let result = atelier::server::serve(app.clone(), listener, shutdown_signal()).await;
     if let Some(workers) = workers {
         workers.stop(Duration::from_secs(20)).await;

@@ -71,6 +71,7 @@ pub fn router(app: AppState, sockets: Arc<ws::Sockets>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/webhooks/stripe", axum::routing::post(stripe_webhook))
+        .route("/webhooks/odoo", axum::routing::post(odoo_webhook))
         .layer(axum::middleware::from_fn(move |request, next| {
             crate::listener::cut_off_slow_bodies(body_rate, request, next)
         }))
@@ -134,6 +135,33 @@ async fn stripe_webhook(
         Err(Refusal::Failed(e)) => {
             tracing::error!(error = ?e, "stripe webhook failed");
             answer(StatusCode::INTERNAL_SERVER_ERROR, "failed")
+        }
+    }
+}
+
+/// `POST /webhooks/odoo`: 202 and a sync pass at once for a good
+/// `X-Odoo-Signature`, 400 and nothing run for a bad or missing one, 503 without
+/// the Odoo settings or ODOO_WEBHOOK_SECRET.
+async fn odoo_webhook(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    use crate::billing::odoo::webhook::{self, Refusal};
+    let signature = headers
+        .get("x-odoo-signature")
+        .and_then(|v| v.to_str().ok());
+    let answer = |status: StatusCode, what: &str| {
+        (status, Json(serde_json::json!({ "result": what }))).into_response()
+    };
+    match webhook::receive(&state.app, signature, &body) {
+        Ok(()) => answer(StatusCode::ACCEPTED, "sync scheduled"),
+        Err(Refusal::NotConfigured) => {
+            answer(StatusCode::SERVICE_UNAVAILABLE, "ODOO_NOT_CONFIGURED")
+        }
+        Err(Refusal::Signature) => {
+            tracing::warn!("odoo webhook refused: signature");
+            answer(StatusCode::BAD_REQUEST, "bad signature")
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod grants;
 pub mod graphql;
 pub mod loaders;
 pub mod model;
+pub mod odoo;
 pub mod plans;
 pub mod service;
 pub mod signature;

@@ -72,7 +72,7 @@ pub async fn debit(
             .optional()?,
     };
     let balance = balance.ok_or(AppError::InsufficientCredits)?;
-    record(conn, payer, -amount, movement).await?;
+    record(conn, payer, -amount, movement, None).await?;
     Ok(balance)
 }
 
@@ -104,7 +104,7 @@ pub async fn credit(
                 .await?
         }
     };
-    record(conn, payer, amount, movement).await?;
+    record(conn, payer, amount, movement, None).await?;
     Ok(balance)
 }
 
@@ -113,6 +113,7 @@ async fn record(
     payer: Payer,
     amount: Decimal,
     movement: Movement<'_>,
+    odoo_invoice_id: Option<&str>,
 ) -> AppResult<()> {
     let team_id = match payer {
         Payer::Team(id) => Some(id),
@@ -126,6 +127,7 @@ async fn record(
             credit_transactions::action_type.eq(movement.action_type),
             credit_transactions::description.eq(movement.description),
             credit_transactions::generation_request_id.eq(movement.generation_request_id),
+            credit_transactions::odoo_invoice_id.eq(odoo_invoice_id),
         ))
         .execute(conn)
         .await?;
@@ -148,6 +150,82 @@ pub async fn balance_of(app: &crate::app::App, payer: Payer) -> AppResult<Decima
                 .find(id)
                 .select(teams::credit_balance)
                 .first(&mut conn)
+                .await?
+        }
+    })
+}
+
+// --- Odoo invoices (issue 14) ------------------------------------------------
+
+/// Adds `amount` for an Odoo invoice: like [`credit`], with the ledger row
+/// carrying `odoo_invoice_id` (so the invoice's rows can be found again).
+pub async fn credit_for_invoice(
+    conn: &mut AsyncPgConnection,
+    payer: Payer,
+    amount: Decimal,
+    movement: Movement<'_>,
+    odoo_invoice_id: &str,
+) -> AppResult<Decimal> {
+    if amount.is_sign_negative() {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "negative credit {amount}"
+        )));
+    }
+    let balance = add_to(conn, payer, amount).await?;
+    record(conn, payer, amount, movement, Some(odoo_invoice_id)).await?;
+    Ok(balance)
+}
+
+/// Takes back up to `amount` (positive) for an Odoo invoice, never more than
+/// the balance holds; returns what was taken and the new balance.
+pub async fn take_back_for_invoice(
+    conn: &mut AsyncPgConnection,
+    payer: Payer,
+    amount: Decimal,
+    movement: Movement<'_>,
+    odoo_invoice_id: &str,
+) -> AppResult<(Decimal, Decimal)> {
+    let current: Decimal = match payer {
+        Payer::User(id) => {
+            users::table
+                .find(id)
+                .select(users::credit_balance)
+                .for_update()
+                .first(conn)
+                .await?
+        }
+        Payer::Team(id) => {
+            teams::table
+                .find(id)
+                .select(teams::credit_balance)
+                .for_update()
+                .first(conn)
+                .await?
+        }
+    };
+    let taken = amount.min(current).max(Decimal::ZERO);
+    if taken.is_zero() {
+        return Ok((taken, current));
+    }
+    let balance = add_to(conn, payer, -taken).await?;
+    record(conn, payer, -taken, movement, Some(odoo_invoice_id)).await?;
+    Ok((taken, balance))
+}
+
+async fn add_to(conn: &mut AsyncPgConnection, payer: Payer, amount: Decimal) -> AppResult<Decimal> {
+    Ok(match payer {
+        Payer::User(id) => {
+            diesel::update(users::table.find(id))
+                .set(users::credit_balance.eq(users::credit_balance + amount))
+                .returning(users::credit_balance)
+                .get_result(conn)
+                .await?
+        }
+        Payer::Team(id) => {
+            diesel::update(teams::table.find(id))
+                .set(teams::credit_balance.eq(teams::credit_balance + amount))
+                .returning(teams::credit_balance)
+                .get_result(conn)
                 .await?
         }
     })

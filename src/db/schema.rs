@@ -767,6 +767,35 @@ diesel::table! {
 
 diesel::joinable!(subscriptions -> teams (team_id));
 
+// --- The Odoo sync (issue 14, migration 2026-12-04-500001) ----------------
+
+diesel::table! {
+    odoo_sync_cursors (model) {
+        #[max_length = 64]
+        model -> Varchar,
+        #[max_length = 32]
+        write_date -> Varchar,
+        last_id -> Int8,
+        last_run_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    odoo_invoices (odoo_invoice_id) {
+        #[max_length = 255]
+        odoo_invoice_id -> Varchar,
+        user_id -> Uuid,
+        team_id -> Nullable<Uuid>,
+        credits -> Numeric,
+        #[max_length = 32]
+        write_date -> Varchar,
+        synced_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(odoo_invoices -> teams (team_id));
+diesel::joinable!(odoo_invoices -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     admin_audit,
     ai_model_deployments,

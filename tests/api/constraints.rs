@@ -1974,6 +1974,53 @@ const TABLES: &[Table] = &[
         uniques: NO_UNIQUES,
         touch: Some("name = '101 credits'"),
     },
+    // 2026-12-04-500001_odoo_sync
+    Table {
+        name: "odoo_sync_cursors",
+        valid: &[
+            ("model", "'account.move'"),
+            ("write_date", "'2026-12-04 10:00:00'"),
+            ("last_id", "7"),
+        ],
+        not_null: &["model", "write_date", "last_id", "last_run_at"],
+        nullable_by_design: &[],
+        checks: &[Check {
+            prep: "",
+            constraint: "ck_odoosynccursors_model",
+            column: "model",
+            good: &["'sale.order'", "'account.move'"],
+            bad: &["'res.partner'", "''"],
+        }],
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
+    Table {
+        name: "odoo_invoices",
+        valid: &[
+            ("odoo_invoice_id", "'42'"),
+            ("user_id", "'{user}'"),
+            ("team_id", "'{team}'"),
+            ("credits", "50.00"),
+            ("write_date", "'2026-12-04 10:00:00'"),
+        ],
+        not_null: &[
+            "odoo_invoice_id",
+            "user_id",
+            "credits",
+            "write_date",
+            "synced_at",
+        ],
+        nullable_by_design: &[],
+        checks: &[Check {
+            prep: "",
+            constraint: "ck_odooinvoices_credits",
+            column: "credits",
+            good: &["0"],
+            bad: &["-0.01"],
+        }],
+        uniques: NO_UNIQUES,
+        touch: None,
+    },
 ];
 
 /// `INSERT INTO table` of the `base` row with `overrides` replacing or adding columns.
@@ -2798,6 +2845,9 @@ const FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
     ("billing_grants.user_id", "users", "CASCADE", "NO ACTION"),
     ("billing_grants.team_id", "teams", "CASCADE", "NO ACTION"),
     ("subscriptions.team_id", "teams", "CASCADE", "NO ACTION"),
+    // 2026-12-04-500001_odoo_sync
+    ("odoo_invoices.user_id", "users", "CASCADE", "NO ACTION"),
+    ("odoo_invoices.team_id", "teams", "CASCADE", "NO ACTION"),
 ];
 
 #[derive(diesel::QueryableByName)]
@@ -2885,8 +2935,9 @@ async fn every_foreign_key_has_the_actions_the_spec_gives_it() {
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     // 53, issue 15's nine (team invitations, the export job, social sign-in
-    // flows, connections, published posts and their job) and issue 14's five (billing).
-    assert_eq!(found.len(), 67);
+    // flows, connections, published posts and their job), issue 14's five (billing)
+    // and two of the Odoo sync (odoo_invoices).
+    assert_eq!(found.len(), 69);
 }
 
 // ---------------------------------------------------------------------------
