@@ -208,50 +208,13 @@ pub async fn sign_in(
         return Err(AppError::AccountSuspended);
     }
 
-    let mut mfa_step = None;
-    if user.mfa_enabled {
-        let Some(code) = totp_code.filter(|c| !c.trim().is_empty()) else {
-            return Err(AppError::MfaRequired(
-                "this account needs a TOTP code (totpCode)",
-            ));
-        };
-        let secret = user
-            .mfa_secret
-            .as_deref()
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("MFA on without a secret")))?;
-        let secret = app.secret_box.open(secret).map_err(AppError::internal)?;
-        mfa_step = Some(
-            mfa::verify(
-                &secret,
-                code,
-                Utc::now().timestamp(),
-                user.mfa_last_used_step,
-            )
-            .ok_or(AppError::MfaRequired(
-                "the TOTP code is wrong or was already used",
-            ))?,
-        );
-    }
+    let mfa_step = mfa_step(app, &user, totp_code)?;
 
     let ttl = app.config.auth.session_ttl;
     let conn: &mut AsyncPgConnection = &mut conn;
     let (token, user) = conn
         .transaction(async |conn| {
-            if let Some(step) = mfa_step {
-                // Conditional on the last step, so two sign-ins racing with one code cannot both pass.
-                let updated = diesel::update(users::table.find(user.id))
-                    .filter(
-                        users::mfa_last_used_step
-                            .is_null()
-                            .or(users::mfa_last_used_step.lt(step)),
-                    )
-                    .set(users::mfa_last_used_step.eq(step))
-                    .execute(conn)
-                    .await?;
-                if updated == 0 {
-                    return Err(AppError::MfaRequired("the TOTP code was already used"));
-                }
-            }
+            spend_mfa_step(conn, user.id, mfa_step).await?;
             let user: User = diesel::update(users::table.find(user.id))
                 .set(users::last_login_at.eq(Utc::now()))
                 .returning(User::as_returning())
@@ -467,5 +430,59 @@ pub async fn reset_password(
         })
         .await?;
     revoked.settle(app).await;
+    Ok(())
+}
+
+/// The TOTP step a sign-in of `user` spends: `None` for an account without
+/// MFA; `MFA_REQUIRED` without a valid code not used before. Every way of
+/// signing in (password, social identity) goes through it.
+pub(crate) fn mfa_step(app: &App, user: &User, totp_code: Option<&str>) -> AppResult<Option<i64>> {
+    if !user.mfa_enabled {
+        return Ok(None);
+    }
+    let Some(code) = totp_code.filter(|c| !c.trim().is_empty()) else {
+        return Err(AppError::MfaRequired(
+            "this account needs a TOTP code (totpCode)",
+        ));
+    };
+    let secret = user
+        .mfa_secret
+        .as_deref()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("MFA on without a secret")))?;
+    let secret = app.secret_box.open(secret).map_err(AppError::internal)?;
+    mfa::verify(
+        &secret,
+        code,
+        Utc::now().timestamp(),
+        user.mfa_last_used_step,
+    )
+    .map(Some)
+    .ok_or(AppError::MfaRequired(
+        "the TOTP code is wrong or was already used",
+    ))
+}
+
+/// Spends the sign-in's TOTP step inside its transaction. Conditional on the
+/// last step, so two sign-ins racing with one code cannot both pass.
+pub(crate) async fn spend_mfa_step(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    step: Option<i64>,
+) -> AppResult<()> {
+    let Some(step) = step else {
+        return Ok(());
+    };
+    let updated = diesel::update(users::table.find(user_id))
+        .filter(
+            users::mfa_last_used_step
+                .is_null()
+                .or(users::mfa_last_used_step.lt(step)),
+        )
+        .set(users::mfa_last_used_step.eq(step))
+        .execute(conn)
+        .await?;
+    if updated == 0 {
+        return Err(AppError::MfaRequired("the TOTP code was already used"));
+    }
     Ok(())
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::flows::{self, Purpose};
 use super::oidc::{refused, IdClaims};
 use crate::accounts::model::{SocialProvider, User};
-use crate::accounts::{auth, mfa, sessions};
+use crate::accounts::{auth, sessions};
 use crate::app::App;
 use crate::authz::RequestInfo;
 use crate::config::OidcProviderConfig;
@@ -309,47 +309,10 @@ async fn open_session(
     if user.suspended_at.is_some() {
         return Err(AppError::AccountSuspended);
     }
-    let mut mfa_step = None;
-    if user.mfa_enabled {
-        let Some(code) = totp_code.filter(|c| !c.trim().is_empty()) else {
-            return Err(AppError::MfaRequired(
-                "this account needs a TOTP code (totpCode)",
-            ));
-        };
-        let secret = user
-            .mfa_secret
-            .as_deref()
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("MFA on without a secret")))?;
-        let secret = app.secret_box.open(secret).map_err(AppError::internal)?;
-        mfa_step = Some(
-            mfa::verify(
-                &secret,
-                code,
-                Utc::now().timestamp(),
-                user.mfa_last_used_step,
-            )
-            .ok_or(AppError::MfaRequired(
-                "the TOTP code is wrong or was already used",
-            ))?,
-        );
-    }
+    let mfa_step = auth::mfa_step(app, &user, totp_code)?;
     let ttl = app.config.auth.session_ttl;
     conn.transaction(async |conn| {
-        if let Some(step) = mfa_step {
-            // Conditional on the last step, as in `signIn`: one code, one sign-in.
-            let updated = diesel::update(users::table.find(user.id))
-                .filter(
-                    users::mfa_last_used_step
-                        .is_null()
-                        .or(users::mfa_last_used_step.lt(step)),
-                )
-                .set(users::mfa_last_used_step.eq(step))
-                .execute(conn)
-                .await?;
-            if updated == 0 {
-                return Err(AppError::MfaRequired("the TOTP code was already used"));
-            }
-        }
+        auth::spend_mfa_step(conn, user.id, mfa_step).await?;
         let user: User = diesel::update(users::table.find(user.id))
             .set(users::last_login_at.eq(Utc::now()))
             .returning(User::as_returning())
