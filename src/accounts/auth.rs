@@ -117,21 +117,7 @@ pub async fn sign_up(app: &App, input: SignUp, info: &RequestInfo) -> AppResult<
                 .returning(User::as_returning())
                 .get_result(conn)
                 .await?;
-            if !grant.is_zero() {
-                // Through the ledger, so the balance and its ledger row move together.
-                user.credit_balance = ledger::credit(
-                    conn,
-                    Payer::User(user.id),
-                    grant,
-                    Movement {
-                        user_id: user.id,
-                        action_type: "signup_grant",
-                        description: Some("Welcome credits".into()),
-                        generation_request_id: None,
-                    },
-                )
-                .await?;
-            }
+            grant_signup_credits(conn, &mut user, grant).await?;
             let (token, _) = sessions::open(conn, user.id, info, ttl).await?;
             usage::record(
                 conn,
@@ -484,5 +470,30 @@ pub(crate) async fn spend_mfa_step(
     if updated == 0 {
         return Err(AppError::MfaRequired("the TOTP code was already used"));
     }
+    Ok(())
+}
+
+/// A new account's sign-up grant (`SIGNUP_CREDIT_GRANT`), whichever way it
+/// signed up: through the ledger, so the balance and its row move together.
+pub(crate) async fn grant_signup_credits(
+    conn: &mut AsyncPgConnection,
+    user: &mut User,
+    grant: rust_decimal::Decimal,
+) -> AppResult<()> {
+    if grant.is_zero() {
+        return Ok(());
+    }
+    user.credit_balance = ledger::credit(
+        conn,
+        Payer::User(user.id),
+        grant,
+        Movement {
+            user_id: user.id,
+            action_type: "signup_grant",
+            description: Some("Welcome credits".into()),
+            generation_request_id: None,
+        },
+    )
+    .await?;
     Ok(())
 }

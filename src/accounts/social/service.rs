@@ -17,7 +17,6 @@ use crate::accounts::{auth, sessions};
 use crate::app::App;
 use crate::authz::RequestInfo;
 use crate::config::OidcProviderConfig;
-use crate::credits::ledger::{self, Movement, Payer};
 use crate::credits::usage::{self, UsageEntry};
 use crate::db::schema::users;
 use crate::error::{AppError, AppResult};
@@ -266,20 +265,7 @@ async fn sign_up_identity(
             .returning(User::as_returning())
             .get_result(conn)
             .await?;
-        if !grant.is_zero() {
-            user.credit_balance = ledger::credit(
-                conn,
-                Payer::User(user.id),
-                grant,
-                Movement {
-                    user_id: user.id,
-                    action_type: "signup_grant",
-                    description: Some("Welcome credits".into()),
-                    generation_request_id: None,
-                },
-            )
-            .await?;
-        }
+        auth::grant_signup_credits(conn, &mut user, grant).await?;
         let (token, _) = sessions::open(conn, user.id, info, ttl).await?;
         usage::record(
             conn,
